@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""Writes wasi_micro/opcodes.py: the wasm opcode table as bytes literals (one row per opcode).
+
+The readable table is here; the runtime module holds only compact literals (they stay in flash
+when frozen). `tests/test_opcodes.py` checks the committed file matches this script's output.
+Usage: python3 tools/gen_opcodes.py [--check]
+"""
+import os
+import sys
+
+# Immediate kinds.
+IMM = dict(BAD=0, NONE=1, BLOCK=2, U32=3, BR_TABLE=4, CALL_IND=5, MEMARG=6, I32=7, I64=8,
+           F32=9, F64=10, ZERO=11, SELECT_T=12, REFTYPE=13, U32_ZERO=14, ZERO_ZERO=15,
+           U32_U32=16)
+
+# Operand signatures of the ops the validator types from the table alone.
+i, I, f, F = "i", "I", "f", "F"
+SIGS = ["", "i:i", "ii:i", "I:i", "II:i", "ff:i", "FF:i", "I:I", "II:I", "f:f", "ff:f", "F:F",
+        "FF:F", "f:i", "F:i", "i:I", "f:I", "F:I", "i:f", "I:f", "F:f", "i:F", "I:F", "f:F",
+        "ii:", "iI:", "if:", "iF:"]
+
+# (opcode, name, immediate, signature); 0xFC-prefixed ops are 0x100 + their sub-opcode.
+ROWS = [
+    (0x00, "unreachable", "NONE", ""), (0x01, "nop", "NONE", ""),
+    (0x02, "block", "BLOCK", ""), (0x03, "loop", "BLOCK", ""), (0x04, "if", "BLOCK", ""),
+    (0x05, "else", "NONE", ""), (0x0B, "end", "NONE", ""),
+    (0x0C, "br", "U32", ""), (0x0D, "br_if", "U32", ""), (0x0E, "br_table", "BR_TABLE", ""),
+    (0x0F, "return", "NONE", ""), (0x10, "call", "U32", ""),
+    (0x11, "call_indirect", "CALL_IND", ""), (0x12, "return_call", "U32", ""),
+    (0x13, "return_call_indirect", "CALL_IND", ""),
+    (0x1A, "drop", "NONE", ""), (0x1B, "select", "NONE", ""), (0x1C, "select_t", "SELECT_T", ""),
+    (0x20, "local.get", "U32", ""), (0x21, "local.set", "U32", ""), (0x22, "local.tee", "U32", ""),
+    (0x23, "global.get", "U32", ""), (0x24, "global.set", "U32", ""),
+    (0x25, "table.get", "U32", ""), (0x26, "table.set", "U32", ""),
+    (0x28, "i32.load", "MEMARG", "i:i"), (0x29, "i64.load", "MEMARG", "i:I"),
+    (0x2A, "f32.load", "MEMARG", "i:f"), (0x2B, "f64.load", "MEMARG", "i:F"),
+    (0x2C, "i32.load8_s", "MEMARG", "i:i"), (0x2D, "i32.load8_u", "MEMARG", "i:i"),
+    (0x2E, "i32.load16_s", "MEMARG", "i:i"), (0x2F, "i32.load16_u", "MEMARG", "i:i"),
+    (0x30, "i64.load8_s", "MEMARG", "i:I"), (0x31, "i64.load8_u", "MEMARG", "i:I"),
+    (0x32, "i64.load16_s", "MEMARG", "i:I"), (0x33, "i64.load16_u", "MEMARG", "i:I"),
+    (0x34, "i64.load32_s", "MEMARG", "i:I"), (0x35, "i64.load32_u", "MEMARG", "i:I"),
+    (0x36, "i32.store", "MEMARG", "ii:"), (0x37, "i64.store", "MEMARG", "iI:"),
+    (0x38, "f32.store", "MEMARG", "if:"), (0x39, "f64.store", "MEMARG", "iF:"),
+    (0x3A, "i32.store8", "MEMARG", "ii:"), (0x3B, "i32.store16", "MEMARG", "ii:"),
+    (0x3C, "i64.store8", "MEMARG", "iI:"), (0x3D, "i64.store16", "MEMARG", "iI:"),
+    (0x3E, "i64.store32", "MEMARG", "iI:"),
+    (0x3F, "memory.size", "ZERO", ""), (0x40, "memory.grow", "ZERO", ""),
+    (0x41, "i32.const", "I32", ""), (0x42, "i64.const", "I64", ""),
+    (0x43, "f32.const", "F32", ""), (0x44, "f64.const", "F64", ""),
+    (0xD0, "ref.null", "REFTYPE", ""), (0xD1, "ref.is_null", "NONE", ""),
+    (0xD2, "ref.func", "U32", ""),
+    (0x100, "i32.trunc_sat_f32_s", "NONE", "f:i"), (0x101, "i32.trunc_sat_f32_u", "NONE", "f:i"),
+    (0x102, "i32.trunc_sat_f64_s", "NONE", "F:i"), (0x103, "i32.trunc_sat_f64_u", "NONE", "F:i"),
+    (0x104, "i64.trunc_sat_f32_s", "NONE", "f:I"), (0x105, "i64.trunc_sat_f32_u", "NONE", "f:I"),
+    (0x106, "i64.trunc_sat_f64_s", "NONE", "F:I"), (0x107, "i64.trunc_sat_f64_u", "NONE", "F:I"),
+    (0x108, "memory.init", "U32_ZERO", ""), (0x109, "data.drop", "U32", ""),
+    (0x10A, "memory.copy", "ZERO_ZERO", ""), (0x10B, "memory.fill", "ZERO", ""),
+    (0x10C, "table.init", "U32_U32", ""), (0x10D, "elem.drop", "U32", ""),
+    (0x10E, "table.copy", "U32_U32", ""), (0x10F, "table.grow", "U32", ""),
+    (0x110, "table.size", "U32", ""), (0x111, "table.fill", "U32", ""),
+]
+
+
+def numeric_rows():
+    def run(start, names, sig):
+        return [(start + k, n, "NONE", sig) for k, n in enumerate(names.split())]
+    cmp = "eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s ge_u"
+    fcmp = "eq ne lt gt le ge"
+    ibin = "add sub mul div_s div_u rem_s rem_u and or xor shl shr_s shr_u rotl rotr"
+    fun = "abs neg ceil floor trunc nearest sqrt"
+    fbin = "add sub mul div min max copysign"
+    rows = [(0x45, "i32.eqz", "NONE", "i:i")]
+    rows += run(0x46, " ".join("i32." + c for c in cmp.split()), "ii:i")
+    rows += [(0x50, "i64.eqz", "NONE", "I:i")]
+    rows += run(0x51, " ".join("i64." + c for c in cmp.split()), "II:i")
+    rows += run(0x5B, " ".join("f32." + c for c in fcmp.split()), "ff:i")
+    rows += run(0x61, " ".join("f64." + c for c in fcmp.split()), "FF:i")
+    rows += run(0x67, "i32.clz i32.ctz i32.popcnt", "i:i")
+    rows += run(0x6A, " ".join("i32." + c for c in ibin.split()), "ii:i")
+    rows += run(0x79, "i64.clz i64.ctz i64.popcnt", "I:I")
+    rows += run(0x7C, " ".join("i64." + c for c in ibin.split()), "II:I")
+    rows += run(0x8B, " ".join("f32." + c for c in fun.split()), "f:f")
+    rows += run(0x92, " ".join("f32." + c for c in fbin.split()), "ff:f")
+    rows += run(0x99, " ".join("f64." + c for c in fun.split()), "F:F")
+    rows += run(0xA0, " ".join("f64." + c for c in fbin.split()), "FF:F")
+    conv = [
+        ("i32.wrap_i64", "I:i"), ("i32.trunc_f32_s", "f:i"), ("i32.trunc_f32_u", "f:i"),
+        ("i32.trunc_f64_s", "F:i"), ("i32.trunc_f64_u", "F:i"), ("i64.extend_i32_s", "i:I"),
+        ("i64.extend_i32_u", "i:I"), ("i64.trunc_f32_s", "f:I"), ("i64.trunc_f32_u", "f:I"),
+        ("i64.trunc_f64_s", "F:I"), ("i64.trunc_f64_u", "F:I"), ("f32.convert_i32_s", "i:f"),
+        ("f32.convert_i32_u", "i:f"), ("f32.convert_i64_s", "I:f"), ("f32.convert_i64_u", "I:f"),
+        ("f32.demote_f64", "F:f"), ("f64.convert_i32_s", "i:F"), ("f64.convert_i32_u", "i:F"),
+        ("f64.convert_i64_s", "I:F"), ("f64.convert_i64_u", "I:F"), ("f64.promote_f32", "f:F"),
+        ("i32.reinterpret_f32", "f:i"), ("i64.reinterpret_f64", "F:I"),
+        ("f32.reinterpret_i32", "i:f"), ("f64.reinterpret_i64", "I:F"),
+        ("i32.extend8_s", "i:i"), ("i32.extend16_s", "i:i"), ("i64.extend8_s", "I:I"),
+        ("i64.extend16_s", "I:I"), ("i64.extend32_s", "I:I"),
+    ]
+    rows += [(0xA7 + k, n, "NONE", s) for k, (n, s) in enumerate(conv)]
+    return rows
+
+
+def tables():
+    rows = sorted(ROWS + numeric_rows())
+    n = 0x112
+    imm = bytearray(n)
+    sig = bytearray(n)
+    names = [""] * n
+    for op, name, kind, s in rows:
+        assert not names[op], hex(op)
+        imm[op] = IMM[kind]
+        sig[op] = SIGS.index(s)
+        names[op] = name
+    return rows, bytes(imm), bytes(sig), names
+
+
+def lit(b):
+    out = []
+    for k in range(0, len(b), 32):
+        out.append("    b'" + "".join("\\x%02x" % c for c in b[k:k + 32]) + "'")
+    return "(\n" + "\n".join(out) + "\n)"
+
+
+def render():
+    rows, imm, sig, names = tables()
+    t = {"i": "0x7F", "I": "0x7E", "f": "0x7D", "F": "0x7C"}
+    sigs = []
+    for s in SIGS:
+        if not s:
+            sigs.append("    None,")
+            continue
+        p, r = s.split(":")
+        sigs.append("    (b'%s', b'%s'),  # %s" % ("".join("\\x%s" % t[c][2:].lower() for c in p),
+                                                  "".join("\\x%s" % t[c][2:].lower() for c in r), s))
+    src = []
+    src.append("# The wasm opcode table: one row per opcode, read by decode, validate and lower.")
+    src.append("# GENERATED by tools/gen_opcodes.py from its readable table; edit that, then rerun it.")
+    src.append("# Opcodes: single-byte ops are their byte; 0xFC-prefixed ops are 0x100 + sub-opcode.")
+    src.append("from .compat import const\n")
+    for k, v in IMM.items():
+        src.append("IMM_%s = const(%d)" % (k, v))
+    src.append("\nFC_BASE = const(0x100)")
+    src.append("N_OPS = const(0x%X)\n" % len(imm))
+    src.append("# IMM[op]: the immediate kind (IMM_BAD: no such opcode).")
+    src.append("IMM = " + lit(imm) + "\n")
+    src.append("# SIG[op]: index into SIGS of the operand types of ops typed by the table alone.")
+    src.append("SIG = " + lit(sig) + "\n")
+    src.append("# (params, results) as bytes of value types; 0 = typed by the validator's own rules.")
+    src.append("SIGS = (\n" + "\n".join(sigs) + "\n)\n")
+    src.append("")
+    src.append("def name(op):")
+    src.append('    """The text-format name of `op` (for messages and the disassembler)."""')
+    src.append("    return _NAMES.split()[_ORDER.index(op)] if op in _ORDER else '0x%x' % op")
+    src.append("")
+    present = [op for op in range(len(imm)) if names[op]]
+    src.append("_ORDER = (" + ", ".join("0x%X" % op for op in present) + ",)")
+    src.append("_NAMES = (")
+    line = "    '"
+    for op in present:
+        piece = names[op] + " "
+        if len(line) + len(piece) > 95:
+            src.append(line + "'")
+            line = "    '"
+        line += piece
+    src.append(line.rstrip() + "'")
+    src.append(")")
+    return "\n".join(src) + "\n"
+
+
+def main():
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "wasi_micro", "opcodes.py")
+    text = render()
+    if "--check" in sys.argv:
+        with open(path) as fh:
+            ok = fh.read() == text
+        print("opcodes.py is up to date" if ok else "opcodes.py is stale: rerun tools/gen_opcodes.py")
+        sys.exit(0 if ok else 1)
+    with open(path, "w") as fh:
+        fh.write(text)
+
+
+if __name__ == "__main__":
+    main()

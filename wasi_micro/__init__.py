@@ -1,0 +1,1 @@
+"""wasi_micro: a WebAssembly + WASI preview1 runtime."""

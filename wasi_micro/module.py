@@ -1,0 +1,152 @@
+# Plain records for a decoded module. decode.py fills them, validate.py checks them, lower.py and
+# instance.py read them. Value types are their binary codes (I32 = 0x7F ...); a function type is a
+# (params, results) pair of bytes of those codes, so types compare and hash by value.
+from .compat import const
+
+I32 = const(0x7F)
+I64 = const(0x7E)
+F32 = const(0x7D)
+F64 = const(0x7C)
+V128 = const(0x7B)
+FUNCREF = const(0x70)
+EXTERNREF = const(0x6F)
+
+# External kinds (import/export descriptors).
+K_FUNC = const(0)
+K_TABLE = const(1)
+K_MEM = const(2)
+K_GLOBAL = const(3)
+
+# Segment modes.
+M_ACTIVE = const(0)
+M_PASSIVE = const(1)
+M_DECLARATIVE = const(2)
+
+PAGE_LOG2 = const(16)
+
+
+def slots(t):
+    """Register slots (32-bit words) a value of type t occupies."""
+    return 2 if t == 0x7E or t == 0x7C else 1
+
+
+class Limits:
+    """Table or memory limits. `page_log2` is 16 for ordinary memories (custom-page-sizes)."""
+
+    def __init__(self, min, max=None, page_log2=PAGE_LOG2):
+        self.min = min
+        self.max = max
+        self.page_log2 = page_log2
+
+
+class Table:
+    def __init__(self, reftype, limits):
+        self.reftype = reftype
+        self.limits = limits
+
+
+class Global:
+    """A defined global; `init` is a constant expression (see Expr)."""
+
+    def __init__(self, valtype, mut, init):
+        self.valtype = valtype
+        self.mut = mut
+        self.init = init
+
+
+class Import:
+    """`desc` by kind: type index (func), Table, Limits (memory), (valtype, mut) (global)."""
+
+    def __init__(self, module, name, kind, desc):
+        self.module = module
+        self.name = name
+        self.kind = kind
+        self.desc = desc
+
+
+class Export:
+    def __init__(self, name, kind, index):
+        self.name = name
+        self.kind = kind
+        self.index = index
+
+
+class Elem:
+    """An element segment; `items` is a list of constant expressions, one per element."""
+
+    def __init__(self, mode, reftype, items, table=0, offset=None):
+        self.mode = mode
+        self.reftype = reftype
+        self.items = items
+        self.table = table
+        self.offset = offset
+
+
+class Data:
+    def __init__(self, mode, init, memory=0, offset=None):
+        self.mode = mode
+        self.init = init
+        self.memory = memory
+        self.offset = offset
+
+
+class Code:
+    """A function body. `locals` is the declared locals as a flat bytes of value types (params
+    not included); the instructions are module.bytes[start:end] (ending with the final `end`)."""
+
+    def __init__(self, locals, start, end):
+        self.locals = locals
+        self.start = start
+        self.end = end
+
+
+class Module:
+    def __init__(self, data):
+        self.bytes = data
+        self.types = []  # (params bytes, results bytes)
+        self.imports = []
+        self.funcs = []  # type index of each defined function
+        self.tables = []
+        self.mems = []  # Limits
+        self.globals = []
+        self.exports = []
+        self.start = None
+        self.elems = []
+        self.datas = []
+        self.data_count = None
+        self.codes = []
+        self.customs = []  # (name, bytes)
+        self.func_names = {}  # function index -> name, from the `name` section
+        # Index spaces (imports first), filled by the decoder after the import section.
+        self.func_imports = 0
+        self.table_imports = 0
+        self.mem_imports = 0
+        self.global_imports = 0
+
+    def func_type(self, idx):
+        """The (params, results) type of function `idx` in the function index space."""
+        if idx < self.func_imports:
+            n = 0
+            for im in self.imports:
+                if im.kind == K_FUNC:
+                    if n == idx:
+                        return self.types[im.desc]
+                    n += 1
+        return self.types[self.funcs[idx - self.func_imports]]
+
+    def func_name(self, idx):
+        name = self.func_names.get(idx)
+        return name if name is not None else "wasm-function[%d]" % idx
+
+    def table_types(self):
+        """Table of every table in the index space (imports first)."""
+        return [im.desc for im in self.imports if im.kind == K_TABLE] + self.tables
+
+    def mem_types(self):
+        return [im.desc for im in self.imports if im.kind == K_MEM] + self.mems
+
+    def global_types(self):
+        """(valtype, mut) of every global in the index space."""
+        return [im.desc for im in self.imports if im.kind == K_GLOBAL] + [
+            (g.valtype, g.mut) for g in self.globals
+        ]

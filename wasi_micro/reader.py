@@ -1,0 +1,166 @@
+# A bounds-checked cursor over module bytes: LEB128 integers with the binary format's length and
+# overflow rules, float bit patterns, names. Every problem is a MalformedError with its offset.
+from .errors import MalformedError
+
+_EOF = "unexpected end"
+_TOO_LONG = "integer representation too long"
+_TOO_LARGE = "integer too large"
+
+
+class Reader:
+    def __init__(self, data, pos=0, end=None):
+        self.data = data
+        self.pos = pos
+        self.end = len(data) if end is None else end
+
+    def fail(self, msg, pos=None):
+        raise MalformedError(msg, self.pos if pos is None else pos)
+
+    def eof(self):
+        return self.pos >= self.end
+
+    def u8(self):
+        p = self.pos
+        if p >= self.end:
+            self.fail(_EOF)
+        self.pos = p + 1
+        return self.data[p]
+
+    def bytes(self, n):
+        p = self.pos
+        if n > self.end - p:
+            self.fail("length out of bounds" if n > len(self.data) - p else _EOF)
+        self.pos = p + n
+        return self.data[p:p + n]
+
+    def u32(self):
+        data = self.data
+        p = self.pos
+        if p < self.end:
+            b = data[p]
+            if b < 0x80:  # the common one-byte case
+                self.pos = p + 1
+                return b
+        return self._uleb(32)
+
+    def _uleb(self, bits):
+        data = self.data
+        end = self.end
+        p = self.pos
+        result = 0
+        shift = 0
+        while True:
+            if p >= end:
+                self.fail(_EOF, p)
+            b = data[p]
+            p += 1
+            if shift + 7 >= bits:  # last permitted byte
+                if b & 0x80:
+                    self.fail(_TOO_LONG, p - 1)
+                if b >> (bits - shift):
+                    self.fail(_TOO_LARGE, p - 1)
+                result |= b << shift
+                break
+            result |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                break
+        self.pos = p
+        return result
+
+    def _sleb(self, bits):
+        data = self.data
+        end = self.end
+        p = self.pos
+        result = 0
+        shift = 0
+        while True:
+            if p >= end:
+                self.fail(_EOF, p)
+            b = data[p]
+            p += 1
+            if shift + 7 >= bits:  # last permitted byte: unused bits must copy the sign bit
+                if b & 0x80:
+                    self.fail(_TOO_LONG, p - 1)
+                used = bits - shift  # value bits in this byte, the top one is the sign
+                rest = b >> (used - 1)  # sign bit and the unused bits above it
+                if rest != 0 and rest != (0x7F >> (used - 1)):
+                    self.fail(_TOO_LARGE, p - 1)
+                result |= (b & 0x7F) << shift
+                shift += 7
+                break
+            result |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                break
+        self.pos = p
+        if result >> (shift - 1) & 1:
+            result -= 1 << shift
+        return result
+
+    def s32(self):
+        return self._sleb(32)
+
+    def s33(self):
+        return self._sleb(33)
+
+    def s64(self):
+        return self._sleb(64)
+
+    def u64(self):
+        return self._uleb(64)
+
+    def f32(self):
+        """The bit pattern of an f32 immediate, as an unsigned int."""
+        b = self.bytes(4)
+        return b[0] | b[1] << 8 | b[2] << 16 | b[3] << 24
+
+    def f64(self):
+        b = self.bytes(8)
+        lo = b[0] | b[1] << 8 | b[2] << 16 | b[3] << 24
+        hi = b[4] | b[5] << 8 | b[6] << 16 | b[7] << 24
+        return lo | hi << 32
+
+    def name(self):
+        n = self.u32()
+        start = self.pos
+        raw = self.bytes(n)
+        _check_utf8(self, raw, start)
+        return str(raw, "utf-8")
+
+
+def _check_utf8(r, raw, start):
+    # MicroPython's decode() is lenient: check the encoding rules (shortest form, no surrogates,
+    # at most U+10FFFF) ourselves so both interpreters reject the same names.
+    i = 0
+    n = len(raw)
+    while i < n:
+        b = raw[i]
+        if b < 0x80:
+            i += 1
+            continue
+        if 0xC2 <= b <= 0xDF:
+            k, lo, hi = 1, 0x80, 0xBF
+        elif b == 0xE0:
+            k, lo, hi = 2, 0xA0, 0xBF
+        elif 0xE1 <= b <= 0xEC or 0xEE <= b <= 0xEF:
+            k, lo, hi = 2, 0x80, 0xBF
+        elif b == 0xED:
+            k, lo, hi = 2, 0x80, 0x9F
+        elif b == 0xF0:
+            k, lo, hi = 3, 0x90, 0xBF
+        elif 0xF1 <= b <= 0xF3:
+            k, lo, hi = 3, 0x80, 0xBF
+        elif b == 0xF4:
+            k, lo, hi = 3, 0x80, 0x8F
+        else:
+            r.fail("malformed UTF-8 encoding", start + i)
+        if i + k >= n:
+            r.fail("malformed UTF-8 encoding", start + i)
+        c = raw[i + 1]
+        if c < lo or c > hi:
+            r.fail("malformed UTF-8 encoding", start + i)
+        for j in range(i + 2, i + k + 1):
+            if raw[j] & 0xC0 != 0x80:
+                r.fail("malformed UTF-8 encoding", start + i)
+        i += k + 1
