@@ -1,0 +1,852 @@
+# The meaning of every numeric WebAssembly 2.0 instruction (0x45..0xC4, 0xFC 0..7), exact to
+# the bit. Values are unsigned bit patterns: i32/f32 as u32, i64/f64 as u64; tests give 0 or 1.
+# One function per opcode, named after the text format ("i32.add" -> i32_add); func(op) maps
+# an opcode to its function.
+#
+# Only f32/f64 add, sub, mul, div and sqrt touch a float: the host's Python float when it is an
+# IEEE double with correct rounding (SOFT False), else softfloat.py (SOFT True, the boards'
+# case, or WASI_MICRO_SOFTFLOAT=1). Everything else works on the bits with integers.
+import os
+import struct
+from math import sqrt as _fsqrt
+
+from . import softfloat
+from .compat import const
+from .errors import Trap, DIV_ZERO, INT_OVERFLOW, BAD_CONVERSION
+
+_M32 = const(0xFFFFFFFF)
+_M64 = const(0xFFFFFFFFFFFFFFFF)
+_S32 = const(0x80000000)
+_S64 = const(0x8000000000000000)
+_INF32 = const(0x7F800000)
+_INF64 = const(0x7FF0000000000000)
+_NAN32 = const(0x7FC00000)  # the canonical NaNs
+_NAN64 = const(0x7FF8000000000000)
+_TRUNC = const(0)
+_CEIL = const(1)
+_FLOOR = const(2)
+_NEAREST = const(3)
+
+_pack = struct.pack
+_unpack = struct.unpack
+_sfpack = softfloat.pack
+_bitlen = softfloat.bitlen
+
+
+# ---- integers --------------------------------------------------------------------------------
+
+def _tdiv(x, y):
+    # Signed division rounding toward zero (Python's // floors).
+    q = abs(x) // abs(y)
+    return -q if (x < 0) != (y < 0) else q
+
+
+def _trem(x, y):
+    # The remainder of _tdiv: its sign follows the dividend.
+    r = abs(x) % abs(y)
+    return -r if x < 0 else r
+
+
+def _ctz(a, n):
+    return _bitlen(a & -a) - 1 if a else n
+
+
+def i64_popcnt(a):
+    a -= (a >> 1) & 0x5555555555555555
+    a = (a & 0x3333333333333333) + ((a >> 2) & 0x3333333333333333)
+    a = (a + (a >> 4)) & 0x0F0F0F0F0F0F0F0F
+    return ((a * 0x0101010101010101) & _M64) >> 56
+
+
+i32_popcnt = i64_popcnt  # the same count: the upper 32 bits are zero
+
+
+def i32_eqz(a):
+    return 1 if a == 0 else 0
+
+
+def i32_eq(a, b):
+    return 1 if a == b else 0
+
+
+def i32_ne(a, b):
+    return 1 if a != b else 0
+
+
+# Signed order: flipping the sign bit maps two's complement onto unsigned order.
+def i32_lt_s(a, b):
+    return 1 if (a ^ _S32) < (b ^ _S32) else 0
+
+
+def i32_lt_u(a, b):
+    return 1 if a < b else 0
+
+
+def i32_gt_s(a, b):
+    return 1 if (a ^ _S32) > (b ^ _S32) else 0
+
+
+def i32_gt_u(a, b):
+    return 1 if a > b else 0
+
+
+def i32_le_s(a, b):
+    return 1 if (a ^ _S32) <= (b ^ _S32) else 0
+
+
+def i32_le_u(a, b):
+    return 1 if a <= b else 0
+
+
+def i32_ge_s(a, b):
+    return 1 if (a ^ _S32) >= (b ^ _S32) else 0
+
+
+def i32_ge_u(a, b):
+    return 1 if a >= b else 0
+
+
+i64_eqz = i32_eqz
+i64_eq = i32_eq
+i64_ne = i32_ne
+i64_lt_u = i32_lt_u
+i64_gt_u = i32_gt_u
+i64_le_u = i32_le_u
+i64_ge_u = i32_ge_u
+
+
+def i64_lt_s(a, b):
+    return 1 if (a ^ _S64) < (b ^ _S64) else 0
+
+
+def i64_gt_s(a, b):
+    return 1 if (a ^ _S64) > (b ^ _S64) else 0
+
+
+def i64_le_s(a, b):
+    return 1 if (a ^ _S64) <= (b ^ _S64) else 0
+
+
+def i64_ge_s(a, b):
+    return 1 if (a ^ _S64) >= (b ^ _S64) else 0
+
+
+def i32_clz(a):
+    return 32 - _bitlen(a)
+
+
+def i32_ctz(a):
+    return _ctz(a, 32)
+
+
+def i32_add(a, b):
+    return (a + b) & _M32
+
+
+def i32_sub(a, b):
+    return (a - b) & _M32
+
+
+def i32_mul(a, b):
+    return (a * b) & _M32
+
+
+def i32_div_s(a, b):
+    if b == 0:
+        raise Trap(DIV_ZERO)
+    if a == _S32 and b == _M32:
+        raise Trap(INT_OVERFLOW)
+    return _tdiv(a - ((a & _S32) << 1), b - ((b & _S32) << 1)) & _M32
+
+
+def i32_div_u(a, b):
+    if b == 0:
+        raise Trap(DIV_ZERO)
+    return a // b
+
+
+def i32_rem_s(a, b):
+    if b == 0:
+        raise Trap(DIV_ZERO)
+    return _trem(a - ((a & _S32) << 1), b - ((b & _S32) << 1)) & _M32
+
+
+def i32_rem_u(a, b):
+    if b == 0:
+        raise Trap(DIV_ZERO)
+    return a % b
+
+
+def i32_and(a, b):
+    return a & b
+
+
+def i32_or(a, b):
+    return a | b
+
+
+def i32_xor(a, b):
+    return a ^ b
+
+
+def i32_shl(a, b):
+    return (a << (b & 31)) & _M32
+
+
+def i32_shr_s(a, b):
+    return ((a - ((a & _S32) << 1)) >> (b & 31)) & _M32
+
+
+def i32_shr_u(a, b):
+    return a >> (b & 31)
+
+
+def i32_rotl(a, b):
+    b &= 31
+    return ((a << b) | (a >> (32 - b))) & _M32
+
+
+def i32_rotr(a, b):
+    b &= 31
+    return ((a >> b) | (a << (32 - b))) & _M32
+
+
+def i64_clz(a):
+    return 64 - _bitlen(a)
+
+
+def i64_ctz(a):
+    return _ctz(a, 64)
+
+
+def i64_add(a, b):
+    return (a + b) & _M64
+
+
+def i64_sub(a, b):
+    return (a - b) & _M64
+
+
+def i64_mul(a, b):
+    return (a * b) & _M64
+
+
+def i64_div_s(a, b):
+    if b == 0:
+        raise Trap(DIV_ZERO)
+    if a == _S64 and b == _M64:
+        raise Trap(INT_OVERFLOW)
+    return _tdiv(a - ((a & _S64) << 1), b - ((b & _S64) << 1)) & _M64
+
+
+def i64_rem_s(a, b):
+    if b == 0:
+        raise Trap(DIV_ZERO)
+    return _trem(a - ((a & _S64) << 1), b - ((b & _S64) << 1)) & _M64
+
+
+i64_div_u = i32_div_u
+i64_rem_u = i32_rem_u
+i64_and = i32_and
+i64_or = i32_or
+i64_xor = i32_xor
+
+
+def i64_shl(a, b):
+    return (a << (b & 63)) & _M64
+
+
+def i64_shr_s(a, b):
+    return ((a - ((a & _S64) << 1)) >> (b & 63)) & _M64
+
+
+def i64_shr_u(a, b):
+    return a >> (b & 63)
+
+
+def i64_rotl(a, b):
+    b &= 63
+    return ((a << b) | (a >> (64 - b))) & _M64
+
+
+def i64_rotr(a, b):
+    b &= 63
+    return ((a >> b) | (a << (64 - b))) & _M64
+
+
+def i32_wrap_i64(a):
+    return a & _M32
+
+
+def i64_extend_i32_s(a):
+    return a | 0xFFFFFFFF00000000 if a & _S32 else a
+
+
+def i64_extend_i32_u(a):
+    return a
+
+
+def i32_extend8_s(a):
+    return (((a & 0xFF) ^ 0x80) - 0x80) & _M32
+
+
+def i32_extend16_s(a):
+    return (((a & 0xFFFF) ^ 0x8000) - 0x8000) & _M32
+
+
+def i64_extend8_s(a):
+    return (((a & 0xFF) ^ 0x80) - 0x80) & _M64
+
+
+def i64_extend16_s(a):
+    return (((a & 0xFFFF) ^ 0x8000) - 0x8000) & _M64
+
+
+def i64_extend32_s(a):
+    return i64_extend_i32_s(a & _M32)
+
+
+# ---- floats on the bits ----------------------------------------------------------------------
+
+def f32_abs(a):
+    return a & 0x7FFFFFFF
+
+
+def f32_neg(a):
+    return a ^ _S32
+
+
+def f32_copysign(a, b):
+    return (a & 0x7FFFFFFF) | (b & _S32)
+
+
+def f64_abs(a):
+    return a & 0x7FFFFFFFFFFFFFFF
+
+
+def f64_neg(a):
+    return a ^ _S64
+
+
+def f64_copysign(a, b):
+    return (a & 0x7FFFFFFFFFFFFFFF) | (b & _S64)
+
+
+def _fcmp(a, b, sign, inf):
+    # -1, 0 or 1 as a <, ==, > b; 2 when unordered (a NaN). Sign-magnitude bits become
+    # integers of the same order, both zeros 0.
+    if (a & (sign - 1)) > inf or (b & (sign - 1)) > inf:
+        return 2
+    if a >= sign:
+        a = sign - a
+    if b >= sign:
+        b = sign - b
+    return -1 if a < b else (1 if a > b else 0)
+
+
+def f32_eq(a, b):
+    return 1 if _fcmp(a, b, _S32, _INF32) == 0 else 0
+
+
+def f32_ne(a, b):
+    return 1 if _fcmp(a, b, _S32, _INF32) != 0 else 0
+
+
+def f32_lt(a, b):
+    return 1 if _fcmp(a, b, _S32, _INF32) == -1 else 0
+
+
+def f32_gt(a, b):
+    return 1 if _fcmp(a, b, _S32, _INF32) == 1 else 0
+
+
+def f32_le(a, b):
+    return 1 if _fcmp(a, b, _S32, _INF32) <= 0 else 0
+
+
+def f32_ge(a, b):
+    return 1 if 0 <= _fcmp(a, b, _S32, _INF32) <= 1 else 0
+
+
+def f64_eq(a, b):
+    return 1 if _fcmp(a, b, _S64, _INF64) == 0 else 0
+
+
+def f64_ne(a, b):
+    return 1 if _fcmp(a, b, _S64, _INF64) != 0 else 0
+
+
+def f64_lt(a, b):
+    return 1 if _fcmp(a, b, _S64, _INF64) == -1 else 0
+
+
+def f64_gt(a, b):
+    return 1 if _fcmp(a, b, _S64, _INF64) == 1 else 0
+
+
+def f64_le(a, b):
+    return 1 if _fcmp(a, b, _S64, _INF64) <= 0 else 0
+
+
+def f64_ge(a, b):
+    return 1 if 0 <= _fcmp(a, b, _S64, _INF64) <= 1 else 0
+
+
+def _fmin(a, b, sign, inf, nan):
+    c = _fcmp(a, b, sign, inf)
+    if c == 0:
+        return a | b  # -0 if either zero is
+    if c == 2:
+        return nan
+    return a if c < 0 else b
+
+
+def _fmax(a, b, sign, inf, nan):
+    c = _fcmp(a, b, sign, inf)
+    if c == 0:
+        return a & b  # +0 if either zero is
+    if c == 2:
+        return nan
+    return a if c > 0 else b
+
+
+def f32_min(a, b):
+    return _fmin(a, b, _S32, _INF32, _NAN32)
+
+
+def f32_max(a, b):
+    return _fmax(a, b, _S32, _INF32, _NAN32)
+
+
+def f64_min(a, b):
+    return _fmin(a, b, _S64, _INF64, _NAN64)
+
+
+def f64_max(a, b):
+    return _fmax(a, b, _S64, _INF64, _NAN64)
+
+
+def _fround(a, mode, mb, eb):
+    # Round to an integral value on the bits: clear the fraction bits below the binary point
+    # (t), then maybe add one unit of the integer part; a carry runs into the exponent.
+    sign = 1 << (mb + eb)
+    x = a & (sign - 1)
+    bias = (1 << (eb - 1)) - 1
+    e = (x >> mb) - bias
+    if e >= mb:  # integral already, infinite or NaN
+        nan = (((1 << eb) - 1) << mb) | (1 << (mb - 1))
+        return nan if x > (((1 << eb) - 1) << mb) else a
+    s = a & sign
+    if e < 0:  # 0 < |a| < 1: the integer part is zero, one unit is 1.0
+        if x == 0:
+            return a
+        t = s
+        unit = bias << mb
+        frac = x
+        half = (bias - 1) << mb  # 0.5
+    else:
+        unit = 1 << (mb - e)
+        frac = a & (unit - 1)
+        if frac == 0:
+            return a
+        t = a - frac
+        half = unit >> 1
+    if mode == _TRUNC:
+        return t
+    if mode == _CEIL:
+        up = not s
+    elif mode == _FLOOR:
+        up = s
+    else:  # ties to the even integer: t & unit is the integer part's low bit
+        up = frac > half or (frac == half and t & unit)
+    return t + unit if up else t
+
+
+def f32_ceil(a):
+    return _fround(a, _CEIL, 23, 8)
+
+
+def f32_floor(a):
+    return _fround(a, _FLOOR, 23, 8)
+
+
+def f32_trunc(a):
+    return _fround(a, _TRUNC, 23, 8)
+
+
+def f32_nearest(a):
+    return _fround(a, _NEAREST, 23, 8)
+
+
+def f64_ceil(a):
+    return _fround(a, _CEIL, 52, 11)
+
+
+def f64_floor(a):
+    return _fround(a, _FLOOR, 52, 11)
+
+
+def f64_trunc(a):
+    return _fround(a, _TRUNC, 52, 11)
+
+
+def f64_nearest(a):
+    return _fround(a, _NEAREST, 52, 11)
+
+
+# ---- conversions -----------------------------------------------------------------------------
+
+def _itof(v, mb, eb):
+    # Integer to float, correctly rounded in one step (never via another float format).
+    if v == 0:
+        return 0
+    bias_mb = (1 << (eb - 1)) - 1 + mb  # v == v * 2**(ef - bias - mb) with ef = bias + mb
+    if v < 0:
+        return _sfpack(1 << (mb + eb), -v, bias_mb, mb, eb)
+    return _sfpack(0, v, bias_mb, mb, eb)
+
+
+def f32_convert_i32_s(a):
+    return _itof(a - ((a & _S32) << 1), 23, 8)
+
+
+def f32_convert_i32_u(a):
+    return _itof(a, 23, 8)
+
+
+def f32_convert_i64_s(a):
+    return _itof(a - ((a & _S64) << 1), 23, 8)
+
+
+def f32_convert_i64_u(a):
+    return _itof(a, 23, 8)
+
+
+def f64_convert_i32_s(a):
+    return _itof(a - ((a & _S32) << 1), 52, 11)
+
+
+def f64_convert_i32_u(a):
+    return _itof(a, 52, 11)
+
+
+def f64_convert_i64_s(a):
+    return _itof(a - ((a & _S64) << 1), 52, 11)
+
+
+def f64_convert_i64_u(a):
+    return _itof(a, 52, 11)
+
+
+def f32_demote_f64(a):
+    x = a & 0x7FFFFFFFFFFFFFFF
+    s = (a >> 32) & _S32
+    if x >= _INF64:
+        return _NAN32 if x > _INF64 else s | _INF32
+    if x == 0:
+        return s
+    ef = x >> 52
+    m = x & 0xFFFFFFFFFFFFF
+    if ef:
+        m |= 1 << 52
+    else:
+        ef = 1
+    # m * 2**(ef - 1075) == m * 2**(ef32 - 150)
+    return _sfpack(s, m, ef - 925, 23, 8)
+
+
+def f64_promote_f32(a):
+    x = a & 0x7FFFFFFF
+    s = (a & _S32) << 32
+    if x >= _INF32:
+        return _NAN64 if x > _INF32 else s | _INF64
+    if x >= 0x800000:  # normal: rebias the exponent, widen the fraction
+        return s | ((x + ((1023 - 127) << 23)) << 29)
+    if x == 0:
+        return s
+    return _sfpack(s, x, 926, 52, 11)  # subnormal x * 2**-149, normal as an f64
+
+
+def _ftoi(a, mb, eb):
+    # trunc(a) as an int, None for a NaN; beyond +-2**64 (infinities too) it is +-2**64,
+    # which is out of every integer range.
+    sign = 1 << (mb + eb)
+    x = a & (sign - 1)
+    if x > ((1 << eb) - 1) << mb:
+        return None
+    sh = (x >> mb) - ((1 << (eb - 1)) - 1) - mb  # a == m * 2**sh
+    m = (x & ((1 << mb) - 1)) | (1 << mb)  # a subnormal's bogus implicit bit shifts out
+    if sh < 0:
+        v = m >> -sh
+    else:
+        v = m << sh if sh <= 64 - mb else 1 << 64
+    return -v if a & sign else v
+
+
+def _trunc(a, mb, eb, lo, hi):
+    v = _ftoi(a, mb, eb)
+    if v is None:
+        raise Trap(BAD_CONVERSION)
+    if v < lo or v > hi:
+        raise Trap(INT_OVERFLOW)
+    return v & (hi - lo)
+
+
+def _trunc_sat(a, mb, eb, lo, hi):
+    v = _ftoi(a, mb, eb)
+    if v is None:
+        return 0
+    return (lo if v < lo else (hi if v > hi else v)) & (hi - lo)
+
+
+def i32_trunc_f32_s(a):
+    return _trunc(a, 23, 8, -0x80000000, 0x7FFFFFFF)
+
+
+def i32_trunc_f32_u(a):
+    return _trunc(a, 23, 8, 0, _M32)
+
+
+def i32_trunc_f64_s(a):
+    return _trunc(a, 52, 11, -0x80000000, 0x7FFFFFFF)
+
+
+def i32_trunc_f64_u(a):
+    return _trunc(a, 52, 11, 0, _M32)
+
+
+def i64_trunc_f32_s(a):
+    return _trunc(a, 23, 8, -_S64, _S64 - 1)
+
+
+def i64_trunc_f32_u(a):
+    return _trunc(a, 23, 8, 0, _M64)
+
+
+def i64_trunc_f64_s(a):
+    return _trunc(a, 52, 11, -_S64, _S64 - 1)
+
+
+def i64_trunc_f64_u(a):
+    return _trunc(a, 52, 11, 0, _M64)
+
+
+def i32_trunc_sat_f32_s(a):
+    return _trunc_sat(a, 23, 8, -0x80000000, 0x7FFFFFFF)
+
+
+def i32_trunc_sat_f32_u(a):
+    return _trunc_sat(a, 23, 8, 0, _M32)
+
+
+def i32_trunc_sat_f64_s(a):
+    return _trunc_sat(a, 52, 11, -0x80000000, 0x7FFFFFFF)
+
+
+def i32_trunc_sat_f64_u(a):
+    return _trunc_sat(a, 52, 11, 0, _M32)
+
+
+def i64_trunc_sat_f32_s(a):
+    return _trunc_sat(a, 23, 8, -_S64, _S64 - 1)
+
+
+def i64_trunc_sat_f32_u(a):
+    return _trunc_sat(a, 23, 8, 0, _M64)
+
+
+def i64_trunc_sat_f64_s(a):
+    return _trunc_sat(a, 52, 11, -_S64, _S64 - 1)
+
+
+def i64_trunc_sat_f64_u(a):
+    return _trunc_sat(a, 52, 11, 0, _M64)
+
+
+# Reinterpretations keep every bit: the values already are the bits.
+i32_reinterpret_f32 = i64_reinterpret_f64 = f32_reinterpret_i32 = f64_reinterpret_i64 = (
+    i64_extend_i32_u)
+
+
+# ---- host floats -----------------------------------------------------------------------------
+
+def f32_value(bits):
+    """The host float of f32 bits (a NaN's payload is not kept)."""
+    return _unpack("<f", _pack("<I", bits))[0]
+
+
+def f64_value(bits):
+    """The host float of f64 bits. Lossy where the host float is single precision (boards):
+    rounded to f32 there, and out-of-range values become 0 or inf."""
+    return _unpack("<d", _pack("<Q", bits))[0]
+
+
+def f64_bits(x):
+    """The f64 bits of host float x; a NaN gives the canonical NaN."""
+    return _NAN64 if x != x else _unpack("<Q", _pack("<d", x))[0]
+
+
+# Halfway between the largest f32 and 2**128: from here on a double rounds to infinity (and
+# CPython's struct refuses to pack it). Single-precision hosts read this as inf, which suits them.
+_F32_BIG = f64_value(0x47EFFFFFF0000000)
+
+
+def f32_bits(x):
+    """The f32 bits of host float x, rounded to nearest even; a NaN gives the canonical NaN."""
+    if -_F32_BIG < x < _F32_BIG:
+        return _unpack("<I", _pack("<f", x))[0]
+    if x != x:
+        return _NAN32
+    return 0xFF800000 if x < 0 else _INF32
+
+
+def _div0(a, b, sign, inf, nan):
+    # x / +-0 is an infinity, 0/0 and NaN/0 a NaN: the host float would raise instead.
+    x = a & (sign - 1)
+    return nan if x == 0 or x > inf else ((a ^ b) & sign) | inf
+
+
+# f32 arithmetic through a double, rounded once more to f32: exact for these five ops since
+# 53 >= 2 * 24 + 2. A NaN input gives a NaN result, which f32_bits/f64_bits make canonical.
+def _host_f32_add(a, b):
+    return f32_bits(f32_value(a) + f32_value(b))
+
+
+def _host_f32_sub(a, b):
+    return f32_bits(f32_value(a) - f32_value(b))
+
+
+def _host_f32_mul(a, b):
+    return f32_bits(f32_value(a) * f32_value(b))
+
+
+def _host_f32_div(a, b):
+    if b & 0x7FFFFFFF == 0:
+        return _div0(a, b, _S32, _INF32, _NAN32)
+    return f32_bits(f32_value(a) / f32_value(b))
+
+
+def _host_f32_sqrt(a):
+    if a > _S32:  # below -0 (or a negative NaN): math.sqrt would raise
+        return _NAN32
+    return f32_bits(_fsqrt(f32_value(a)))
+
+
+def _host_f64_add(a, b):
+    return f64_bits(f64_value(a) + f64_value(b))
+
+
+def _host_f64_sub(a, b):
+    return f64_bits(f64_value(a) - f64_value(b))
+
+
+def _host_f64_mul(a, b):
+    return f64_bits(f64_value(a) * f64_value(b))
+
+
+def _host_f64_div(a, b):
+    if b & 0x7FFFFFFFFFFFFFFF == 0:
+        return _div0(a, b, _S64, _INF64, _NAN64)
+    return f64_bits(f64_value(a) / f64_value(b))
+
+
+def _host_f64_sqrt(a):
+    if a > _S64:
+        return _NAN64
+    return f64_bits(_fsqrt(f64_value(a)))
+
+
+def _host_exact():
+    # Whether the host float is an IEEE double with ties-to-even rounding and subnormals, and
+    # struct converts f32 <-> double exactly: a dozen operations, run once at import.
+    try:
+        one = f64_value(0x3FF0000000000000)
+        ulp = f64_value(0x3CB0000000000000)  # 2**-52
+        return (f64_bits(one + ulp / 2) == 0x3FF0000000000000  # a tie, to even: down
+                and f64_bits(one + ulp + ulp / 2) == 0x3FF0000000000002  # a tie, to even: up
+                and f64_bits(one / f64_value(0x4008000000000000)) == 0x3FD5555555555555  # 1/3
+                and f64_bits(_fsqrt(one + one)) == 0x3FF6A09E667F3BCD
+                and f64_bits(f64_value(1) + f64_value(1)) == 2  # subnormals, no flush to zero
+                and f32_bits(f64_value(0x3FF0000030000000)) == 0x3F800002  # double->f32, a tie
+                and f32_bits(f64_value(0x3698000000000000)) == 1  # 0.75 * 2**-149
+                and f32_value(0x00400001) * 4 == f32_value(0x01000002))  # subnormal f32 read
+    except Exception:  # e.g. no double support in struct
+        return False
+
+
+def _soft_wanted():
+    getenv = getattr(os, "getenv", None)  # boards have none
+    if getenv is not None and getenv("WASI_MICRO_SOFTFLOAT") == "1":
+        return True
+    return not _host_exact()
+
+
+SOFT = _soft_wanted()
+
+if SOFT:
+    f32_add = softfloat.f32_add
+    f32_sub = softfloat.f32_sub
+    f32_mul = softfloat.f32_mul
+    f32_div = softfloat.f32_div
+    f32_sqrt = softfloat.f32_sqrt
+    f64_add = softfloat.f64_add
+    f64_sub = softfloat.f64_sub
+    f64_mul = softfloat.f64_mul
+    f64_div = softfloat.f64_div
+    f64_sqrt = softfloat.f64_sqrt
+else:
+    f32_add = _host_f32_add
+    f32_sub = _host_f32_sub
+    f32_mul = _host_f32_mul
+    f32_div = _host_f32_div
+    f32_sqrt = _host_f32_sqrt
+    f64_add = _host_f64_add
+    f64_sub = _host_f64_sub
+    f64_mul = _host_f64_mul
+    f64_div = _host_f64_div
+    f64_sqrt = _host_f64_sqrt
+
+
+# ---- by opcode -------------------------------------------------------------------------------
+
+_ops = None
+
+
+def func(op):
+    """The function of numeric opcode op (0xFC ops as 0x100 + sub-opcode), or None."""
+    global _ops
+    if _ops is None:
+        _ops = (
+            i32_eqz, i32_eq, i32_ne, i32_lt_s, i32_lt_u, i32_gt_s, i32_gt_u, i32_le_s, i32_le_u,
+            i32_ge_s, i32_ge_u,
+            i64_eqz, i64_eq, i64_ne, i64_lt_s, i64_lt_u, i64_gt_s, i64_gt_u, i64_le_s, i64_le_u,
+            i64_ge_s, i64_ge_u,
+            f32_eq, f32_ne, f32_lt, f32_gt, f32_le, f32_ge,
+            f64_eq, f64_ne, f64_lt, f64_gt, f64_le, f64_ge,
+            i32_clz, i32_ctz, i32_popcnt, i32_add, i32_sub, i32_mul, i32_div_s, i32_div_u,
+            i32_rem_s, i32_rem_u, i32_and, i32_or, i32_xor, i32_shl, i32_shr_s, i32_shr_u,
+            i32_rotl, i32_rotr,
+            i64_clz, i64_ctz, i64_popcnt, i64_add, i64_sub, i64_mul, i64_div_s, i64_div_u,
+            i64_rem_s, i64_rem_u, i64_and, i64_or, i64_xor, i64_shl, i64_shr_s, i64_shr_u,
+            i64_rotl, i64_rotr,
+            f32_abs, f32_neg, f32_ceil, f32_floor, f32_trunc, f32_nearest, f32_sqrt, f32_add,
+            f32_sub, f32_mul, f32_div, f32_min, f32_max, f32_copysign,
+            f64_abs, f64_neg, f64_ceil, f64_floor, f64_trunc, f64_nearest, f64_sqrt, f64_add,
+            f64_sub, f64_mul, f64_div, f64_min, f64_max, f64_copysign,
+            i32_wrap_i64, i32_trunc_f32_s, i32_trunc_f32_u, i32_trunc_f64_s, i32_trunc_f64_u,
+            i64_extend_i32_s, i64_extend_i32_u, i64_trunc_f32_s, i64_trunc_f32_u,
+            i64_trunc_f64_s, i64_trunc_f64_u,
+            f32_convert_i32_s, f32_convert_i32_u, f32_convert_i64_s, f32_convert_i64_u,
+            f32_demote_f64,
+            f64_convert_i32_s, f64_convert_i32_u, f64_convert_i64_s, f64_convert_i64_u,
+            f64_promote_f32,
+            i32_reinterpret_f32, i64_reinterpret_f64, f32_reinterpret_i32, f64_reinterpret_i64,
+            i32_extend8_s, i32_extend16_s, i64_extend8_s, i64_extend16_s, i64_extend32_s,
+            # 0xFC 0..7
+            i32_trunc_sat_f32_s, i32_trunc_sat_f32_u, i32_trunc_sat_f64_s, i32_trunc_sat_f64_u,
+            i64_trunc_sat_f32_s, i64_trunc_sat_f32_u, i64_trunc_sat_f64_s, i64_trunc_sat_f64_u)
+    if 0x45 <= op <= 0xC4:
+        return _ops[op - 0x45]
+    if 0x100 <= op <= 0x107:
+        return _ops[op - 0x100 + 0x80]
+    return None
