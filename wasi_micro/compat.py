@@ -75,3 +75,196 @@ def mem_free():
         return gc.mem_free()
     except AttributeError:
         return -1
+
+
+# --- filesystem host differences ---
+# What WASI needs from the host that CPython and MicroPython provide differently: stat fields in
+# one shape, symlinks/links/utime/fsync/truncate (CPython only), exclusive create, clocks.
+# Stat results everywhere are (mode, ino, dev, nlink, size, atim_ns, mtim_ns, ctim_ns).
+import os
+import time
+
+_S_IFMT = const(0o170000)
+_S_IFLNK = const(0o120000)
+_EOPNOTSUPP = const(95)
+_EEXIST = const(17)
+_ENOENT = const(2)
+
+
+def _unsupported(*args):
+    raise OSError(_EOPNOTSUPP)
+
+
+if IS_MICROPYTHON:
+    # Only the unix port sees host symlinks (as S_IFLNK in ilistdir); board filesystems have none.
+    _HOST_LINKS = sys.platform in ("linux", "darwin")
+    _mono = [0, None]
+
+    def _epoch_ns():
+        # ESP32 counts from 2000; WASI realtime counts from 1970.
+        return 946684800000000000 if time.gmtime(0)[0] == 2000 else 0
+
+    def _norm(st):
+        e = _epoch_ns()
+        return (st[0], st[1], st[2], st[3], st[6],
+                st[7] * 1000000000 + e, st[8] * 1000000000 + e, st[9] * 1000000000 + e)
+
+    def stat(path):
+        return _norm(os.stat(path))
+
+    def lstat(path):
+        if _HOST_LINKS:
+            i = path.rfind("/")
+            parent = "." if i < 0 else (path[:i] or "/")
+            name = path[i + 1:]
+            for ent in os.ilistdir(parent):
+                if ent[0] == name:
+                    if ent[1] & _S_IFMT == _S_IFLNK:
+                        return (_S_IFLNK, ent[2], 0, 1, 0, 0, 0, 0)
+                    break
+        return _norm(os.stat(path))
+
+    def fstat(f, path):
+        return _norm(os.stat(path))
+
+    def listdir(path):
+        # [(name, S_IF* type bits or 0, ino)]
+        return [(e[0], e[1] & _S_IFMT, e[2]) for e in os.ilistdir(path)]
+
+    def open_file(path, rd, wr, creat, excl, trunc):
+        try:
+            os.stat(path)
+            exists = True
+        except OSError:
+            exists = False
+        if exists and creat and excl:
+            raise OSError(_EEXIST)
+        if not exists and not creat:
+            raise OSError(_ENOENT)
+        if trunc or not exists:
+            open(path, "wb").close()
+        return open(path, "r+b" if wr else "rb")
+
+    def truncate(f, size):
+        # No ftruncate: growing is writing zeros at the end; shrinking is not possible.
+        pos = f.tell()
+        end = f.seek(0, 2)
+        if size < end:
+            f.seek(pos)
+            raise OSError(_EOPNOTSUPP)
+        zeros = bytes(min(size - end, 4096))
+        while end < size:
+            end += f.write(zeros[:min(size - end, 4096)])
+        f.seek(pos)
+
+    def fsync(f, data_only):
+        f.flush()
+
+    readlink = symlink = link = utime = _unsupported
+
+    def isatty(stream):
+        return False
+
+    def realtime_ns():
+        return time.time_ns() + _epoch_ns()
+
+    def monotonic_ns():
+        # ticks_us wraps (2^30 us on boards): accumulate deltas between calls.
+        t = time.ticks_us()
+        if _mono[1] is not None:
+            _mono[0] += time.ticks_diff(t, _mono[1])
+        _mono[1] = t
+        return _mono[0] * 1000
+
+    def cputime_ns(thread):
+        return None
+
+    def clock_res_ns(clock):
+        return 1000
+
+    def sleep_ns(ns):
+        time.sleep_us(ns // 1000)
+
+else:
+    def _norm(st):
+        return (st.st_mode, st.st_ino, st.st_dev, st.st_nlink, st.st_size,
+                st.st_atime_ns, st.st_mtime_ns, st.st_ctime_ns)
+
+    def stat(path):
+        return _norm(os.stat(path))
+
+    def lstat(path):
+        return _norm(os.lstat(path))
+
+    def fstat(f, path):
+        return _norm(os.fstat(f.fileno()))
+
+    def listdir(path):
+        out = []
+        with os.scandir(path) as it:
+            for e in it:
+                if e.is_symlink():
+                    t = _S_IFLNK
+                else:
+                    t = os.lstat(e.path).st_mode & _S_IFMT
+                out.append((e.name, t, e.inode()))
+        return out
+
+    def open_file(path, rd, wr, creat, excl, trunc):
+        flags = (os.O_RDWR if rd else os.O_WRONLY) if wr else os.O_RDONLY
+        if creat:
+            flags |= os.O_CREAT
+        if excl:
+            flags |= os.O_EXCL
+        if trunc:
+            flags |= os.O_TRUNC
+        # The caller resolved every symlink itself: refuse one swapped in since.
+        flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(path, flags, 0o666)
+        return os.fdopen(fd, "r+b" if wr and rd else ("wb" if wr else "rb"), buffering=0)
+
+    def truncate(f, size):
+        f.truncate(size)
+
+    def fsync(f, data_only):
+        f.flush()
+        (os.fdatasync if data_only and hasattr(os, "fdatasync") else os.fsync)(f.fileno())
+
+    def readlink(path):
+        return os.readlink(path)
+
+    def symlink(target, path):
+        os.symlink(target, path)
+
+    def link(src, dst):
+        os.link(src, dst, follow_symlinks=False)
+
+    def utime(path, atim, mtim):
+        # atim/mtim: ns, or None to keep. The path is resolved: never follow a final symlink.
+        if atim is None or mtim is None:
+            st = os.lstat(path)
+            atim = st.st_atime_ns if atim is None else atim
+            mtim = st.st_mtime_ns if mtim is None else mtim
+        os.utime(path, ns=(atim, mtim), follow_symlinks=os.utime not in os.supports_follow_symlinks)
+
+    def isatty(stream):
+        try:
+            return os.isatty(stream.fileno())
+        except Exception:
+            return False
+
+    def realtime_ns():
+        return time.time_ns()
+
+    def monotonic_ns():
+        return time.monotonic_ns()
+
+    def cputime_ns(thread):
+        return time.thread_time_ns() if thread else time.process_time_ns()
+
+    def clock_res_ns(clock):
+        res = time.get_clock_info(clock).resolution
+        return max(1, int(res * 1000000000 + 0.5))
+
+    def sleep_ns(ns):
+        time.sleep(ns / 1000000000)

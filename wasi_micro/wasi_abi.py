@@ -1,0 +1,181 @@
+# The WASI preview1 ABI: errno and flag numbers, the error type handlers raise, host errno
+# mapping, and bounds-checked access to guest memory (every pointer checked before use).
+import struct
+
+from .compat import const
+
+# errno (witx `errno`): public, the other wasi_* modules use them.
+SUCCESS = const(0)
+E2BIG = const(1)
+EACCES = const(2)
+EAGAIN = const(6)
+EBADF = const(8)
+EBUSY = const(10)
+EEXIST = const(20)
+EFAULT = const(21)
+EILSEQ = const(25)
+EINVAL = const(28)
+EIO = const(29)
+EISDIR = const(31)
+ELOOP = const(32)
+ENAMETOOLONG = const(37)
+ENOENT = const(44)
+ENOMEM = const(48)
+ENOSYS = const(52)
+ENOTDIR = const(54)
+ENOTEMPTY = const(55)
+ENOTSOCK = const(57)
+ENOTSUP = const(58)
+EOVERFLOW = const(61)
+EPERM = const(63)
+ESPIPE = const(70)
+EXDEV = const(75)
+ENOTCAPABLE = const(76)
+
+# filetype
+FT_UNKNOWN = const(0)
+FT_CHAR = const(2)
+FT_DIR = const(3)
+FT_FILE = const(4)
+FT_LINK = const(7)
+
+# fdflags
+FDF_APPEND = const(1)
+FDF_DSYNC = const(2)
+FDF_NONBLOCK = const(4)
+FDF_RSYNC = const(8)
+FDF_SYNC = const(16)
+
+# rights
+R_FD_DATASYNC = const(1 << 0)
+R_FD_READ = const(1 << 1)
+R_FD_SEEK = const(1 << 2)
+R_FD_FDSTAT_SET_FLAGS = const(1 << 3)
+R_FD_SYNC = const(1 << 4)
+R_FD_TELL = const(1 << 5)
+R_FD_WRITE = const(1 << 6)
+R_FD_ADVISE = const(1 << 7)
+R_FD_ALLOCATE = const(1 << 8)
+R_PATH_CREATE_DIRECTORY = const(1 << 9)
+R_PATH_CREATE_FILE = const(1 << 10)
+R_PATH_LINK_SOURCE = const(1 << 11)
+R_PATH_LINK_TARGET = const(1 << 12)
+R_PATH_OPEN = const(1 << 13)
+R_FD_READDIR = const(1 << 14)
+R_PATH_READLINK = const(1 << 15)
+R_PATH_RENAME_SOURCE = const(1 << 16)
+R_PATH_RENAME_TARGET = const(1 << 17)
+R_PATH_FILESTAT_GET = const(1 << 18)
+R_PATH_FILESTAT_SET_SIZE = const(1 << 19)
+R_PATH_FILESTAT_SET_TIMES = const(1 << 20)
+R_FD_FILESTAT_GET = const(1 << 21)
+R_FD_FILESTAT_SET_SIZE = const(1 << 22)
+R_FD_FILESTAT_SET_TIMES = const(1 << 23)
+R_PATH_SYMLINK = const(1 << 24)
+R_PATH_REMOVE_DIRECTORY = const(1 << 25)
+R_PATH_UNLINK_FILE = const(1 << 26)
+R_POLL_FD_READWRITE = const(1 << 27)
+R_ALL = const((1 << 30) - 1)
+
+
+class WasiError(Exception):
+    """Raised inside a handler: the call returns `errno` to the guest."""
+
+    def __init__(self, errno):
+        Exception.__init__(self, errno)
+        self.errno = errno
+
+
+# (host errno name, its Linux number, WASI errno). The name wins where the host's `errno`
+# module has it; MicroPython's lacks many, and its VFS raises the Linux numbers.
+_HOST_ERRNOS = (
+    ("EPERM", 1, 63), ("ENOENT", 2, 44), ("EINTR", 4, 27), ("EIO", 5, 29), ("ENXIO", 6, 60),
+    ("E2BIG", 7, 1), ("EBADF", 9, 8), ("EAGAIN", 11, 6), ("ENOMEM", 12, 48), ("EACCES", 13, 2),
+    ("EFAULT", 14, 21), ("EBUSY", 16, 10), ("EEXIST", 17, 20), ("EXDEV", 18, 75),
+    ("ENODEV", 19, 43), ("ENOTDIR", 20, 54), ("EISDIR", 21, 31), ("EINVAL", 22, 28),
+    ("ENFILE", 23, 41), ("EMFILE", 24, 33), ("ENOTTY", 25, 59), ("ETXTBSY", 26, 74),
+    ("EFBIG", 27, 22), ("ENOSPC", 28, 51), ("ESPIPE", 29, 70), ("EROFS", 30, 69),
+    ("EMLINK", 31, 34), ("EPIPE", 32, 64), ("ERANGE", 34, 68), ("EDEADLK", 35, 16),
+    ("ENAMETOOLONG", 36, 37), ("ENOSYS", 38, 52), ("ENOTEMPTY", 39, 55), ("ELOOP", 40, 32),
+    ("EOVERFLOW", 75, 61), ("EILSEQ", 84, 25), ("ENOTSOCK", 88, 57), ("EOPNOTSUPP", 95, 58),
+    ("ENOTSUP", 95, 58), ("ETIMEDOUT", 110, 73), ("EDQUOT", 122, 19),
+)
+_errno_map = {}
+
+
+def errno_of(exc):
+    """The WASI errno for a host OSError (EIO when unknown)."""
+    if not _errno_map:
+        import errno
+        for name, num, code in _HOST_ERRNOS:
+            _errno_map[num] = code
+        for name, num, code in _HOST_ERRNOS:
+            _errno_map[getattr(errno, name, num)] = code
+    n = exc.args[0] if exc.args else None
+    return _errno_map.get(n, EIO) if isinstance(n, int) else EIO
+
+
+# --- guest memory: `buf` is the instance memory's bytearray, re-read on every call ---
+_EMPTY = bytearray()
+
+
+def membuf(w):
+    m = w.mem
+    return _EMPTY if m is None else m.buf
+
+
+def check(buf, ptr, n):
+    if ptr + n > len(buf):
+        raise WasiError(EFAULT)
+
+
+def get_u32(buf, ptr):
+    check(buf, ptr, 4)
+    return struct.unpack_from("<I", buf, ptr)[0]
+
+
+def get_u64(buf, ptr):
+    check(buf, ptr, 8)
+    return struct.unpack_from("<Q", buf, ptr)[0]
+
+
+def put_u32(buf, ptr, v):
+    check(buf, ptr, 4)
+    struct.pack_into("<I", buf, ptr, v)
+
+
+def put_u64(buf, ptr, v):
+    check(buf, ptr, 8)
+    struct.pack_into("<Q", buf, ptr, v)
+
+
+def put_bytes(buf, ptr, data):
+    check(buf, ptr, len(data))
+    buf[ptr:ptr + len(data)] = data
+
+
+def get_str(buf, ptr, n):
+    """A guest path/string: UTF-8, no NUL."""
+    check(buf, ptr, n)
+    try:
+        s = bytes(buf[ptr:ptr + n]).decode("utf-8")
+    except UnicodeError:
+        raise WasiError(EILSEQ)
+    if "\0" in s:
+        raise WasiError(EINVAL)
+    return s
+
+
+def iovecs(buf, iovs, count):
+    """[(ptr, len)] of an iovec array, every buffer checked; total must fit a u32 size."""
+    check(buf, iovs, 8 * count)
+    out = []
+    total = 0
+    for i in range(count):
+        p, n = struct.unpack_from("<II", buf, iovs + 8 * i)
+        check(buf, p, n)
+        total += n
+        out.append((p, n))
+    if total > 0xFFFFFFFF:
+        raise WasiError(EINVAL)
+    return out

@@ -1,0 +1,409 @@
+# WASI descriptors: the fd table entries (stdio, files, directories and preopens) and the
+# fd_* functions on them. Paths are resolved in wasi_path.py; host calls that differ between
+# CPython and MicroPython come from compat.
+import struct
+
+from . import compat
+from .compat import const
+from .wasi_abi import (
+    WasiError, membuf, check, put_u32, put_u64, put_bytes, iovecs,
+    EBADF, EINVAL, EISDIR, ENOTCAPABLE, ENOTDIR, ENOTSUP, ENAMETOOLONG, ESPIPE, EOVERFLOW,
+    FT_UNKNOWN, FT_CHAR, FT_DIR, FT_FILE, FT_LINK,
+    FDF_APPEND, FDF_DSYNC, FDF_NONBLOCK, FDF_RSYNC, FDF_SYNC,
+    R_FD_DATASYNC, R_FD_READ, R_FD_SEEK, R_FD_FDSTAT_SET_FLAGS, R_FD_SYNC, R_FD_TELL,
+    R_FD_WRITE, R_FD_ADVISE, R_FD_ALLOCATE, R_FD_READDIR, R_FD_FILESTAT_GET,
+    R_FD_FILESTAT_SET_SIZE, R_FD_FILESTAT_SET_TIMES, R_POLL_FD_READWRITE,
+)
+
+# Descriptor kinds.
+STDIN = const(0)
+STDOUT = const(1)  # stdout and stderr
+FILE = const(2)
+DIR = const(3)
+
+_S_IFMT = const(0o170000)
+_MODE_TO_FT = {0o040000: FT_DIR, 0o100000: FT_FILE, 0o120000: FT_LINK, 0o020000: FT_CHAR,
+               0o060000: 1}
+_MAX_I64 = const(0x7FFFFFFFFFFFFFFF)
+
+# What a regular file may ever do; a directory gets the rest (wasmtime's preopen set).
+FILE_RIGHTS = const(0x8E001FF)  # fd_* rights: bits 0-8, 21-23, 27 (poll)
+DIR_RIGHTS = const(0x7BFFE00)   # path_* rights, readdir, filestat get/set_times: bits 9-21, 23-26
+
+
+class Fd:
+    """One open descriptor. `f` is the host file or stream; `path` the host path (files/dirs)."""
+
+    def __init__(self, kind, ftype, base, inh, f=None, path=None, flags=0):
+        self.kind = kind
+        self.ftype = ftype
+        self.base = base
+        self.inh = inh
+        self.f = f
+        self.path = path
+        self.flags = flags
+        self.name = None   # preopens: the guest name, as bytes
+        self.ents = None   # directories: entries cached by fd_readdir at cookie 0
+
+
+def filetype(mode):
+    return _MODE_TO_FT.get(mode & _S_IFMT, FT_UNKNOWN)
+
+
+def is_dir(st):
+    return st[0] & _S_IFMT == 0o040000
+
+
+def stdio(kind, stream):
+    tty = compat.isatty(stream)
+    right = R_FD_READ if kind == STDIN else R_FD_WRITE
+    return Fd(kind, FT_CHAR if tty else FT_UNKNOWN, right | R_POLL_FD_READWRITE,
+              0, f=stream)
+
+
+def preopen(host, guest):
+    """The Fd for a preopened directory (OSError if it is not one)."""
+    if len(host) > 1:
+        host = host.rstrip("/") or "/"
+    if not is_dir(compat.stat(host)):
+        raise OSError(20)
+    d = Fd(DIR, FT_DIR, DIR_RIGHTS, DIR_RIGHTS | FILE_RIGHTS, path=host)
+    d.name = guest.encode()
+    return d
+
+
+def get(w, fd, right=0, kinds=None):
+    """The entry for `fd`: EBADF when closed or of the wrong kind, ENOTCAPABLE without `right`."""
+    e = w.fds.get(fd)
+    if e is None or (kinds is not None and e.kind not in kinds):
+        raise WasiError(EBADF)
+    if e.base & right != right:
+        raise WasiError(ENOTCAPABLE)
+    return e
+
+
+def add(w, e):
+    """Install `e` at the lowest free fd number."""
+    fds = w.fds
+    n = 3
+    while n in fds:
+        n += 1
+    fds[n] = e
+    return n
+
+
+def close_entry(e):
+    if e.kind == FILE:
+        e.f.close()
+    elif e.kind == STDOUT:
+        e.f.flush()
+
+
+def put_filestat(buf, ptr, st):
+    check(buf, ptr, 64)
+    mode, ino, dev, nlink, size, atim, mtim, ctim = st
+    put_u64(buf, ptr, dev)
+    put_u64(buf, ptr + 8, ino)
+    buf[ptr + 16] = filetype(mode)
+    for i in range(17, 24):
+        buf[ptr + i] = 0
+    put_u64(buf, ptr + 24, nlink)
+    put_u64(buf, ptr + 32, size)
+    put_u64(buf, ptr + 40, atim)
+    put_u64(buf, ptr + 48, mtim)
+    put_u64(buf, ptr + 56, ctim)
+
+
+def _io(w, fd, iovs, iovs_len, out_ptr, right):
+    """Common start of read/write calls: the entry, the checked iovecs and the memory."""
+    buf = membuf(w)
+    e = get(w, fd)
+    if e.kind == DIR:
+        raise WasiError(EBADF)
+    if e.base & right != right:
+        raise WasiError(ENOTCAPABLE)
+    check(buf, out_ptr, 4)
+    return e, buf, iovecs(buf, iovs, iovs_len)
+
+
+def _readv(f, buf, vecs, stream):
+    mv = memoryview(buf)
+    total = 0
+    for p, n in vecs:
+        if n:
+            got = f.readinto(mv[p:p + n]) or 0
+            total += got
+            if got < n and (stream or got == 0):
+                break
+    return total
+
+
+def _writev(f, buf, vecs):
+    mv = memoryview(buf)
+    total = 0
+    for p, n in vecs:
+        while n:
+            k = f.write(mv[p:p + n])
+            if k is None:  # a non-blocking host stream that took nothing
+                return total
+            total += k
+            p += k
+            n -= k
+    return total
+
+
+def fd_read(w, fd, iovs, iovs_len, nread):
+    e, buf, vecs = _io(w, fd, iovs, iovs_len, nread, R_FD_READ)
+    if e.kind == STDOUT:
+        raise WasiError(EBADF)
+    put_u32(buf, nread, _readv(e.f, buf, vecs, e.kind == STDIN))
+
+
+def fd_write(w, fd, iovs, iovs_len, nwritten):
+    e, buf, vecs = _io(w, fd, iovs, iovs_len, nwritten, R_FD_WRITE)
+    f = e.f
+    if e.kind == STDIN:
+        raise WasiError(EBADF)
+    if e.flags & FDF_APPEND:
+        f.seek(0, 2)
+    n = _writev(f, buf, vecs)
+    if e.kind == STDOUT:
+        f.flush()  # stream output as it is written
+    elif e.flags & (FDF_SYNC | FDF_DSYNC):
+        compat.fsync(f, not e.flags & FDF_SYNC)
+    put_u32(buf, nwritten, n)
+
+
+def _positioned(w, fd, iovs, iovs_len, offset, out_ptr, right, write):
+    e, buf, vecs = _io(w, fd, iovs, iovs_len, out_ptr, right)
+    if e.kind != FILE:
+        raise WasiError(ESPIPE)
+    if offset > _MAX_I64:
+        raise WasiError(EINVAL)
+    f = e.f
+    pos = f.tell()
+    try:
+        f.seek(offset)
+        n = _writev(f, buf, vecs) if write else _readv(f, buf, vecs, False)
+    finally:
+        f.seek(pos)
+    put_u32(buf, out_ptr, n)
+
+
+def fd_pread(w, fd, iovs, iovs_len, offset, nread):
+    _positioned(w, fd, iovs, iovs_len, offset, nread, R_FD_READ, False)
+
+
+def fd_pwrite(w, fd, iovs, iovs_len, offset, nwritten):
+    _positioned(w, fd, iovs, iovs_len, offset, nwritten, R_FD_WRITE, True)
+
+
+def fd_seek(w, fd, offset, whence, newoffset):
+    buf = membuf(w)
+    e = get(w, fd)
+    if e.kind != FILE:
+        raise WasiError(ESPIPE if e.kind != DIR else EBADF)
+    if offset > _MAX_I64:
+        offset -= 1 << 64
+    # A pure "where am I" needs only FD_TELL (lseek(fd, 0, SEEK_CUR)).
+    right = R_FD_TELL if offset == 0 and whence == 1 else R_FD_SEEK
+    if e.base & right != right:
+        raise WasiError(ENOTCAPABLE)
+    check(buf, newoffset, 8)
+    f = e.f
+    if whence == 0:
+        base = 0
+    elif whence == 1:
+        base = f.tell()
+    elif whence == 2:
+        base = compat.fstat(f, e.path)[4]
+    else:
+        raise WasiError(EINVAL)
+    pos = base + offset
+    if pos < 0:
+        raise WasiError(EINVAL)
+    if pos > _MAX_I64:
+        raise WasiError(EOVERFLOW)
+    put_u64(buf, newoffset, f.seek(pos))
+
+
+def fd_tell(w, fd, offset):
+    buf = membuf(w)
+    e = get(w, fd)
+    if e.kind != FILE:
+        raise WasiError(ESPIPE if e.kind != DIR else EBADF)
+    if not e.base & R_FD_TELL:
+        raise WasiError(ENOTCAPABLE)
+    put_u64(buf, offset, e.f.tell())
+
+
+def fd_close(w, fd):
+    e = get(w, fd)
+    del w.fds[fd]
+    close_entry(e)
+
+
+def _sync(w, fd, right, data_only):
+    e = get(w, fd, 0, (FILE, DIR))
+    if not e.base & right:
+        raise WasiError(ENOTCAPABLE)
+    if e.kind == FILE:
+        compat.fsync(e.f, data_only)
+
+
+def fd_sync(w, fd):
+    _sync(w, fd, R_FD_SYNC, False)
+
+
+def fd_datasync(w, fd):
+    _sync(w, fd, R_FD_DATASYNC, True)
+
+
+def fd_advise(w, fd, offset, length, advice):
+    get(w, fd, R_FD_ADVISE, (FILE,))
+    if advice > 5:
+        raise WasiError(EINVAL)
+    # Advice is only a hint; the host has no use for it.
+
+
+def fd_allocate(w, fd, offset, length):
+    get(w, fd, R_FD_ALLOCATE, (FILE,))
+    raise WasiError(ENOTSUP)  # as wasmtime: preview1 allocate has no portable host call
+
+
+def fd_fdstat_get(w, fd, ptr):
+    buf = membuf(w)
+    e = get(w, fd)
+    check(buf, ptr, 24)
+    buf[ptr] = e.ftype
+    buf[ptr + 1] = 0
+    buf[ptr + 2] = e.flags & 0xFF
+    buf[ptr + 3] = e.flags >> 8
+    for i in range(4, 8):
+        buf[ptr + i] = 0
+    put_u64(buf, ptr + 8, e.base)
+    put_u64(buf, ptr + 16, e.inh)
+
+
+def fd_fdstat_set_flags(w, fd, flags):
+    e = get(w, fd, R_FD_FDSTAT_SET_FLAGS, (FILE,))
+    if flags & (FDF_DSYNC | FDF_RSYNC | FDF_SYNC) or flags > 31:
+        raise WasiError(EINVAL)
+    e.flags = flags & (FDF_APPEND | FDF_NONBLOCK)
+
+
+def fd_fdstat_set_rights(w, fd, base, inh):
+    e = get(w, fd)
+    if base & ~e.base or inh & ~e.inh:
+        raise WasiError(ENOTCAPABLE)  # rights only ever shrink
+    e.base = base
+    e.inh = inh
+
+
+def fd_filestat_get(w, fd, ptr):
+    buf = membuf(w)
+    e = get(w, fd, R_FD_FILESTAT_GET)
+    check(buf, ptr, 64)
+    if e.kind == FILE or e.kind == DIR:
+        st = compat.fstat(e.f, e.path) if e.kind == FILE else compat.stat(e.path)
+    else:
+        st = (0o020000 if e.ftype == FT_CHAR else 0, 0, 0, 0, 0, 0, 0, 0)
+    put_filestat(buf, ptr, st)
+
+
+def fd_filestat_set_size(w, fd, size):
+    e = get(w, fd, 0, (FILE, DIR))
+    if e.kind == DIR:
+        raise WasiError(EISDIR)
+    if not e.base & R_FD_FILESTAT_SET_SIZE:
+        raise WasiError(ENOTCAPABLE)
+    if size > _MAX_I64:
+        raise WasiError(EINVAL)
+    e.f.flush()
+    compat.truncate(e.f, size)
+
+
+def times(atim, mtim, fst):
+    """(atim, mtim) for utime from fstflags: ns, or None to keep; EINVAL for set-and-now."""
+    if fst & 3 == 3 or fst & 12 == 12 or fst > 15:
+        raise WasiError(EINVAL)
+    now = compat.realtime_ns() if fst & 10 else 0
+    a = atim if fst & 1 else (now if fst & 2 else None)
+    m = mtim if fst & 4 else (now if fst & 8 else None)
+    return a, m
+
+
+def fd_filestat_set_times(w, fd, atim, mtim, fst):
+    e = get(w, fd, R_FD_FILESTAT_SET_TIMES, (FILE, DIR))
+    a, m = times(atim, mtim, fst)
+    if a is not None or m is not None:
+        compat.utime(e.path, a, m)
+
+
+def fd_prestat_get(w, fd, ptr):
+    buf = membuf(w)
+    e = get(w, fd)
+    if e.name is None:
+        raise WasiError(EBADF)
+    check(buf, ptr, 8)
+    put_u32(buf, ptr, 0)  # tag 0: a directory, padding zeroed
+    put_u32(buf, ptr + 4, len(e.name))
+
+
+def fd_prestat_dir_name(w, fd, ptr, length):
+    buf = membuf(w)
+    e = get(w, fd)
+    if e.name is None:
+        raise WasiError(ENOTDIR)
+    if len(e.name) > length:
+        raise WasiError(ENAMETOOLONG)
+    put_bytes(buf, ptr, e.name)
+
+
+def fd_renumber(w, fd, to):
+    e = get(w, fd)
+    if to == fd:
+        return
+    old = w.fds.get(to)
+    if old is None:
+        raise WasiError(EBADF)
+    del w.fds[fd]
+    w.fds[to] = e
+    close_entry(old)
+
+
+def _entries(e):
+    """`.`, `..` then the directory's entries: [(name bytes, ino, filetype)]."""
+    ino = compat.stat(e.path)[1]
+    # `..` gets the directory's own inode (as wasmtime): never stat above a preopen.
+    ents = [(b".", ino, FT_DIR), (b"..", ino, FT_DIR)]
+    for name, mode, ino in sorted(compat.listdir(e.path)):
+        ents.append((name.encode(), ino, filetype(mode)))
+    return ents
+
+
+def fd_readdir(w, fd, ptr, length, cookie, bufused):
+    buf = membuf(w)
+    e = get(w, fd)
+    if e.kind != DIR:
+        raise WasiError(ENOTDIR if e.kind == FILE else EBADF)
+    if not e.base & R_FD_READDIR:
+        raise WasiError(ENOTCAPABLE)
+    check(buf, ptr, length)
+    check(buf, bufused, 4)
+    if cookie == 0 or e.ents is None:
+        e.ents = _entries(e)  # a rewind (cookie 0) sees the directory afresh
+    ents = e.ents
+    out = bytearray()
+    i = cookie
+    while i < len(ents) and len(out) < length:
+        name, ino, ft = ents[i]
+        i += 1
+        hdr = bytearray(24)
+        struct.pack_into("<QQIB", hdr, 0, i, ino, len(name), ft)
+        out += hdr
+        out += name
+    # A last entry that does not fit is cut at the end of the buffer: the guest retries larger.
+    n = min(len(out), length)
+    buf[ptr:ptr + n] = out[:n]
+    put_u32(buf, bufused, n)
