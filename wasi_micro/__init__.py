@@ -1,1 +1,32 @@
-"""wasi_micro: a WebAssembly + WASI preview1 runtime."""
+"""wasi_micro: a WebAssembly 2.0 + WASI preview1 runtime in MicroPython-compatible Python.
+
+    import wasi_micro
+    m = wasi_micro.load(open("prog.wasm", "rb").read())    # decode + validate
+    inst = wasi_micro.instantiate(m, {"env": {"f": wasi_micro.HostFunc("i:i", fn)}})
+    inst.invoke("add", [2, 3])                               # raw values in and out
+
+Raw values: i32/i64 as unsigned ints, f32/f64 as their bit patterns, references as handles.
+"""
+from .errors import Exit, Exhaustion, InvalidError, LimitError, LinkError, MalformedError, \
+    Trap, WasmError  # noqa: F401
+from .runtime import Extern, Func, GlobalCell, HostFunc, Memory, Table  # noqa: F401
+
+
+def load(data):
+    """Decode and validate a module from bytes (or a file path)."""
+    from .validate import load as _load
+    if isinstance(data, str):
+        with open(data, "rb") as f:
+            data = f.read()
+    return _load(data)
+
+
+def instantiate(module, imports=None, config=None):
+    """Link `module` against imports {module: {name: extern}} and run its initialisers."""
+    from .instance import Instance
+    return Instance(module, imports, config)
+
+
+def Config(**kw):  # noqa: N802 - reads like the class it builds
+    from .instance import Config as _Config
+    return _Config(**kw)

@@ -11,9 +11,10 @@ if IS_MICROPYTHON:
     from micropython import const
     from array import array
 
-    def new_words(n):
-        # Viper reads these through ptr32: a real machine-word array.
-        return array("i", bytes(4 * n))
+    def new_words(n, unsigned=False):
+        # Viper reads these through ptr32: real 32-bit word arrays. Registers are unsigned so
+        # Python-side code stores the same u32 values as under CPython.
+        return array("I" if unsigned else "i", bytes(4 * n))
 
     def words_from(seq):
         return array("i", seq)
@@ -48,7 +49,7 @@ else:
         def kbd_intr(c):
             pass
 
-    def new_words(n):
+    def new_words(n, unsigned=False):
         # A list indexes faster than an array under CPython; the loop masks every store.
         return [0] * n
 
@@ -61,12 +62,15 @@ else:
 
     maxsize = sys.maxsize
 
-    # Viper's casts, as the plain-Python loop sees them.
-    def ptr8(x):
-        return x
 
-    ptr16 = ptr32 = ptr8
-    uint = int
+# Viper's casts, as the loop sees them when it runs as plain Python (CPython, or MicroPython with
+# viper off). Inside a viper function the compiler treats these names as casts regardless.
+def ptr8(x):
+    return x
+
+
+ptr16 = ptr32 = ptr8
+uint = int
 
 
 def mem_free():

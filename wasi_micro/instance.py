@@ -1,0 +1,557 @@
+# Instantiation (link imports, allocate, run segment initialisers and start) and execution: the
+# driver around interp.run, lazy lowering, and the slow ops the loop hands out.
+from . import interp, numeric
+from .compat import const, new_words, words_from
+from .errors import Exhaustion, LimitError, LinkError, Trap, CALL_EXHAUSTED, DEADLINE, \
+    INDIRECT_MISMATCH, OOB_MEMORY, OOB_TABLE, OUT_OF_FUEL, STACK_EXHAUSTED, UNDEF_ELEMENT, \
+    UNINIT_ELEMENT, UNREACHABLE
+from .interp import ST_CSBASE, ST_CSLEN, ST_CSP, ST_FP, ST_FUEL, ST_MLEN, ST_PC, ST_RLEN, \
+    ST_TRAP, ST_WORDS
+from .lower import Lowerer
+from .module import K_FUNC, K_GLOBAL, K_MEM, K_TABLE, M_ACTIVE, M_DECLARATIVE, slots
+from .opcodes import SIG, SIGS
+from .runtime import Func, GlobalCell, Memory, Table, deref, read_value, ref, typeid, \
+    write_value
+from . import ir
+
+_M32 = const(0xFFFFFFFF)
+_SLICE = const(20000)  # branches and calls between returns to bytecode (Ctrl-C, deadline)
+
+_TRAPS = (None, UNREACHABLE, OOB_MEMORY, CALL_EXHAUSTED, STACK_EXHAUSTED)
+
+
+class Config:
+    """Per-instance limits. None means the default."""
+
+    def __init__(self, max_memory=None, fuel=None, deadline=None, call_depth=None,
+                 stack_slots=None, max_table=None, count=False):
+        self.max_memory = max_memory  # bytes of linear memory, may be below one page
+        self.fuel = fuel  # total branches + calls before a LimitError
+        self.deadline = deadline  # seconds of wall-clock time per call
+        self.call_depth = call_depth or 20000
+        self.stack_slots = stack_slots or (1 << 18)  # register-file words
+        self.max_table = max_table
+
+
+_DEFAULT = Config()
+
+
+def _const_expr(expr, inst):
+    """Evaluate a validated constant expression in the (partly built) instance."""
+    stack = []
+    for op, imm in expr:
+        if op == 0x41:
+            stack.append(imm & 0xFFFFFFFF)
+        elif op == 0x42:
+            stack.append(imm & 0xFFFFFFFFFFFFFFFF)
+        elif op == 0x43 or op == 0x44:
+            stack.append(imm)
+        elif op == 0x23:
+            stack.append(inst._global(imm))
+        elif op == 0xD0:
+            stack.append(0)
+        elif op == 0xD2:
+            stack.append(ref(inst.funcs[imm]))
+        else:  # extended-const: i32/i64 add, sub, mul
+            b = stack.pop()
+            a = stack.pop()
+            stack.append(numeric.func(op)(a, b))
+    return stack[-1]
+
+
+class Instance:
+    def __init__(self, module, imports=None, config=None):
+        self.module = m = module
+        self.config = config = config or _DEFAULT
+        imports = imports or {}
+        funcs = []
+        tables = []
+        mems = []
+        gimports = []
+        for im in m.imports:
+            mod = imports.get(im.module)
+            ext = mod.get(im.name) if mod is not None else None
+            if ext is None:
+                raise LinkError("unknown import %s.%s" % (im.module, im.name))
+            if im.kind == K_FUNC:
+                if not isinstance(ext, Func) or ext.type != m.types[im.desc]:
+                    raise LinkError("incompatible import type for %s.%s" % (im.module, im.name))
+                funcs.append(ext)
+            elif im.kind == K_TABLE:
+                if not isinstance(ext, Table) or ext.reftype != im.desc.reftype or \
+                        not _limits_match(len(ext.elems), ext.max, im.desc.limits):
+                    raise LinkError("incompatible import type for %s.%s" % (im.module, im.name))
+                tables.append(ext)
+            elif im.kind == K_MEM:
+                if not isinstance(ext, Memory) or ext.page_log2 != im.desc.page_log2 or \
+                        not _limits_match(ext.pages, ext.max, im.desc):
+                    raise LinkError("incompatible import type for %s.%s" % (im.module, im.name))
+                mems.append(ext)
+            else:
+                t, mut = im.desc
+                if not isinstance(ext, GlobalCell) or ext.valtype != t or ext.mut != mut:
+                    raise LinkError("incompatible import type for %s.%s" % (im.module, im.name))
+                gimports.append(ext)
+        self.typeids = [typeid(t) for t in m.types]
+        for i in range(len(m.funcs)):
+            funcs.append(Func(m.types[m.funcs[i]], self, len(funcs)))
+        self.funcs = funcs
+        for t in m.tables:
+            tables.append(Table(t.reftype, t.limits, 0, config.max_table))
+        self.tables = tables
+        for lim in m.mems:
+            mems.append(Memory(lim, config.max_memory))
+        self.mems = mems
+        self.memory_obj = mems[0] if mems else None
+
+        # Globals: imported or exported-mutable ones live in shared cells, the rest in
+        # registers below the first frame.
+        exported_mut = set()
+        for e in m.exports:
+            if e.kind == K_GLOBAL:
+                exported_mut.add(e.index)
+        gtypes = m.global_types()
+        gslot = []
+        cells = list(gimports)
+        nslots = 0
+        for g in range(len(gtypes)):
+            t, mut = gtypes[g]
+            if g < len(gimports) or (mut and g in exported_mut):
+                gslot.append(-1)
+            else:
+                gslot.append(nslots)
+                nslots += slots(t)
+        self.gslot = gslot
+        self.gtypes = gtypes
+        self.regs = new_words(nslots + config.stack_slots, True)
+        self.cells = cells
+        for k in range(len(m.globals)):
+            g = len(gimports) + k
+            gl = m.globals[k]
+            v = self._eval(gl.init)
+            if gslot[g] < 0:
+                cells.append(GlobalCell(gl.valtype, gl.mut, v))
+            else:
+                cells.append(None)
+                write_value(self.regs, gslot[g], gl.valtype, v)
+
+        self.st = st = new_words(ST_WORDS)
+        st[ST_RLEN] = len(self.regs)
+        st[ST_CSLEN] = 2 * config.call_depth
+        self.cs = new_words(2 * config.call_depth)
+        self.top = nslots  # first free register slot (base of the next entry frame)
+        self.ctop = 0  # first free call-stack word
+        # Code position 0 holds `RETURN 0`: the driver resumes there after it has placed a
+        # call's results itself.
+        self.code = words_from([ir.RETURN, 0])
+        self.entries = [0] * len(funcs)  # 0: not lowered yet
+        self.entry_list = []  # (entry pc, function index) in code order, for trap names
+        self.lowerer = Lowerer(m, gslot, self.typeids)
+        self.depth = 0
+        self.exports = {}
+        for e in m.exports:
+            self.exports[e.name] = self._extern(e.kind, e.index)
+
+        # Segments: active ones are applied in order and a trap leaves earlier ones applied.
+        self.elems = []
+        for seg in m.elems:
+            items = [self._eval(x) for x in seg.items]
+            self.elems.append(items)
+        self.datas = [d.init for d in m.datas]
+        for i in range(len(m.elems)):
+            seg = m.elems[i]
+            if seg.mode == M_ACTIVE:
+                off = self._eval(seg.offset)
+                self._table_init(seg.table, i, off, 0, len(self.elems[i]))
+                self.elems[i] = []
+            elif seg.mode == M_DECLARATIVE:
+                self.elems[i] = []
+        for i in range(len(m.datas)):
+            seg = m.datas[i]
+            if seg.mode == M_ACTIVE:
+                off = self._eval(seg.offset)
+                self._memory_init(i, off, 0, len(seg.init))
+                self.datas[i] = b""
+        if m.start is not None:
+            self.call_func(self.funcs[m.start], [])
+
+    # -- linking helpers --------------------------------------------------------------------
+
+    def _global(self, g):
+        s = self.gslot[g]
+        if s < 0:
+            return self.cells[g].value
+        return read_value(self.regs, s, self.gtypes[g][0])
+
+    def _eval(self, expr):
+        return _const_expr(expr, self)
+
+    def _extern(self, kind, index):
+        if kind == K_FUNC:
+            return self.funcs[index]
+        if kind == K_TABLE:
+            return self.tables[index]
+        if kind == K_MEM:
+            return self.mems[index]
+        if self.gslot[index] < 0:
+            return self.cells[index]
+        t, mut = self.gtypes[index]
+        return GlobalCell(t, mut, self._global(index))
+
+    def memory(self, name="memory"):
+        """The exported memory `name`, or the first memory."""
+        mem = self.exports.get(name)
+        return mem if isinstance(mem, Memory) else self.memory_obj
+
+    # -- calling ----------------------------------------------------------------------------
+
+    def invoke(self, name, args=()):
+        """Call export `name` with raw arguments; returns the list of raw results."""
+        f = self.exports.get(name)
+        if not isinstance(f, Func):
+            raise LinkError("no exported function %r" % name)
+        return call(f, list(args))
+
+    def call_func(self, f, args):
+        if f.inst is not self:
+            return call(f, args)
+        params, results = f.type
+        regs = self.regs
+        fp = self.top
+        need = fp + max(_nslots(params), _nslots(results))
+        if need > len(regs):
+            raise Exhaustion(STACK_EXHAUSTED)
+        s = fp
+        for i in range(len(params)):
+            write_value(regs, s, params[i], args[i])
+            s += slots(params[i])
+        entry = self._entry(f.index)
+        st = self.st
+        saved = (self.top, self.ctop)
+        self.depth += 1
+        if self.depth > 200:  # host <-> wasm re-entry nests Python frames
+            self.depth -= 1
+            raise Exhaustion(CALL_EXHAUSTED)
+        try:
+            st[ST_PC] = entry
+            st[ST_FP] = fp
+            st[ST_CSP] = self.ctop
+            st[ST_CSBASE] = self.ctop
+            self._drive()
+        finally:
+            self.depth -= 1
+            self.top, self.ctop = saved
+        out = []
+        s = fp
+        for t in results:
+            out.append(read_value(regs, s, t))
+            s += slots(t)
+        return out
+
+    def _entry(self, fidx):
+        e = self.entries[fidx]
+        if e == 0:
+            m = self.module
+            base = len(self.code)
+            words = self.lowerer.lower(fidx, base, self.entries)
+            self.code.extend(words)
+            self.entries[fidx] = e = base
+            self.entry_list.append((base, fidx))
+        return e
+
+    def _drive(self):
+        st = self.st
+        run = interp.run
+        budget = self.config.fuel
+        deadline = self.config.deadline
+        if deadline is not None:
+            from .compat import ticks_us
+            end = ticks_us() + int(deadline * 1000000)
+        ext = self._ext
+        while True:
+            mem = self.memory_obj
+            buf = mem.buf if mem is not None else bytearray(0)
+            st[ST_MLEN] = len(buf)
+            slice_ = _SLICE if budget is None or budget > _SLICE else budget
+            st[ST_FUEL] = slice_
+            try:
+                status = run(self.code, self.regs, buf, st, self.cs, ext)
+            except Trap as t:
+                if t.func is not None:
+                    raise
+                # A slow op trapped: name the function it trapped in.
+                raise type(t)(t.reason, self.func_name_at(st[ST_PC]))
+            if status == interp.DONE:
+                return
+            if budget is not None:
+                budget -= slice_ - st[ST_FUEL]
+            if status == interp.FUEL:
+                if budget is not None and budget <= 0:
+                    raise LimitError(OUT_OF_FUEL, self.func_name_at(st[ST_PC]))
+                if deadline is not None and ticks_us() > end:
+                    raise LimitError(DEADLINE, self.func_name_at(st[ST_PC]))
+            elif status == interp.TRAP:
+                code = st[ST_TRAP]
+                cls = Exhaustion if code >= 3 else Trap
+                raise cls(_TRAPS[code], self.func_name_at(st[ST_PC]))
+            else:
+                self._exit_op()
+
+    def func_name_at(self, pc):
+        lst = self.entry_list
+        best = None
+        for e, f in lst:
+            if e <= pc and (best is None or e > best[0]):
+                best = (e, f)
+        return self.module.func_name(best[1]) if best else "?"
+
+    # -- ops run by the driver: they change the machine state or call out ----------------------
+
+    def _exit_op(self):
+        st = self.st
+        code = self.code
+        pc = st[ST_PC]
+        fp = st[ST_FP]
+        op = code[pc]
+        if op == ir.CALL:
+            self._entry(code[pc + 3])
+            code[pc + 2] = self.entries[code[pc + 3]]
+        elif op == ir.RETURN_CALL:
+            self._entry(code[pc + 2])
+            code[pc + 1] = self.entries[code[pc + 2]]
+        elif op == ir.CALL_IMPORT:
+            base = fp + code[pc + 1]
+            self._call_out(self.funcs[code[pc + 2]], base)
+            st[ST_PC] = pc + 3
+        elif op == ir.CALL_INDIRECT:
+            f = self._indirect(code[pc + 2], code[pc + 3], code[pc + 4], fp)
+            if f.inst is self:
+                self._entry(f.index)  # now lowered: the loop runs the call itself
+            else:
+                self._call_out(f, fp + code[pc + 1])
+                st[ST_PC] = pc + 5
+        elif op == ir.RETURN_CALL_INDIRECT:
+            f = self._indirect(code[pc + 1], code[pc + 2], code[pc + 3], fp)
+            if f.inst is self:
+                self._entry(f.index)
+            else:
+                n = code[pc + 4]
+                regs = self.regs
+                vals = [regs[fp + code[pc + 5 + i]] for i in range(n)]
+                for i in range(n):
+                    regs[fp + i] = vals[i]
+                self._call_out(f, fp)
+                st[ST_PC] = 0  # RETURN 0: the results are in place
+        elif op == ir.MEMORY_GROW:
+            d = fp + code[pc + 1]
+            r = self.memory_obj.grow(self.regs[fp + code[pc + 2]])
+            self.regs[d] = r & _M32
+            st[ST_PC] = pc + 3
+        else:
+            raise ValueError("driver: unexpected op 0x%x" % op)
+
+    def _call_out(self, f, base):
+        """Call f (host or another instance) with arguments at register slot base; results
+        replace them. Nested calls into this instance get frames above the caller's."""
+        params, results = f.type
+        regs = self.regs
+        args = []
+        s = base
+        for t in params:
+            args.append(read_value(regs, s, t))
+            s += slots(t)
+        saved = (self.top, self.ctop)
+        self.top = base + max(_nslots(params), _nslots(results))
+        self.ctop = self.st[ST_CSP]
+        st = self.st
+        state = (st[ST_PC], st[ST_FP], st[ST_CSP], st[ST_CSBASE])
+        try:
+            out = call(f, args)
+        finally:
+            self.top, self.ctop = saved
+            st[ST_PC], st[ST_FP], st[ST_CSP], st[ST_CSBASE] = state
+        s = base
+        for i in range(len(results)):
+            write_value(regs, s, results[i], out[i])
+            s += slots(results[i])
+
+    def _indirect(self, idx_slot, table, tid, fp):
+        i = self.regs[fp + idx_slot]
+        elems = self.tables[table].elems
+        if i >= len(elems):
+            raise Trap(UNDEF_ELEMENT)
+        f = deref(elems[i])
+        if f is None:
+            raise Trap(UNINIT_ELEMENT)
+        if f.typeid != tid:
+            raise Trap(INDIRECT_MISMATCH)
+        return f
+
+    # -- slow ops the loop calls: ext(pc, fp) -> next pc, or -1 to hand over to the driver -----
+
+    def _ext(self, pc, fp):
+        st = self.st
+        st[ST_PC] = pc
+        code = self.code
+        regs = self.regs
+        op = code[pc]
+        sig = SIG[op] if op < len(SIG) else 0
+        if sig:
+            params, results = SIGS[sig]
+            f = numeric.func(op)
+            a = fp + code[pc + 2]
+            t = params[0]
+            x = regs[a] | regs[a + 1] << 32 if t == 0x7E or t == 0x7C else regs[a]
+            if len(params) == 2:
+                b = fp + code[pc + 3]
+                t = params[1]
+                y = regs[b] | regs[b + 1] << 32 if t == 0x7E or t == 0x7C else regs[b]
+                r = f(x, y)
+                n = 4
+            else:
+                r = f(x)
+                n = 3
+            d = fp + code[pc + 1]
+            t = results[0]
+            regs[d] = r & 0xFFFFFFFF
+            if t == 0x7E or t == 0x7C:
+                regs[d + 1] = r >> 32
+            return pc + n
+        if op == ir.CALL_INDIRECT or op == ir.RETURN_CALL_INDIRECT:
+            k = 1 if op == ir.RETURN_CALL_INDIRECT else 2
+            f = self._indirect(code[pc + k], code[pc + k + 1], code[pc + k + 2], fp)
+            if f.inst is self:
+                e = self.entries[f.index]
+                if e:
+                    return e
+            return -1
+        if op == ir.GLOBAL_GET_X:
+            g = code[pc + 2]
+            write_value(regs, fp + code[pc + 1], self.gtypes[g][0], self.cells[g].value)
+            return pc + 3
+        if op == ir.GLOBAL_SET_X:
+            g = code[pc + 2]
+            self.cells[g].value = read_value(regs, fp + code[pc + 1], self.gtypes[g][0])
+            return pc + 3
+        if op == ir.MEMORY_SIZE:
+            regs[fp + code[pc + 1]] = self.memory_obj.pages
+            return pc + 2
+        if op == ir.REF_FUNC:
+            regs[fp + code[pc + 1]] = ref(self.funcs[code[pc + 2]])
+            return pc + 3
+        if op == ir.TABLE_GET:
+            i = regs[fp + code[pc + 2]]
+            elems = self.tables[code[pc + 3]].elems
+            if i >= len(elems):
+                raise Trap(OOB_TABLE)
+            regs[fp + code[pc + 1]] = elems[i]
+            return pc + 4
+        if op == ir.TABLE_SET:
+            i = regs[fp + code[pc + 1]]
+            elems = self.tables[code[pc + 3]].elems
+            if i >= len(elems):
+                raise Trap(OOB_TABLE)
+            elems[i] = regs[fp + code[pc + 2]]
+            return pc + 4
+        if op == ir.TABLE_SIZE:
+            regs[fp + code[pc + 1]] = len(self.tables[code[pc + 2]].elems)
+            return pc + 3
+        if op == ir.TABLE_GROW:
+            t = self.tables[code[pc + 4]]
+            r = t.grow(regs[fp + code[pc + 3]], regs[fp + code[pc + 2]])
+            regs[fp + code[pc + 1]] = r & _M32
+            return pc + 5
+        if op == ir.TABLE_FILL:
+            i = regs[fp + code[pc + 1]]
+            v = regs[fp + code[pc + 2]]
+            n = regs[fp + code[pc + 3]]
+            elems = self.tables[code[pc + 4]].elems
+            if i + n > len(elems):
+                raise Trap(OOB_TABLE)
+            for k in range(i, i + n):
+                elems[k] = v
+            return pc + 5
+        if op == ir.TABLE_COPY:
+            d = regs[fp + code[pc + 1]]
+            s = regs[fp + code[pc + 2]]
+            n = regs[fp + code[pc + 3]]
+            dst = self.tables[code[pc + 4]].elems
+            src = self.tables[code[pc + 5]].elems
+            if s + n > len(src) or d + n > len(dst):
+                raise Trap(OOB_TABLE)
+            dst[d:d + n] = src[s:s + n]
+            return pc + 6
+        if op == ir.TABLE_INIT:
+            self._table_init(code[pc + 5], code[pc + 4], regs[fp + code[pc + 1]],
+                             regs[fp + code[pc + 2]], regs[fp + code[pc + 3]])
+            return pc + 6
+        if op == ir.ELEM_DROP:
+            self.elems[code[pc + 1]] = []
+            return pc + 2
+        if op == ir.MEMORY_INIT:
+            self._memory_init(code[pc + 4], regs[fp + code[pc + 1]], regs[fp + code[pc + 2]],
+                              regs[fp + code[pc + 3]])
+            return pc + 5
+        if op == ir.DATA_DROP:
+            self.datas[code[pc + 1]] = b""
+            return pc + 2
+        if op == ir.MEMORY_COPY:
+            d = regs[fp + code[pc + 1]]
+            s = regs[fp + code[pc + 2]]
+            n = regs[fp + code[pc + 3]]
+            buf = self.memory_obj.buf
+            if s + n > len(buf) or d + n > len(buf):
+                raise Trap(OOB_MEMORY)
+            buf[d:d + n] = buf[s:s + n]
+            return pc + 4
+        if op == ir.MEMORY_FILL:
+            d = regs[fp + code[pc + 1]]
+            v = regs[fp + code[pc + 2]] & 0xFF
+            n = regs[fp + code[pc + 3]]
+            buf = self.memory_obj.buf
+            if d + n > len(buf):
+                raise Trap(OOB_MEMORY)
+            buf[d:d + n] = bytes([v]) * n
+            return pc + 4
+        raise ValueError("ext: unexpected op 0x%x" % op)
+
+    def _table_init(self, table, seg, d, s, n):
+        src = self.elems[seg]
+        dst = self.tables[table].elems
+        if s + n > len(src) or d + n > len(dst):
+            raise Trap(OOB_TABLE)
+        dst[d:d + n] = src[s:s + n]
+
+    def _memory_init(self, seg, d, s, n):
+        src = self.datas[seg]
+        buf = self.memory_obj.buf if self.memory_obj is not None else b""
+        if s + n > len(src) or d + n > len(buf):
+            raise Trap(OOB_MEMORY)
+        buf[d:d + n] = src[s:s + n]
+
+
+def _nslots(types):
+    n = 0
+    for t in types:
+        n += slots(t)
+    return n
+
+
+def _limits_match(size, max_, want):
+    if size < want.min:
+        return False
+    if want.max is None:
+        return True
+    return max_ is not None and max_ <= want.max
+
+
+def call(f, args):
+    """Call any function value with raw arguments; a list of raw results."""
+    if f.host is not None:
+        r = f.host(*args)
+        if r is None:
+            return []
+        if isinstance(r, tuple):
+            return list(r)
+        return [r]
+    return f.inst.call_func(f, args)

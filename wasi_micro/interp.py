@@ -1,0 +1,432 @@
+# The dispatch loop: one source, a @micropython.viper function on MicroPython (native machine
+# words, pointer casts over the code, register and memory arrays) and plain Python under
+# CPython, where compat's stand-ins make the casts identities.
+#
+# Word width differs: viper ints are 32-bit on boards, 64-bit on the unix port, unbounded under
+# CPython. So every value stored to a register is masked to 32 bits with M (which is -1, a
+# no-op, on a board), signed views use ((x & M) ^ S) - S, unsigned compares use uint().
+# Rare and heavy ops leave through `ext(pc, fp)` (returns the next pc); ops that need the whole
+# machine state (host calls, memory.grow, lazy lowering) return to the driver (instance.py).
+from .compat import const, micropython, ptr8, ptr32, uint  # noqa: F401 - casts for plain Python
+
+# Loop results.
+DONE = const(0)
+TRAP = const(1)
+FUEL = const(2)
+EXIT = const(3)  # the driver runs the op at st[ST_PC], then resumes
+
+# State words shared with the driver.
+ST_PC = const(0)
+ST_FP = const(1)
+ST_CSP = const(2)
+ST_FUEL = const(3)
+ST_MLEN = const(4)
+ST_CSBASE = const(5)
+ST_TRAP = const(6)
+ST_RLEN = const(7)
+ST_CSLEN = const(8)
+ST_WORDS = const(9)
+
+# Trap codes in ST_TRAP (instance.py maps them to errors' reasons).
+T_UNREACHABLE = const(1)
+T_OOB = const(2)
+T_CALL_DEPTH = const(3)
+T_STACK = const(4)
+
+# IR ops (ir.py is the reference; tests check these match it).
+_UNREACHABLE = const(0x00)
+_BR = const(0x01)
+_BR_NZ = const(0x02)
+_BR_Z = const(0x03)
+_BR_EQ = const(0x04)
+_BR_NE = const(0x05)
+_BR_LT_S = const(0x06)
+_BR_LT_U = const(0x07)
+_BR_LE_S = const(0x08)
+_BR_LE_U = const(0x09)
+_BR_TABLE = const(0x0A)
+_MOV = const(0x0B)
+_MOV2 = const(0x0C)
+_ENTER = const(0x0D)
+_RETURN = const(0x0E)
+_CALL = const(0x0F)
+_CALL_INDIRECT = const(0x10)
+_RETURN_CALL = const(0x11)
+_RETURN_CALL_INDIRECT = const(0x12)
+_CALL_IMPORT = const(0x13)
+_SELECT = const(0x14)
+_SELECT2 = const(0x15)
+_GLOBAL_GET = const(0x16)
+_GLOBAL_GET2 = const(0x17)
+_GLOBAL_SET = const(0x18)
+_GLOBAL_SET2 = const(0x19)
+_MEMORY_SIZE = const(0x3F)
+_MEMORY_GROW = const(0x40)
+
+
+@micropython.viper
+def run(code: ptr32, regs: ptr32, mem: ptr8, st: ptr32, cs: ptr32, ext) -> int:
+    M = int(0xFFFFFFFF)
+    S = int(0x80000000)
+    pc = st[ST_PC]
+    fp = st[ST_FP]
+    csp = st[ST_CSP]
+    fuel = st[ST_FUEL]
+    mlen = st[ST_MLEN]
+    csbase = st[ST_CSBASE]
+    rlen = st[ST_RLEN]
+    cslen = st[ST_CSLEN]
+    trap = 0
+    while True:
+        op = code[pc]
+        if op < 0x28:
+            if op <= _BR_TABLE:
+                if op == _BR:
+                    pc = code[pc + 1]
+                    fuel -= 1
+                    if fuel <= 0:
+                        break
+                    continue
+                if op == _BR_TABLE:
+                    i = regs[fp + code[pc + 1]] & M
+                    n = code[pc + 2]
+                    if uint(i) >= uint(n):
+                        i = n
+                    pc = code[pc + 3 + i]
+                    fuel -= 1
+                    if fuel <= 0:
+                        break
+                    continue
+                if op == _UNREACHABLE:
+                    trap = T_UNREACHABLE
+                    break
+                a = regs[fp + code[pc + 1]]
+                if op == _BR_NZ:
+                    taken = a != 0
+                    t = code[pc + 2]
+                    pc += 3
+                elif op == _BR_Z:
+                    taken = a == 0
+                    t = code[pc + 2]
+                    pc += 3
+                else:
+                    b = regs[fp + code[pc + 2]]
+                    t = code[pc + 3]
+                    pc += 4
+                    if op == _BR_EQ:
+                        taken = (a & M) == (b & M)
+                    elif op == _BR_NE:
+                        taken = (a & M) != (b & M)
+                    elif op == _BR_LT_S:
+                        taken = (((a & M) ^ S) - S) < (((b & M) ^ S) - S)
+                    elif op == _BR_LT_U:
+                        taken = uint(a & M) < uint(b & M)
+                    elif op == _BR_LE_S:
+                        taken = (((a & M) ^ S) - S) <= (((b & M) ^ S) - S)
+                    else:
+                        taken = uint(a & M) <= uint(b & M)
+                if taken:
+                    pc = t
+                    fuel -= 1
+                    if fuel <= 0:
+                        break
+                continue
+            if op == _MOV:
+                regs[fp + code[pc + 1]] = regs[fp + code[pc + 2]]
+                pc += 3
+                continue
+            if op == _MOV2:
+                d = fp + code[pc + 1]
+                a = fp + code[pc + 2]
+                regs[d] = regs[a]
+                regs[d + 1] = regs[a + 1]
+                pc += 3
+                continue
+            if op == _CALL:
+                t = code[pc + 2]
+                if t == 0:  # not lowered yet: the driver lowers it
+                    break
+                if csp >= cslen:
+                    trap = T_CALL_DEPTH
+                    break
+                cs[csp] = pc + 4
+                cs[csp + 1] = fp
+                csp += 2
+                fp += code[pc + 1]
+                pc = t
+                fuel -= 1
+                if fuel <= 0:
+                    break
+                continue
+            if op == _ENTER:
+                if fp + code[pc + 3] > rlen:
+                    trap = T_STACK
+                    break
+                i = fp + code[pc + 1]
+                n = fp + code[pc + 2]
+                while i < n:
+                    regs[i] = 0
+                    i += 1
+                t = code[pc + 4]
+                n = code[t]
+                t += 1
+                while n > 0:
+                    regs[fp + code[t]] = code[t + 1] & M
+                    t += 2
+                    n -= 1
+                pc += 5
+                continue
+            if op == _RETURN:
+                n = code[pc + 1]
+                i = 0
+                while i < n:
+                    regs[fp + i] = regs[fp + code[pc + 2 + i]]
+                    i += 1
+                if csp == csbase:
+                    st[ST_PC] = pc
+                    st[ST_FP] = fp
+                    st[ST_CSP] = csp
+                    st[ST_FUEL] = fuel
+                    return DONE
+                csp -= 2
+                pc = cs[csp]
+                fp = cs[csp + 1]
+                continue
+            if op == _GLOBAL_GET:
+                regs[fp + code[pc + 1]] = regs[code[pc + 2]]
+                pc += 3
+                continue
+            if op == _GLOBAL_SET:
+                regs[code[pc + 1]] = regs[fp + code[pc + 2]]
+                pc += 3
+                continue
+            if op == _SELECT:
+                if regs[fp + code[pc + 4]] != 0:
+                    regs[fp + code[pc + 1]] = regs[fp + code[pc + 2]]
+                else:
+                    regs[fp + code[pc + 1]] = regs[fp + code[pc + 3]]
+                pc += 5
+                continue
+            if op == _CALL_INDIRECT:
+                t = int(ext(pc, fp))
+                if t < 0:
+                    break
+                if csp >= cslen:
+                    trap = T_CALL_DEPTH
+                    break
+                cs[csp] = pc + 5
+                cs[csp + 1] = fp
+                csp += 2
+                fp += code[pc + 1]
+                pc = t
+                fuel -= 1
+                if fuel <= 0:
+                    break
+                continue
+            if op == _RETURN_CALL:
+                t = code[pc + 1]
+                if t == 0:
+                    break
+                n = code[pc + 3]
+                i = 0
+                while i < n:
+                    regs[fp + i] = regs[fp + code[pc + 4 + i]]
+                    i += 1
+                pc = t
+                fuel -= 1
+                if fuel <= 0:
+                    break
+                continue
+            if op == _RETURN_CALL_INDIRECT:
+                t = int(ext(pc, fp))
+                if t < 0:
+                    break
+                n = code[pc + 4]
+                i = 0
+                while i < n:
+                    regs[fp + i] = regs[fp + code[pc + 5 + i]]
+                    i += 1
+                pc = t
+                fuel -= 1
+                if fuel <= 0:
+                    break
+                continue
+            if op == _GLOBAL_GET2:
+                d = fp + code[pc + 1]
+                a = code[pc + 2]
+                regs[d] = regs[a]
+                regs[d + 1] = regs[a + 1]
+                pc += 3
+                continue
+            if op == _GLOBAL_SET2:
+                d = code[pc + 1]
+                a = fp + code[pc + 2]
+                regs[d] = regs[a]
+                regs[d + 1] = regs[a + 1]
+                pc += 3
+                continue
+            if op == _SELECT2:
+                d = fp + code[pc + 1]
+                if regs[fp + code[pc + 4]] != 0:
+                    a = fp + code[pc + 2]
+                else:
+                    a = fp + code[pc + 3]
+                regs[d] = regs[a]
+                regs[d + 1] = regs[a + 1]
+                pc += 5
+                continue
+            if op == _CALL_IMPORT:
+                break
+            pc = int(ext(pc, fp))
+            continue
+        if op <= 0x3E:
+            # Loads (0x28..0x35: op d addr offset) and stores (0x36..0x3E: op addr value offset).
+            if op <= 0x35:
+                a = regs[fp + code[pc + 2]] & M
+                if op == 0x28 or op == 0x2A or op == 0x34 or op == 0x35:
+                    n = 4
+                elif op == 0x29 or op == 0x2B:
+                    n = 8
+                elif op <= 0x2D or op == 0x30 or op == 0x31:
+                    n = 1
+                else:
+                    n = 2
+            else:
+                a = regs[fp + code[pc + 1]] & M
+                if op == 0x36 or op == 0x38 or op == 0x3E:
+                    n = 4
+                elif op == 0x37 or op == 0x39:
+                    n = 8
+                elif op == 0x3A or op == 0x3C:
+                    n = 1
+                else:
+                    n = 2
+            off = code[pc + 3] & M
+            lim = mlen - n
+            if lim < 0 or uint(a) > uint(lim) or uint(off) > uint(lim - a):
+                trap = T_OOB
+                break
+            ea = a + off
+            if op <= 0x35:
+                d = fp + code[pc + 1]
+                if n == 4:
+                    v = mem[ea] | (mem[ea + 1] << 8) | (mem[ea + 2] << 16) | (mem[ea + 3] << 24)
+                    regs[d] = v & M
+                    if op == 0x34:
+                        regs[d + 1] = (0 - ((v >> 31) & 1)) & M
+                    elif op == 0x35:
+                        regs[d + 1] = 0
+                elif n == 8:
+                    regs[d] = (mem[ea] | (mem[ea + 1] << 8) | (mem[ea + 2] << 16) |
+                               (mem[ea + 3] << 24)) & M
+                    regs[d + 1] = (mem[ea + 4] | (mem[ea + 5] << 8) | (mem[ea + 6] << 16) |
+                                   (mem[ea + 7] << 24)) & M
+                else:
+                    if n == 1:
+                        v = mem[ea]
+                        if (op == 0x2C or op == 0x30) and v >= 0x80:
+                            v -= 0x100
+                    else:
+                        v = mem[ea] | (mem[ea + 1] << 8)
+                        if (op == 0x2E or op == 0x32) and v >= 0x8000:
+                            v -= 0x10000
+                    regs[d] = v & M
+                    if op >= 0x30:
+                        if v < 0:
+                            regs[d + 1] = M
+                        else:
+                            regs[d + 1] = 0
+            else:
+                s = fp + code[pc + 2]
+                v = regs[s]
+                mem[ea] = v & 0xFF
+                if n >= 2:
+                    mem[ea + 1] = (v >> 8) & 0xFF
+                    if n >= 4:
+                        mem[ea + 2] = (v >> 16) & 0xFF
+                        mem[ea + 3] = (v >> 24) & 0xFF
+                        if n == 8:
+                            v = regs[s + 1]
+                            mem[ea + 4] = v & 0xFF
+                            mem[ea + 5] = (v >> 8) & 0xFF
+                            mem[ea + 6] = (v >> 16) & 0xFF
+                            mem[ea + 7] = (v >> 24) & 0xFF
+            pc += 4
+            continue
+        if op >= 0x6A and op <= 0x78 and (op <= 0x6C or op >= 0x71):
+            # i32 arithmetic but division (0x6D..0x70 go out: they trap, and differ by width).
+            d = fp + code[pc + 1]
+            a = regs[fp + code[pc + 2]] & M
+            b = regs[fp + code[pc + 3]] & M
+            pc += 4
+            if op == 0x6A:
+                regs[d] = (a + b) & M
+            elif op == 0x6B:
+                regs[d] = (a - b) & M
+            elif op == 0x6C:
+                regs[d] = (a * b) & M
+            elif op == 0x71:
+                regs[d] = a & b
+            elif op == 0x72:
+                regs[d] = a | b
+            elif op == 0x73:
+                regs[d] = a ^ b
+            elif op == 0x74:
+                regs[d] = (a << (b & 31)) & M
+            elif op == 0x75:
+                regs[d] = (((a ^ S) - S) >> (b & 31)) & M
+            elif op == 0x76:
+                regs[d] = int(uint(a) >> (b & 31)) & M
+            else:
+                b &= 31
+                if b == 0:
+                    regs[d] = a
+                elif op == 0x77:  # rotl
+                    regs[d] = ((a << b) | int(uint(a) >> (32 - b))) & M
+                else:  # rotr
+                    regs[d] = (int(uint(a) >> b) | (a << (32 - b))) & M
+            continue
+        if op >= 0x45 and op <= 0x4F:
+            d = fp + code[pc + 1]
+            a = regs[fp + code[pc + 2]] & M
+            if op == 0x45:
+                regs[d] = 1 if a == 0 else 0
+                pc += 3
+                continue
+            b = regs[fp + code[pc + 3]] & M
+            pc += 4
+            if op == 0x46:
+                r = a == b
+            elif op == 0x47:
+                r = a != b
+            elif op == 0x48:
+                r = ((a ^ S) - S) < ((b ^ S) - S)
+            elif op == 0x49:
+                r = uint(a) < uint(b)
+            elif op == 0x4A:
+                r = ((a ^ S) - S) > ((b ^ S) - S)
+            elif op == 0x4B:
+                r = uint(a) > uint(b)
+            elif op == 0x4C:
+                r = ((a ^ S) - S) <= ((b ^ S) - S)
+            elif op == 0x4D:
+                r = uint(a) <= uint(b)
+            elif op == 0x4E:
+                r = ((a ^ S) - S) >= ((b ^ S) - S)
+            else:
+                r = uint(a) >= uint(b)
+            regs[d] = 1 if r else 0
+            continue
+        if op == _MEMORY_GROW:
+            break
+        pc = int(ext(pc, fp))
+    st[ST_PC] = pc
+    st[ST_FP] = fp
+    st[ST_CSP] = csp
+    st[ST_FUEL] = fuel
+    if trap:
+        st[ST_TRAP] = trap
+        return TRAP
+    if fuel <= 0:
+        return FUEL
+    return EXIT

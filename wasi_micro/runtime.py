@@ -1,0 +1,168 @@
+# Runtime objects shared between instances: function references, memories, tables, global cells,
+# and the reference registry that maps the integer a register holds to the object it stands for.
+from .compat import const
+from .errors import LimitError, OUT_OF_MEMORY
+from .module import slots
+
+_MAX_PAGES = const(65536)
+
+# Register/table value of a reference: 0 is null, n > 0 is _REFS[n].
+_REFS = [None]
+_TYPEIDS = {}
+
+
+def ref(obj):
+    """The handle of obj (registering it on first use)."""
+    h = getattr(obj, "handle", 0)
+    if not h:
+        h = len(_REFS)
+        _REFS.append(obj)
+        obj.handle = h
+    return h
+
+
+def deref(h):
+    return _REFS[h] if h else None
+
+
+def typeid(functype):
+    """Canonical id of a function type: call_indirect compares ids."""
+    t = _TYPEIDS.get(functype)
+    if t is None:
+        t = _TYPEIDS[functype] = len(_TYPEIDS)
+    return t
+
+
+class Func:
+    """A function: a wasm function of an instance (inst, index) or a host function (host)."""
+
+    def __init__(self, functype, inst=None, index=-1, host=None):
+        self.type = functype
+        self.typeid = typeid(functype)
+        self.inst = inst
+        self.index = index
+        self.host = host
+        self.handle = 0
+
+    def __call__(self, *args):
+        if self.host is not None:
+            return self.host(*args)
+        return self.inst.call_func(self, list(args))
+
+
+_CODES = {"i": 0x7F, "I": 0x7E, "f": 0x7D, "F": 0x7C, "r": 0x6F, "R": 0x70}
+
+
+class HostFunc(Func):
+    """A host function. sig: param chars ':' result chars, with i=i32 I=i64 f=f32 F=f64
+    r=externref R=funcref. fn gets raw values (i32/i64 unsigned, floats as bit patterns) and
+    returns None, one value, or a tuple."""
+
+    def __init__(self, sig, fn):
+        p, r = sig.split(":")
+        Func.__init__(self, (bytes(_CODES[c] for c in p), bytes(_CODES[c] for c in r)), host=fn)
+
+
+class Extern:
+    """A host reference (externref) standing for a host value."""
+
+    def __init__(self, value):
+        self.value = value
+        self.handle = 0
+
+
+class GlobalCell:
+    """A global shared across instances (imported, or exported and mutable). value is raw."""
+
+    def __init__(self, valtype, mut, value=0):
+        self.valtype = valtype
+        self.mut = mut
+        self.value = value
+
+
+class Memory:
+    """Linear memory. `buf` is the accessible bytes, min(pages * page size, limit): a limit
+    below one page makes accesses past it trap. `buf` is replaced on growth."""
+
+    def __init__(self, limits, limit=None):
+        self.page_log2 = limits.page_log2
+        self.max = limits.max
+        self.limit = limit
+        self.pages = limits.min
+        try:
+            self.buf = bytearray(self._size(limits.min))
+        except MemoryError:
+            raise LimitError(OUT_OF_MEMORY)
+
+    def _size(self, pages):
+        size = pages << self.page_log2
+        return size if self.limit is None or size < self.limit else self.limit
+
+    def grow(self, delta):
+        """Add delta pages; the old size in pages, or -1 when it cannot grow."""
+        old = self.pages
+        new = old + delta
+        cap = self.max if self.max is not None else _MAX_PAGES << 16 >> self.page_log2
+        if new > cap:
+            return -1
+        if delta and self.limit is not None and new << self.page_log2 > self.limit:
+            return -1
+        size = self._size(new)
+        if size != len(self.buf):
+            try:
+                buf = bytearray(size)
+            except MemoryError:
+                return -1
+            buf[:len(self.buf)] = self.buf
+            self.buf = buf
+        self.pages = new
+        return old
+
+    def read(self, addr, n):
+        if addr < 0 or n < 0 or addr + n > len(self.buf):
+            raise IndexError("memory access out of bounds")
+        return bytes(self.buf[addr:addr + n])
+
+    def write(self, addr, data):
+        if addr < 0 or addr + len(data) > len(self.buf):
+            raise IndexError("memory access out of bounds")
+        self.buf[addr:addr + len(data)] = data
+
+
+class Table:
+    """A table of reference handles (0 = null)."""
+
+    def __init__(self, reftype, limits, init=0, limit=None):
+        self.reftype = reftype
+        self.max = limits.max
+        self.limit = limit
+        if limit is not None and limits.min > limit:
+            raise LimitError("table size limit exceeded")
+        self.elems = [init] * limits.min
+
+    def grow(self, delta, init):
+        old = len(self.elems)
+        new = old + delta
+        cap = self.max if self.max is not None else 0xFFFFFFFF
+        if new > cap or (self.limit is not None and new > self.limit):
+            return -1
+        try:
+            self.elems.extend([init] * delta)
+        except MemoryError:
+            return -1
+        return old
+
+
+def read_value(regs, s, t):
+    """The raw value of type t at absolute register slot s."""
+    if slots(t) == 2:
+        return regs[s] | regs[s + 1] << 32
+    return regs[s]
+
+
+def write_value(regs, s, t, v):
+    if slots(t) == 2:
+        regs[s] = v & 0xFFFFFFFF
+        regs[s + 1] = (v >> 32) & 0xFFFFFFFF
+    else:
+        regs[s] = v & 0xFFFFFFFF
