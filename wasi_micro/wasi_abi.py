@@ -82,7 +82,7 @@ class WasiError(Exception):
     """Raised inside a handler: the call returns `errno` to the guest."""
 
     def __init__(self, errno):
-        Exception.__init__(self, errno)
+        super().__init__(errno)  # MicroPython has no Exception.__init__ to call directly
         self.errno = errno
 
 
