@@ -141,8 +141,8 @@ def poll_oneoff(w, subs, events, nsubs, nevents):
             cid = get_u32(buf, s + 16)
             timeout = get_u64(buf, s + 24)
             flags = buf[s + 40] | buf[s + 41] << 8
-            if flags & ~_ABSTIME:
-                raise WasiError(EINVAL)
+            if flags & ~_ABSTIME or cid > 1:
+                raise WasiError(EINVAL)  # as wasmtime: only realtime and monotonic timers
             left = timeout - clock_now(cid) if flags & _ABSTIME else timeout
             clocks.append((max(left, 0), ud))
         elif tag == _EV_FD_READ or tag == _EV_FD_WRITE:

@@ -114,11 +114,11 @@ def put_filestat(buf, ptr, st):
     put_u64(buf, ptr + 56, ctim)
 
 
-def _io(w, fd, iovs, iovs_len, out_ptr, right):
-    """Common start of read/write calls: the entry, the checked iovecs and the memory."""
+def _io(w, fd, iovs, iovs_len, out_ptr, right, wrong_kind):
+    """Common start of read/write calls: the entry, the memory and the checked iovecs."""
     buf = membuf(w)
     e = get(w, fd)
-    if e.kind == DIR:
+    if e.kind == DIR or e.kind == wrong_kind:
         raise WasiError(EBADF)
     if e.base & right != right:
         raise WasiError(ENOTCAPABLE)
@@ -153,17 +153,13 @@ def _writev(f, buf, vecs):
 
 
 def fd_read(w, fd, iovs, iovs_len, nread):
-    e, buf, vecs = _io(w, fd, iovs, iovs_len, nread, R_FD_READ)
-    if e.kind == STDOUT:
-        raise WasiError(EBADF)
+    e, buf, vecs = _io(w, fd, iovs, iovs_len, nread, R_FD_READ, STDOUT)
     put_u32(buf, nread, _readv(e.f, buf, vecs, e.kind == STDIN))
 
 
 def fd_write(w, fd, iovs, iovs_len, nwritten):
-    e, buf, vecs = _io(w, fd, iovs, iovs_len, nwritten, R_FD_WRITE)
+    e, buf, vecs = _io(w, fd, iovs, iovs_len, nwritten, R_FD_WRITE, STDIN)
     f = e.f
-    if e.kind == STDIN:
-        raise WasiError(EBADF)
     if e.flags & FDF_APPEND:
         f.seek(0, 2)
     n = _writev(f, buf, vecs)
@@ -175,7 +171,7 @@ def fd_write(w, fd, iovs, iovs_len, nwritten):
 
 
 def _positioned(w, fd, iovs, iovs_len, offset, out_ptr, right, write):
-    e, buf, vecs = _io(w, fd, iovs, iovs_len, out_ptr, right)
+    e, buf, vecs = _io(w, fd, iovs, iovs_len, out_ptr, right, -1)
     if e.kind != FILE:
         raise WasiError(ESPIPE)
     if offset > _MAX_I64:
