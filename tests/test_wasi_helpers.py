@@ -99,9 +99,10 @@ class Guest:
             bufs.append((p, n))
         return arr, len(parts), bufs
 
-    def open(self, path, oflags=0, base=(1 << 30) - 1, inh=(1 << 30) - 1, fdflags=0,
-             dirfd=3, follow=1):
-        """path_open: (errno, fd)."""
+    def open(self, path, oflags=0, base=None, inh=(1 << 30) - 1, fdflags=0, dirfd=3, follow=1):
+        """path_open: (errno, fd). By default every right, less FD_WRITE for directories."""
+        if base is None:
+            base = (1 << 30) - 1 - (64 if oflags & 2 else 0)
         p, n = self.put(path)
         out = self.alloc(4)
         r = self.call("path_open", dirfd, follow, p, n, oflags, base, inh, fdflags, out)

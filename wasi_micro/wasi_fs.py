@@ -57,8 +57,8 @@ def is_dir(st):
 def stdio(kind, stream):
     tty = compat.isatty(stream)
     right = R_FD_READ if kind == STDIN else R_FD_WRITE
-    return Fd(kind, FT_CHAR if tty else FT_UNKNOWN, right | R_POLL_FD_READWRITE,
-              0, f=stream)
+    return Fd(kind, FT_CHAR if tty else FT_UNKNOWN,
+              right | R_FD_FILESTAT_GET | R_POLL_FD_READWRITE, 0, f=stream)
 
 
 def preopen(host, guest):
