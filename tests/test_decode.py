@@ -119,7 +119,9 @@ def test_section_framing():
     # the section says 2 bytes, its content is 1
     _malformed(module(b"\x01\x02\x00\x00"), "section size mismatch")
     _malformed(module(b"\x01\x09\x00"), "length out of bounds")
-    _malformed(module(b"\x03\x02\x01"), "unexpected end")
+    _malformed(module(b"\x06\x03\x01\x7f\x00"), "unexpected end")  # global with no init
+    _malformed(module(b"\x00\x02\x01"), "unexpected end")  # section ends past the module
+    _malformed(module(b"\x03\x02\x05\x00"), "length out of bounds")  # 5 functions in 1 byte
     _malformed(module(b"\x01\x85\x80\x80\x80\x80\x00"), "integer representation too long")
     # custom sections go anywhere, are kept in order and do not count as a section
     m = decode(module(sec(0, name(b"a") + b"xy"), _V, sec(0, name(b"b")), sec(0, name(b"a"))))

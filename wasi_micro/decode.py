@@ -45,7 +45,7 @@ def decode(data):
         if sid > 12:
             r.fail("malformed section id", p)
         r.pos = p + 1
-        size = _len(r)
+        size = _size(r)
         end = r.pos + size
         if sid:
             if _RANK[sid] <= last:
@@ -66,12 +66,20 @@ def decode(data):
 
 
 def _len(r):
-    # A count or byte length. Like the reference decoder, refuse one larger than the bytes left
-    # (counted from the length itself): it cannot be honest, and refusing it early bounds loops.
+    # A count: like the reference decoder, refuse one larger than the bytes left (counted from
+    # the count itself), which cannot be honest. This bounds every loop by the module's size.
     p = r.pos
     k = r.u32()
     if k > len(r.data) - p:
         r.fail(_OOB, p)
+    return k
+
+
+def _size(r):
+    # A byte length, which must also end within the module.
+    k = _len(r)
+    if k > len(r.data) - r.pos:
+        r.fail(_EOF, len(r.data))
     return k
 
 
@@ -228,11 +236,10 @@ def _custom(m, r, end):
     name = r.name()
     r.end = len(r.data)
     p = r.pos
-    if p <= end:
-        r.pos = end
-        m.customs.append((name, r.data[p:end]))
-        if name == "name":
-            _names(m, Reader(r.data, p, end))
+    r.pos = end
+    m.customs.append((name, r.data[p:end]))
+    if name == "name":
+        _names(m, Reader(r.data, p, end))
 
 
 def _names(m, r):
@@ -361,9 +368,7 @@ def _datas(m, r):
             r.fail("malformed data segment kind", p)
         mem = r.u32() if flags == 2 else 0
         offset = None if flags == 1 else expr(r)
-        n = _len(r)
-        if n > r.end - r.pos:
-            r.fail(_EOF, r.end)
+        n = _size(r)
         mode = M.M_PASSIVE if flags == 1 else M.M_ACTIVE
         m.datas.append(M.Data(mode, r.bytes(n), mem, offset))
 
@@ -375,7 +380,7 @@ def _data_count(m, r):
 def _codes(m, r):
     n = r.end
     for _ in range(_len(r)):
-        size = _len(r)
+        size = _size(r)
         start = r.pos
         end = start + size
         r.end = end  # the locals must fit the body

@@ -85,7 +85,7 @@ def validate(m):
                 raise InvalidError("unknown type")
             c.funcs.append(m.types[x])
         for t in m.tables:
-            _limits(t.limits, 0xFFFFFFFF)
+            _limits(t.limits)
             c.tables.append(t.reftype)
         for lim in m.mems:
             _mem_limits(lim)
@@ -136,7 +136,7 @@ def _imports(m, c):
                 raise InvalidError("unknown type")
             c.funcs.append(m.types[im.desc])
         elif k == M.K_TABLE:
-            _limits(im.desc.limits, 0xFFFFFFFF)
+            _limits(im.desc.limits)
             c.tables.append(im.desc.reftype)
         elif k == M.K_MEM:
             _mem_limits(im.desc)
@@ -145,9 +145,8 @@ def _imports(m, c):
             c.globals.append(im.desc)
 
 
-def _limits(lim, top):
-    if lim.min > top or (lim.max is not None and lim.max > top):
-        raise InvalidError("table size must be at most 2^32-1")
+def _limits(lim):
+    # (Table sizes are u32s: always within their 2**32-1 bound.)
     if lim.max is not None and lim.min > lim.max:
         raise InvalidError("size minimum must not be greater than maximum")
 
@@ -159,7 +158,7 @@ def _mem_limits(lim):
     top = 1 << (32 - log2)  # pages in 4 GiB
     if lim.min > top or (lim.max is not None and lim.max > top):
         raise InvalidError("memory size must be at most 65536 pages (4GiB)")
-    _limits(lim, top)
+    _limits(lim)
 
 
 def _collect_refs(m, c):
@@ -292,6 +291,7 @@ def _body(c, r, code, ft):
     e = code.end
     r.end = e
     vals = []
+    push = vals.append
     frame = [0, b"", results, 0, False]  # the function's own block
     ctrl = [frame]
     h = 0
@@ -304,6 +304,18 @@ def _body(c, r, code, ft):
             q = p
             op = data[p]
             p += 1
+            if op == 0x20:  # local.get, the most common instruction
+                x = data[p]
+                if x < 0x80:
+                    p += 1
+                else:
+                    r.pos = p
+                    x = r.u32()
+                    p = r.pos
+                if x >= nloc:
+                    raise InvalidError("unknown local %d" % x)
+                push(locs[x])
+                continue
             if op == 0xFC:
                 r.pos = p
                 op = 0x100 + r.u32()
@@ -343,7 +355,7 @@ def _body(c, r, code, ft):
                 _pops(vals, ps, h, unr)
                 vals.extend(rs)
                 continue
-            if op == 0x20 or op == 0x21 or op == 0x22:  # local.get / set / tee
+            if op == 0x21 or op == 0x22:  # local.set / tee
                 x = data[p]
                 if x < 0x80:
                     p += 1
@@ -354,15 +366,13 @@ def _body(c, r, code, ft):
                 if x >= nloc:
                     raise InvalidError("unknown local %d" % x)
                 t = locs[x]
-                if op == 0x20:
-                    vals.append(t)
-                elif len(vals) > h and vals[-1] == t:
+                if len(vals) > h and vals[-1] == t:
                     if op == 0x21:
                         vals.pop()
                 else:
                     _pop(vals, t, h, unr)
                     if op == 0x22:
-                        vals.append(t)
+                        push(t)
                 continue
             if op == 0x41:  # i32.const
                 if data[p] < 0x80:
@@ -371,7 +381,7 @@ def _body(c, r, code, ft):
                     r.pos = p
                     r.s32()
                     p = r.pos
-                vals.append(_I32)
+                push(_I32)
                 continue
             if op == 0x0D or op == 0x0C:  # br_if, br
                 x = data[p]
@@ -467,7 +477,7 @@ def _body(c, r, code, ft):
                     raise InvalidError("unknown global %d" % x)
                 t, mut = globs[x]
                 if op == 0x23:
-                    vals.append(t)
+                    push(t)
                     continue
                 if not mut:
                     raise InvalidError("global is immutable")
@@ -485,7 +495,7 @@ def _body(c, r, code, ft):
                 pass
             elif op == 0x01 or 0x42 <= op <= 0x44:  # nop, i64/f32/f64.const
                 if op != 0x01:
-                    vals.append(_CONST_TYPES[op - 0x41])
+                    push(_CONST_TYPES[op - 0x41])
                 continue
             elif op == 0x05:  # else
                 if frame[_OP] != 0x04:
