@@ -6,5 +6,5 @@ wat2wasm --debug-names dv_names.wat -o dv_names.wasm
 
 # WASI guest programs (C via wasi-libc; the host tests run them through the CLI).
 for c in wasi_*.c; do
-    clang --target=wasm32-wasi --sysroot=/usr -O2 -s -o "${c%.c}.wasm" "$c"
+    clang --target=wasm32-wasi --sysroot=/usr -O2 -Wl,--strip-debug -o "${c%.c}.wasm" "$c"
 done
