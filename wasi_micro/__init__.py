@@ -9,7 +9,7 @@ Raw values: i32/i64 as unsigned ints, f32/f64 as their bit patterns, references 
 """
 from .errors import Exit, Exhaustion, InvalidError, LimitError, LinkError, MalformedError, \
     Trap, WasmError  # noqa: F401
-from .runtime import Extern, Func, GlobalCell, HostFunc, Memory, Table  # noqa: F401
+from .runtime import Extern, Func, GlobalCell, HostFunc, Memory, Store, Table  # noqa: F401
 
 
 def load(data):
@@ -21,10 +21,11 @@ def load(data):
     return _load(data)
 
 
-def instantiate(module, imports=None, config=None):
-    """Link `module` against imports {module: {name: extern}} and run its initialisers."""
+def instantiate(module, imports=None, config=None, store=None):
+    """Link `module` against imports {module: {name: extern}} and run its initialisers.
+    Instances that pass references to each other must share a Store (default: one global)."""
     from .instance import Instance
-    return Instance(module, imports, config)
+    return Instance(module, imports, config, store)
 
 
 def Config(**kw):  # noqa: N802 - reads like the class it builds

@@ -11,7 +11,7 @@ class MalformedError(WasmError):
     def __init__(self, msg, offset=-1):
         self.msg = msg
         self.offset = offset
-        WasmError.__init__(self, msg if offset < 0 else "%s at offset %d" % (msg, offset))
+        super().__init__(msg if offset < 0 else "%s at offset %d" % (msg, offset))
 
 
 class InvalidError(WasmError):
@@ -20,7 +20,7 @@ class InvalidError(WasmError):
     def __init__(self, msg, offset=-1):
         self.msg = msg
         self.offset = offset
-        WasmError.__init__(self, msg if offset < 0 else "%s at offset %d" % (msg, offset))
+        super().__init__(msg if offset < 0 else "%s at offset %d" % (msg, offset))
 
 
 class LinkError(WasmError):
@@ -33,7 +33,7 @@ class Trap(WasmError):
     def __init__(self, reason, func=None):
         self.reason = reason
         self.func = func
-        WasmError.__init__(self, reason if func is None else "%s in %s" % (reason, func))
+        super().__init__(reason if func is None else "%s in %s" % (reason, func))
 
 
 class Exhaustion(Trap):
@@ -49,7 +49,7 @@ class Exit(Exception):
 
     def __init__(self, status):
         self.status = status
-        Exception.__init__(self, "exit %d" % status)
+        super().__init__("exit %d" % status)
 
 
 # Trap reasons, one string each so every raise says the same thing.

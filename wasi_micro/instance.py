@@ -10,7 +10,7 @@ from .interp import ST_CSBASE, ST_CSLEN, ST_CSP, ST_FP, ST_FUEL, ST_MLEN, ST_PC,
 from .lower import Lowerer
 from .module import K_FUNC, K_GLOBAL, K_MEM, K_TABLE, M_ACTIVE, M_DECLARATIVE, slots
 from .opcodes import SIG, SIGS
-from .runtime import Func, GlobalCell, Memory, Table, deref, read_value, ref, typeid, \
+from .runtime import DEFAULT_STORE, Func, GlobalCell, Memory, Table, read_value, typeid, \
     write_value
 from . import ir
 
@@ -51,7 +51,7 @@ def _const_expr(expr, inst):
         elif op == 0xD0:
             stack.append(0)
         elif op == 0xD2:
-            stack.append(ref(inst.funcs[imm]))
+            stack.append(inst.store.ref(inst.funcs[imm]))
         else:  # extended-const: i32/i64 add, sub, mul
             b = stack.pop()
             a = stack.pop()
@@ -60,9 +60,10 @@ def _const_expr(expr, inst):
 
 
 class Instance:
-    def __init__(self, module, imports=None, config=None):
+    def __init__(self, module, imports=None, config=None, store=None):
         self.module = m = module
         self.config = config = config or _DEFAULT
+        self.store = store or DEFAULT_STORE
         imports = imports or {}
         funcs = []
         tables = []
@@ -380,7 +381,7 @@ class Instance:
         elems = self.tables[table].elems
         if i >= len(elems):
             raise Trap(UNDEF_ELEMENT)
-        f = deref(elems[i])
+        f = self.store.deref(elems[i])
         if f is None:
             raise Trap(UNINIT_ELEMENT)
         if f.typeid != tid:
@@ -437,7 +438,7 @@ class Instance:
             regs[fp + code[pc + 1]] = self.memory_obj.pages
             return pc + 2
         if op == ir.REF_FUNC:
-            regs[fp + code[pc + 1]] = ref(self.funcs[code[pc + 2]])
+            regs[fp + code[pc + 1]] = self.store.ref(self.funcs[code[pc + 2]])
             return pc + 3
         if op == ir.TABLE_GET:
             i = regs[fp + code[pc + 2]]

@@ -6,23 +6,30 @@ from .module import slots
 
 _MAX_PAGES = const(65536)
 
-# Register/table value of a reference: 0 is null, n > 0 is _REFS[n].
-_REFS = [None]
 _TYPEIDS = {}
 
 
-def ref(obj):
-    """The handle of obj (registering it on first use)."""
-    h = getattr(obj, "handle", 0)
-    if not h:
-        h = len(_REFS)
-        _REFS.append(obj)
-        obj.handle = h
-    return h
+class Store:
+    """The reference space of linked instances: a register or table holds 0 for null and
+    n > 0 for objs[n]. Instances that share tables or functions share a store."""
+
+    def __init__(self):
+        self.objs = [None]
+        self.ids = {}
+
+    def ref(self, obj):
+        h = self.ids.get(id(obj))
+        if h is None:
+            h = len(self.objs)
+            self.objs.append(obj)
+            self.ids[id(obj)] = h
+        return h
+
+    def deref(self, h):
+        return self.objs[h] if h else None
 
 
-def deref(h):
-    return _REFS[h] if h else None
+DEFAULT_STORE = Store()
 
 
 def typeid(functype):
@@ -42,7 +49,6 @@ class Func:
         self.inst = inst
         self.index = index
         self.host = host
-        self.handle = 0
 
     def __call__(self, *args):
         if self.host is not None:
@@ -68,7 +74,6 @@ class Extern:
 
     def __init__(self, value):
         self.value = value
-        self.handle = 0
 
 
 class GlobalCell:
