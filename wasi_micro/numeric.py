@@ -335,12 +335,18 @@ def f64_copysign(a, b):
 def _fcmp(a, b, sign, inf):
     # -1, 0 or 1 as a <, ==, > b; 2 when unordered (a NaN). Sign-magnitude bits become
     # integers of the same order, both zeros 0.
-    if (a & (sign - 1)) > inf or (b & (sign - 1)) > inf:
-        return 2
     if a >= sign:
         a = sign - a
+        if a < -inf:
+            return 2
+    elif a > inf:
+        return 2
     if b >= sign:
         b = sign - b
+        if b < -inf:
+            return 2
+    elif b > inf:
+        return 2
     return -1 if a < b else (1 if a > b else 0)
 
 
@@ -426,17 +432,17 @@ def f64_max(a, b):
     return _fmax(a, b, _S64, _INF64, _NAN64)
 
 
-def _fround(a, mode, mb, eb):
+def _fround(a, mode, sign, mb, eb):
     # Round to an integral value on the bits: clear the fraction bits below the binary point
     # (t), then maybe add one unit of the integer part; a carry runs into the exponent.
-    sign = 1 << (mb + eb)
-    x = a & (sign - 1)
+    s = a & sign
+    x = a ^ s
     bias = (1 << (eb - 1)) - 1
     e = (x >> mb) - bias
     if e >= mb:  # integral already, infinite or NaN
-        nan = (((1 << eb) - 1) << mb) | (1 << (mb - 1))
-        return nan if x > (((1 << eb) - 1) << mb) else a
-    s = a & sign
+        if e > bias and x & ((1 << mb) - 1):
+            return ((1 << (eb + 1)) - 1) << (mb - 1)  # the canonical NaN
+        return a
     if e < 0:  # 0 < |a| < 1: the integer part is zero, one unit is 1.0
         if x == 0:
             return a
@@ -463,35 +469,35 @@ def _fround(a, mode, mb, eb):
 
 
 def f32_ceil(a):
-    return _fround(a, _CEIL, 23, 8)
+    return _fround(a, _CEIL, _S32, 23, 8)
 
 
 def f32_floor(a):
-    return _fround(a, _FLOOR, 23, 8)
+    return _fround(a, _FLOOR, _S32, 23, 8)
 
 
 def f32_trunc(a):
-    return _fround(a, _TRUNC, 23, 8)
+    return _fround(a, _TRUNC, _S32, 23, 8)
 
 
 def f32_nearest(a):
-    return _fround(a, _NEAREST, 23, 8)
+    return _fround(a, _NEAREST, _S32, 23, 8)
 
 
 def f64_ceil(a):
-    return _fround(a, _CEIL, 52, 11)
+    return _fround(a, _CEIL, _S64, 52, 11)
 
 
 def f64_floor(a):
-    return _fround(a, _FLOOR, 52, 11)
+    return _fround(a, _FLOOR, _S64, 52, 11)
 
 
 def f64_trunc(a):
-    return _fround(a, _TRUNC, 52, 11)
+    return _fround(a, _TRUNC, _S64, 52, 11)
 
 
 def f64_nearest(a):
-    return _fround(a, _NEAREST, 52, 11)
+    return _fround(a, _NEAREST, _S64, 52, 11)
 
 
 # ---- conversions -----------------------------------------------------------------------------
@@ -502,7 +508,7 @@ def _itof(v, mb, eb):
         return 0
     bias_mb = (1 << (eb - 1)) - 1 + mb  # v == v * 2**(ef - bias - mb) with ef = bias + mb
     if v < 0:
-        return _sfpack(1 << (mb + eb), -v, bias_mb, mb, eb)
+        return _sfpack(1, -v, bias_mb, mb, eb)
     return _sfpack(0, v, bias_mb, mb, eb)
 
 
@@ -539,48 +545,48 @@ def f64_convert_i64_u(a):
 
 
 def f32_demote_f64(a):
-    x = a & 0x7FFFFFFFFFFFFFFF
-    s = (a >> 32) & _S32
-    if x >= _INF64:
-        return _NAN32 if x > _INF64 else s | _INF32
-    if x == 0:
-        return s
-    ef = x >> 52
-    m = x & 0xFFFFFFFFFFFFF
-    if ef:
+    s = a >> 63
+    e = (a >> 52) & 0x7FF
+    m = a & 0xFFFFFFFFFFFFF
+    if e == 0x7FF:
+        return _NAN32 if m else (s << 31) | _INF32
+    if e:
         m |= 1 << 52
+    elif m:
+        e = 1
     else:
-        ef = 1
-    # m * 2**(ef - 1075) == m * 2**(ef32 - 150)
-    return _sfpack(s, m, ef - 925, 23, 8)
+        return s << 31
+    # m * 2**(e - 1075) == m * 2**(e32 - 150)
+    return _sfpack(s, m, e - 925, 23, 8)
 
 
 def f64_promote_f32(a):
+    s = a >> 31
     x = a & 0x7FFFFFFF
-    s = (a & _S32) << 32
     if x >= _INF32:
-        return _NAN64 if x > _INF32 else s | _INF64
+        return _NAN64 if x > _INF32 else (s << 63) | _INF64
     if x >= 0x800000:  # normal: rebias the exponent, widen the fraction
-        return s | ((x + ((1023 - 127) << 23)) << 29)
+        return (s << 63) | ((x + ((1023 - 127) << 23)) << 29)
     if x == 0:
-        return s
+        return s << 63
     return _sfpack(s, x, 926, 52, 11)  # subnormal x * 2**-149, normal as an f64
 
 
 def _ftoi(a, mb, eb):
     # trunc(a) as an int, None for a NaN; beyond +-2**64 (infinities too) it is +-2**64,
     # which is out of every integer range.
-    sign = 1 << (mb + eb)
-    x = a & (sign - 1)
-    if x > ((1 << eb) - 1) << mb:
+    emax = (1 << eb) - 1
+    e = (a >> mb) & emax
+    m = a & ((1 << mb) - 1)
+    if e == emax and m:
         return None
-    sh = (x >> mb) - ((1 << (eb - 1)) - 1) - mb  # a == m * 2**sh
-    m = (x & ((1 << mb) - 1)) | (1 << mb)  # a subnormal's bogus implicit bit shifts out
+    sh = e - (emax >> 1) - mb  # a == m * 2**sh
+    m |= 1 << mb  # a subnormal's bogus implicit bit shifts out
     if sh < 0:
         v = m >> -sh
     else:
         v = m << sh if sh <= 64 - mb else 1 << 64
-    return -v if a & sign else v
+    return -v if a >> (mb + eb) else v
 
 
 def _trunc(a, mb, eb, lo, hi):

@@ -4,7 +4,7 @@
 # necessarily correctly rounded; numeric.py also uses `pack` for conversions on every host.
 #
 # Values are bit patterns (f32 as u32, f64 as u64). One generic body per operation takes the
-# format as (mb, eb): fraction bits and exponent bits, (23, 8) or (52, 11).
+# format as (p, w): fraction bits and exponent bits, (23, 8) or (52, 11).
 
 # bitlen of 0..15: MicroPython has no int.bit_length.
 _BL4 = b"\x00\x01\x02\x02\x03\x03\x03\x03\x04\x04\x04\x04\x04\x04\x04\x04"
@@ -28,20 +28,21 @@ def bitlen(x):
     return n + _BL4[x]
 
 
-def pack(s, m, ef, mb, eb):
-    """The float nearest (ties to even) to m * 2**(ef - bias - mb), m > 0, with sign bit s.
+def pack(s, m, ef, p, w):
+    """The float nearest (ties to even) to (-1)**s * m * 2**(ef - bias - p), m > 0.
 
-    ef is the biased exponent that m == 1 << mb would have; it may be out of range either way.
-    Callers that drop low bits keep at least two extra ones and set the lowest if any dropped
-    bit was set (a sticky bit), so the rounding decision is the exact value's."""
+    p and w are the format's fraction and exponent widths. ef is the biased exponent that
+    m == 1 << p would have; it may be out of range either way. Callers that drop low bits keep
+    at least two extra ones and set the lowest if any dropped bit was set (a sticky bit), so the
+    rounding decision is the exact value's."""
     n = bitlen(m)
-    e = ef + n - 1 - mb  # biased exponent of the leading bit
+    e = ef + n - 1 - p  # biased exponent of the leading bit
     if e < 1:
         e = 1  # subnormal: the quantum stays at the minimum exponent's
     sh = e - ef
     if sh > 0:
         if sh > n + 1:
-            return s  # below half the smallest subnormal
+            return s << (p + w)  # below half the smallest subnormal
         r = m >> sh
         rem = m - (r << sh)
         half = 1 << (sh - 1)
@@ -49,11 +50,12 @@ def pack(s, m, ef, mb, eb):
             r += 1
     else:
         r = m << -sh
-    # Normal: r has the implicit bit, which adds one to the exponent field; a carry out of the
-    # rounding moves on into the exponent the same way. Subnormal (e == 1): r < 1 << mb.
-    r += (e - 1) << mb
-    inf = ((1 << eb) - 1) << mb
-    return s | (inf if r >= inf else r)
+    # r < 1 << (p + 2). Its bit p is the implicit bit: it adds one to the exponent field e - 1,
+    # and a rounding carry to bit p + 1 adds one more; a subnormal (e == 1) has neither.
+    emax = (1 << w) - 1
+    if e - 1 + (r >> p) >= emax:
+        return ((s << w) | emax) << p
+    return (((s << w) + e - 1) << p) + r
 
 
 def _isqrt(n):
@@ -70,133 +72,130 @@ def _isqrt(n):
     return a - 1 if a * a > n else a
 
 
-def _add(a, b, mb, eb):
-    sign = 1 << (mb + eb)
-    inf = ((1 << eb) - 1) << mb
-    xa = a & (sign - 1)
-    xb = b & (sign - 1)
-    if xa >= inf or xb >= inf:
-        if xa > inf or xb > inf or (xa == xb and a != b):
-            return inf | (1 << (mb - 1))  # NaN in, or inf - inf
-        return a if xa == inf else b
-    if xb == 0:
-        return a & b if xa == 0 else a  # -0 + -0 = -0, +0 + -0 = +0
-    if xa == 0:
+# The operations split each operand into sign, biased exponent field and fraction first: with
+# 63-bit small ints (64-bit MicroPython) f64 work then allocates no big ints until the result.
+# A zero exponent field (zero or subnormal) works as field 1 without the implicit bit.
+
+def _add(a, b, p, w):
+    emax = (1 << w) - 1
+    fm = (1 << p) - 1
+    sa = a >> (p + w)
+    sb = b >> (p + w)
+    ea = (a >> p) & emax
+    eb = (b >> p) & emax
+    ma = a & fm
+    mb = b & fm
+    if ea == emax or eb == emax:
+        if (ea == emax and ma) or (eb == emax and mb) or (ea == eb and sa != sb):
+            return ((1 << (w + 1)) - 1) << (p - 1)  # NaN in, or inf - inf
+        return a if ea == emax else b
+    if eb == 0 and mb == 0:
+        return a & b if ea == 0 and ma == 0 else a  # -0 + -0 = -0, +0 + -0 = +0
+    if ea == 0 and ma == 0:
         return b
-    if xa < xb:  # the larger magnitude first: it gives the sign and the exponent
-        a, b, xa, xb = b, a, xb, xa
-    hid = 1 << mb
-    ea = xa >> mb
-    ma = xa & (hid - 1)
+    if ea < eb or (ea == eb and ma < mb):  # the larger magnitude first: its sign wins
+        sa, sb, ea, eb, ma, mb = sb, sa, eb, ea, mb, ma
     if ea:
-        ma |= hid
+        ma |= fm + 1
     else:
         ea = 1
-    e = xb >> mb
-    m = xb & (hid - 1)
-    if e:
-        m |= hid
+    if eb:
+        mb |= fm + 1
     else:
-        e = 1
-    d = ea - e
-    if d > mb + 3:
+        eb = 1
+    d = ea - eb
+    if d > p + 3:
         # b is below a's rounding position: keep it as a sticky bit, beside 3 guard bits.
-        m = (ma << 4) + (-1 if (a ^ b) & sign else 1)
-        e = ea - 4
-    elif (a ^ b) & sign:
-        m = (ma << d) - m
-        if m == 0:
+        ma = (ma << 4) + (-1 if sa != sb else 1)
+        eb = ea - 4
+    elif sa != sb:
+        ma = (ma << d) - mb
+        if ma == 0:
             return 0  # x - x = +0
     else:
-        m += ma << d
-    return pack(a & sign, m, e, mb, eb)
+        ma = (ma << d) + mb
+    return pack(sa, ma, eb, p, w)
 
 
-def _mul(a, b, mb, eb):
-    sign = 1 << (mb + eb)
-    inf = ((1 << eb) - 1) << mb
-    s = (a ^ b) & sign
-    xa = a & (sign - 1)
-    xb = b & (sign - 1)
-    if xa >= inf or xb >= inf:
-        if xa > inf or xb > inf or xa == 0 or xb == 0:
-            return inf | (1 << (mb - 1))  # NaN in, or inf * 0
-        return s | inf
-    if xa == 0 or xb == 0:
-        return s
-    hid = 1 << mb
-    ea = xa >> mb
-    ma = xa & (hid - 1)
+def _mul(a, b, p, w):
+    emax = (1 << w) - 1
+    fm = (1 << p) - 1
+    s = (a ^ b) >> (p + w)
+    ea = (a >> p) & emax
+    eb = (b >> p) & emax
+    ma = a & fm
+    mb = b & fm
+    if ea == emax or eb == emax:
+        if (ea == emax and ma) or (eb == emax and mb) or (ea | ma) == 0 or (eb | mb) == 0:
+            return ((1 << (w + 1)) - 1) << (p - 1)  # NaN in, or inf * 0
+        return ((s << w) | emax) << p
+    if (ea | ma) == 0 or (eb | mb) == 0:
+        return s << (p + w)
     if ea:
-        ma |= hid
+        ma |= fm + 1
     else:
         ea = 1
-    e = xb >> mb
-    m = xb & (hid - 1)
-    if e:
-        m |= hid
+    if eb:
+        mb |= fm + 1
     else:
-        e = 1
-    return pack(s, ma * m, ea + e - ((1 << (eb - 1)) - 1) - mb, mb, eb)
+        eb = 1
+    return pack(s, ma * mb, ea + eb - (emax >> 1) - p, p, w)
 
 
-def _div(a, b, mb, eb):
-    sign = 1 << (mb + eb)
-    inf = ((1 << eb) - 1) << mb
-    s = (a ^ b) & sign
-    xa = a & (sign - 1)
-    xb = b & (sign - 1)
-    if xa > inf or xb > inf or (xa == xb and (xa == inf or xa == 0)):
-        return inf | (1 << (mb - 1))  # NaN in, inf / inf, 0 / 0
-    if xa == inf or xb == 0:
-        return s | inf
-    if xa == 0 or xb == inf:
-        return s
-    hid = 1 << mb
-    ea = xa >> mb
-    ma = xa & (hid - 1)
+def _div(a, b, p, w):
+    emax = (1 << w) - 1
+    fm = (1 << p) - 1
+    s = (a ^ b) >> (p + w)
+    ea = (a >> p) & emax
+    eb = (b >> p) & emax
+    ma = a & fm
+    mb = b & fm
+    if ((ea == emax and ma) or (eb == emax and mb)  # NaN in
+            or (ea == eb == emax) or (ea | ma) == 0 == (eb | mb)):  # inf / inf, 0 / 0
+        return ((1 << (w + 1)) - 1) << (p - 1)
+    if ea == emax or (eb | mb) == 0:
+        return ((s << w) | emax) << p
+    if (ea | ma) == 0 or eb == emax:
+        return s << (p + w)
     if ea:
-        ma |= hid
+        ma |= fm + 1
     else:
         ea = 1
-    e = xb >> mb
-    m = xb & (hid - 1)
-    if e:
-        m |= hid
+    if eb:
+        mb |= fm + 1
     else:
-        e = 1
-    # Enough quotient bits for two guard bits: (ma << k) // m >= 1 << (mb + 2).
-    k = mb + 3 if ma >> mb else 2 * mb + 4 - bitlen(ma)
-    q, r = divmod(ma << k, m)
+        eb = 1
+    # Enough quotient bits for two guard bits: (ma << k) // mb >= 1 << (p + 2).
+    k = p + 3 if ma > fm else 2 * p + 4 - bitlen(ma)
+    q, r = divmod(ma << k, mb)
     q = (q << 1) | (1 if r else 0)  # the remainder as a sticky bit
-    return pack(s, q, ea - e - k - 1 + ((1 << (eb - 1)) - 1) + mb, mb, eb)
+    return pack(s, q, ea - eb - k - 1 + (emax >> 1) + p, p, w)
 
 
-def _sqrt(a, mb, eb):
-    sign = 1 << (mb + eb)
-    inf = ((1 << eb) - 1) << mb
-    if a > sign:
-        return inf | (1 << (mb - 1))  # negative (or a NaN with its sign bit set)
-    if a == sign or a == 0 or a == inf:
+def _sqrt(a, p, w):
+    emax = (1 << w) - 1
+    e = (a >> p) & emax
+    m = a & ((1 << p) - 1)
+    if a >> (p + w):  # negative: -0 stays, a NaN or anything below -0 gives NaN
+        return a if e == 0 and m == 0 else ((1 << (w + 1)) - 1) << (p - 1)
+    if e == emax:
+        return ((1 << (w + 1)) - 1) << (p - 1) if m else a  # NaN, +inf
+    if e == 0 and m == 0:
         return a
-    if a > inf:
-        return inf | (1 << (mb - 1))
-    m = a & ((1 << mb) - 1)
-    ef = a >> mb
-    if ef:
-        m |= 1 << mb
+    if e:
+        m |= 1 << p
     else:
-        ef = 1
-    # a = m * 2**t with t = ef - bias - mb; make t even, then scale m by 2**(2*mb + 6) so the
-    # root has at least mb + 4 bits.
-    t = ef - ((1 << (eb - 1)) - 1) - mb
+        e = 1
+    # a = m * 2**t with t = e - bias - p; make t even, then scale m by 2**(2*p + 6) so the root
+    # has at least p + 4 bits.
+    t = e - (emax >> 1) - p
     if t & 1:
         m <<= 1
         t -= 1
-    m <<= 2 * mb + 6
+    m <<= 2 * p + 6
     r = _isqrt(m)
     r = (r << 1) | (1 if r * r != m else 0)  # inexact: a sticky bit
-    return pack(0, r, ((t >> 1) - mb - 4) + ((1 << (eb - 1)) - 1) + mb, mb, eb)
+    return pack(0, r, (t >> 1) - 4 + (emax >> 1), p, w)
 
 
 def f32_add(a, b):
