@@ -297,7 +297,7 @@ def _dirs(g, d):
     assert g.path("path_unlink_file", 3, "dd/") == EISDIR
     assert g.path("path_unlink_file", 3, "f") == 0
     assert g.path("path_unlink_file", 3, "f") == ENOENT
-    assert g.filestat(3, "dd") == (0, (FT_DIR, g.filestat(3, "dd")[1][1]))
+    assert g.filestat(3, "dd")[0] == 0 and g.filestat(3, "dd")[1][0] == FT_DIR
     assert g.filestat(3, "f") == (ENOENT, None)
 
 
@@ -349,7 +349,7 @@ def _filestat(g, d):
     assert g.u64(p + 8) == st[1] and g.u64(p + 48) == st[6]
     assert g.filestat(3, "s") == (0, (FT_FILE, 5))
     assert g.filestat(3, "s/") == (ENOTDIR, None)
-    assert g.filestat(3, ".") == (0, (FT_DIR, g.filestat(3, ".")[1][1]))
+    assert g.filestat(3, ".")[0] == 0 and g.filestat(3, ".")[1][0] == FT_DIR
     assert g.call("fd_filestat_get", 1, p) == 0 and g.u64(p + 32) == 0
     assert g.call("fd_filestat_get", fd, len(g.buf) - 63) == EFAULT
     # set_size: growing works everywhere, shrinking needs ftruncate

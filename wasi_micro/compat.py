@@ -110,7 +110,9 @@ if IS_MICROPYTHON:
 
     def _norm(st):
         e = _epoch_ns()
-        return (st[0], st[1], st[2], st[3], st[6],
+        # FAT and littlefs report no link count (every object there has exactly one name), and
+        # littlefs no meaningful directory size.
+        return (st[0], st[1], st[2], st[3] or 1, 0 if st[0] & _S_IFMT == 0o040000 else st[6],
                 st[7] * 1000000000 + e, st[8] * 1000000000 + e, st[9] * 1000000000 + e)
 
     def stat(path):
@@ -159,6 +161,7 @@ if IS_MICROPYTHON:
         zeros = bytes(min(size - end, 4096))
         while end < size:
             end += f.write(zeros[:min(size - end, 4096)])
+        f.flush()
         f.seek(pos)
 
     def fsync(f, data_only):

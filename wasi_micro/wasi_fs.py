@@ -163,9 +163,10 @@ def fd_write(w, fd, iovs, iovs_len, nwritten):
     if e.flags & FDF_APPEND:
         f.seek(0, 2)
     n = _writev(f, buf, vecs)
-    if e.kind == STDOUT:
-        f.flush()  # stream output as it is written
-    elif e.flags & (FDF_SYNC | FDF_DSYNC):
+    # Flushed at once: stdio streams as it is written, and a file's data is visible to other
+    # descriptors (littlefs keeps unflushed writes private to the open file).
+    f.flush()
+    if e.flags & (FDF_SYNC | FDF_DSYNC):
         compat.fsync(f, not e.flags & FDF_SYNC)
     put_u32(buf, nwritten, n)
 
@@ -180,7 +181,11 @@ def _positioned(w, fd, iovs, iovs_len, offset, out_ptr, right, write):
     pos = f.tell()
     try:
         f.seek(offset)
-        n = _writev(f, buf, vecs) if write else _readv(f, buf, vecs, False)
+        if write:
+            n = _writev(f, buf, vecs)
+            f.flush()
+        else:
+            n = _readv(f, buf, vecs, False)
     finally:
         f.seek(pos)
     put_u32(buf, out_ptr, n)

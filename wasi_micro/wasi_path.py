@@ -11,7 +11,8 @@ from . import compat
 from .compat import const
 from .wasi_abi import (
     WasiError, membuf, check, put_u32, put_bytes, get_str, errno_of,
-    EBADF, EBUSY, EEXIST, EINVAL, EISDIR, ELOOP, ENOENT, ENOTCAPABLE, ENOTDIR, EPERM,
+    EBADF, EBUSY, EEXIST, EINVAL, EISDIR, ELOOP, ENOENT, ENOTCAPABLE, ENOTDIR, ENOTEMPTY,
+    EPERM,
     FT_DIR, FT_FILE, FDF_APPEND, FDF_NONBLOCK, FDF_DSYNC, FDF_RSYNC, FDF_SYNC,
     R_FD_READ, R_FD_WRITE, R_PATH_CREATE_DIRECTORY, R_PATH_CREATE_FILE, R_PATH_LINK_SOURCE,
     R_PATH_LINK_TARGET, R_PATH_OPEN, R_PATH_READLINK, R_PATH_RENAME_SOURCE,
@@ -183,7 +184,12 @@ def path_remove_directory(w, fd, ptr, n):
         raise WasiError(ENOENT)
     if not is_dir(st):
         raise WasiError(ENOTDIR)
-    os.rmdir(full)
+    try:
+        os.rmdir(full)
+    except OSError:
+        if compat.listdir(full):
+            raise WasiError(ENOTEMPTY)  # FAT says EACCES
+        raise
 
 
 def path_unlink_file(w, fd, ptr, n):
@@ -276,9 +282,14 @@ def path_rename(w, ofd, optr, on, nfd, nptr, nn):
             return
     try:
         os.rename(src, dst)
-    except OSError as e:
-        # FAT refuses to replace a file (rename(2) would): unlink it and retry.
-        if errno_of(e) != EEXIST or dst_st is None or sdir:
+    except OSError:
+        # FAT will not replace an existing name as rename(2) does: remove it and retry.
+        if dst_st is None:
             raise
-        os.remove(dst)
+        if sdir:
+            if compat.listdir(dst):
+                raise WasiError(ENOTEMPTY)
+            os.rmdir(dst)
+        else:
+            os.remove(dst)
         os.rename(src, dst)
