@@ -5,7 +5,7 @@ import os
 import struct
 
 from wasi_micro import compat
-from wasi_micro.wasi import TABLE, Wasi
+from wasi_micro.wasi import Wasi
 
 _S_IFDIR = 0o040000
 

@@ -252,7 +252,8 @@ else:
             st = os.lstat(path)
             atim = st.st_atime_ns if atim is None else atim
             mtim = st.st_mtime_ns if mtim is None else mtim
-        os.utime(path, ns=(atim, mtim), follow_symlinks=os.utime not in os.supports_follow_symlinks)
+        can_nofollow = os.utime in os.supports_follow_symlinks
+        os.utime(path, ns=(atim, mtim), follow_symlinks=not can_nofollow)
 
     def isatty(stream):
         try:

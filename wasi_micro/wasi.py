@@ -12,8 +12,8 @@ from . import compat
 from .compat import const
 from .errors import Exit
 from .wasi_abi import (
-    WasiError, errno_of, membuf, check, get_u32, get_u64, put_u32, put_u64, put_bytes,
-    EBADF, EINVAL, EIO, ENOMEM, ENOSYS, ENOTSOCK, ENOTSUP, R_FD_READ, R_FD_WRITE,
+    WasiError, errno_of, membuf, check, get_u32, get_u64, put_u32, put_u64,
+    EBADF, EINVAL, EIO, ENOMEM, ENOTSOCK, ENOTSUP,
 )
 from . import wasi_fs as fs
 from . import wasi_path as pa

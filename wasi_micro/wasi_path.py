@@ -13,13 +13,14 @@ from .wasi_abi import (
     WasiError, membuf, check, put_u32, put_bytes, get_str, errno_of,
     EBADF, EBUSY, EEXIST, EINVAL, EISDIR, ELOOP, ENOENT, ENOTCAPABLE, ENOTDIR, ENOTEMPTY,
     EPERM,
-    FT_DIR, FT_FILE, FDF_APPEND, FDF_NONBLOCK, FDF_DSYNC, FDF_RSYNC, FDF_SYNC,
+    FT_DIR, FT_FILE,
     R_FD_READ, R_FD_WRITE, R_PATH_CREATE_DIRECTORY, R_PATH_CREATE_FILE, R_PATH_LINK_SOURCE,
     R_PATH_LINK_TARGET, R_PATH_OPEN, R_PATH_READLINK, R_PATH_RENAME_SOURCE,
     R_PATH_RENAME_TARGET, R_PATH_FILESTAT_GET, R_PATH_FILESTAT_SET_SIZE,
     R_PATH_FILESTAT_SET_TIMES, R_PATH_SYMLINK, R_PATH_REMOVE_DIRECTORY, R_PATH_UNLINK_FILE,
 )
-from .wasi_fs import Fd, FILE, DIR, FILE_RIGHTS, DIR_RIGHTS, is_dir, add, put_filestat, times
+from .wasi_fs import Fd, FILE, DIR, FILE_RIGHTS, DIR_RIGHTS, is_dir, add, put_filestat, times, \
+    filetype
 
 _MAX_LINKS = const(40)  # Linux MAXSYMLINKS
 _S_IFMT = const(0o170000)
@@ -165,7 +166,8 @@ def path_open(w, fd, dirflags, ptr, n, oflags, base, inh, fdflags, fd_out):
         raise WasiError(ENOTDIR)
     f = compat.open_file(full, base & R_FD_READ, wr, oflags & _O_CREAT, oflags & _O_EXCL,
                          oflags & _O_TRUNC)
-    e = Fd(FILE, FT_FILE, base & FILE_RIGHTS, inh, f=f, path=full, flags=fdflags)
+    ft = FT_FILE if st is None else filetype(st[0])  # a device file is not a regular one
+    e = Fd(FILE, ft, base & FILE_RIGHTS, inh, f=f, path=full, flags=fdflags)
     put_u32(buf, fd_out, add(w, e))
 
 
