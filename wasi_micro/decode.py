@@ -161,7 +161,9 @@ def imm(r, kind):
     if kind == O.IMM_MEMARG:
         return memarg(r)
     if kind == O.IMM_BR_TABLE:
-        labels = [r.u32() for _ in range(_len(r))]
+        labels = []  # (a comprehension would close over r: a cell allocated on every call)
+        for _ in range(_len(r)):
+            labels.append(r.u32())
         return labels, r.u32()
     if kind == O.IMM_CALL_IND or kind == O.IMM_U32_U32:
         x = r.u32()

@@ -70,6 +70,8 @@ class _Ctx:
         # simply unknown: the spec tests count that as invalid, not malformed).
         self.need_count = m.data_count is None and len(m.datas) > 0
         self.refs = set()  # "declared" functions: ref.func may name only these
+        self.vals = []  # the body walk's operand stack (value types) ...
+        self.ctrl = [[0, b"", b"", 0, False]]  # ... and control frames, kept for reuse
 
 
 def validate(m):
@@ -261,10 +263,10 @@ def _peeks(vals, ts, h, unr):
             raise InvalidError(_MISMATCH)
 
 
-def _label(ctrl, x):
-    if x >= len(ctrl):
+def _label(ctrl, d, x):
+    if x > d:
         raise InvalidError("unknown label")
-    f = ctrl[-1 - x]
+    f = ctrl[d - x]
     return f[_IN] if f[_OP] == 0x03 else f[_OUT]
 
 
@@ -290,10 +292,18 @@ def _body(c, r, code, ft):
     p = code.start
     e = code.end
     r.end = e
-    vals = []
+    # The stacks are reused from function to function: ctrl[0..d] are the open frames.
+    vals = c.vals
+    del vals[:]
     push = vals.append
-    frame = [0, b"", results, 0, False]  # the function's own block
-    ctrl = [frame]
+    ctrl = c.ctrl
+    d = 0
+    frame = ctrl[0]
+    frame[_OP] = 0  # the function's own block
+    frame[_IN] = b""
+    frame[_OUT] = results
+    frame[_HEIGHT] = 0
+    frame[_UNREACHABLE] = False
     h = 0
     unr = False
     q = p
@@ -328,8 +338,14 @@ def _body(c, r, code, ft):
                     if not nmem:
                         raise InvalidError("unknown memory 0")
                     a = data[p]
-                    if a < 32 and data[p + 1] < 0x80:
-                        p += 2
+                    if a < 32:  # the usual one-byte alignment; skip the offset
+                        p += 1
+                        if data[p] < 0x80:
+                            p += 1
+                        else:
+                            r.pos = p
+                            r.u32()
+                            p = r.pos
                     else:
                         r.pos = p
                         a = imm(r, MEMARG)[0]
@@ -391,10 +407,11 @@ def _body(c, r, code, ft):
                     r.pos = p
                     x = r.u32()
                     p = r.pos
-                lt = _label(ctrl, x)
+                lt = _label(ctrl, d, x)
                 if op == 0x0C:
                     _pops(vals, lt, h, unr)
-                    del vals[h:]
+                    if len(vals) > h:
+                        del vals[h:]
                     unr = frame[_UNREACHABLE] = True
                     continue
                 _pop(vals, _I32, h, unr)
@@ -413,16 +430,15 @@ def _body(c, r, code, ft):
                     _pops(vals, out, h, unr)
                     if len(vals) != h:
                         raise InvalidError(_MISMATCH)
-                    del vals[h:]
                     vals.extend(out)
                 if frame[_OP] == 0x04 and frame[_IN] != out:  # `if` without `else`
                     raise InvalidError(_MISMATCH)
-                ctrl.pop()
-                if not ctrl:
+                if not d:
                     if p != e:
                         raise MalformedError("section size mismatch", p)
                     return
-                frame = ctrl[-1]
+                d -= 1
+                frame = ctrl[d]
                 h = frame[_HEIGHT]
                 unr = frame[_UNREACHABLE]
                 continue
@@ -449,10 +465,18 @@ def _body(c, r, code, ft):
                 if ins:
                     _pops(vals, ins, h, unr)
                 h = len(vals)
-                frame = [op, ins, out, h, False]
-                ctrl.append(frame)
                 unr = False
-                vals.extend(ins)
+                d += 1
+                if d == len(ctrl):
+                    ctrl.append([op, ins, out, h, unr])
+                frame = ctrl[d]
+                frame[_OP] = op
+                frame[_IN] = ins
+                frame[_OUT] = out
+                frame[_HEIGHT] = h
+                frame[_UNREACHABLE] = unr
+                if ins:
+                    vals.extend(ins)
                 continue
             if op == 0x10 or op == 0x12:  # call, return_call
                 r.pos = p
@@ -463,11 +487,13 @@ def _body(c, r, code, ft):
                 ps, rs = c.funcs[x]
                 if op == 0x12:
                     _tail(vals, ps, rs, results, h, unr)
-                    del vals[h:]
+                    if len(vals) > h:
+                        del vals[h:]
                     unr = frame[_UNREACHABLE] = True
                     continue
                 _pops(vals, ps, h, unr)
-                vals.extend(rs)
+                if rs:
+                    vals.extend(rs)
                 continue
             if op == 0x23 or op == 0x24:  # global.get / set
                 r.pos = p
@@ -483,6 +509,10 @@ def _body(c, r, code, ft):
                     raise InvalidError("global is immutable")
                 _pop(vals, t, h, unr)
                 continue
+            if op == 0x43 or op == 0x44:  # f32/f64.const: only the width matters here
+                p += 4 if op == 0x43 else 8
+                push(_CONST_TYPES[op - 0x41])
+                continue
             kind = IMM[op]
             if kind == O.IMM_BAD:
                 raise MalformedError("illegal opcode", q)
@@ -493,9 +523,10 @@ def _body(c, r, code, ft):
                 _pops(vals, results, h, unr)
             elif op == 0x00:  # unreachable
                 pass
-            elif op == 0x01 or 0x42 <= op <= 0x44:  # nop, i64/f32/f64.const
-                if op != 0x01:
-                    push(_CONST_TYPES[op - 0x41])
+            elif op == 0x01:  # nop
+                continue
+            elif op == 0x42:  # i64.const
+                push(_I64)
                 continue
             elif op == 0x05:  # else
                 if frame[_OP] != 0x04:
@@ -511,9 +542,9 @@ def _body(c, r, code, ft):
             elif op == 0x0E:  # br_table
                 labels, default = x
                 _pop(vals, _I32, h, unr)
-                lt = _label(ctrl, default)
+                lt = _label(ctrl, d, default)
                 for l in labels:
-                    ts = _label(ctrl, l)
+                    ts = _label(ctrl, d, l)
                     if len(ts) != len(lt):
                         raise InvalidError(_MISMATCH)
                     _peeks(vals, ts, h, unr)
@@ -532,7 +563,8 @@ def _body(c, r, code, ft):
                     _tail(vals, ps, rs, results, h, unr)
                 else:
                     _pops(vals, ps, h, unr)
-                    vals.extend(rs)
+                    if rs:
+                        vals.extend(rs)
                     continue
             elif op == 0x1A:  # drop
                 _pop(vals, _ANY, h, unr)
@@ -544,7 +576,8 @@ def _body(c, r, code, ft):
                 _misc(c, vals, op, x, h, unr)
                 continue
             # unreachable, return, br_table, return_call_indirect: the rest is unreachable
-            del vals[h:]
+            if len(vals) > h:  # (a slice would allocate even when empty)
+                del vals[h:]
             unr = frame[_UNREACHABLE] = True
     except InvalidError as err:
         if err.offset < 0:
