@@ -15,6 +15,7 @@ _TOO_LARGE = "integer too large"
 _OOB = "length out of bounds"
 
 _VALTYPES = b"\x7f\x7e\x7d\x7c\x70\x6f"
+_ONE = {0x7F: b"\x7f", 0x7E: b"\x7e", 0x7D: b"\x7d", 0x7C: b"\x7c", 0x70: b"\x70", 0x6F: b"\x6f"}
 _REFTYPES = b"\x70\x6f"
 
 # Section id -> its place in the required order (custom sections, id 0, go anywhere).
@@ -386,18 +387,21 @@ def _codes(m, r):
         start = r.pos
         end = start + size
         r.end = end  # the locals must fit the body
-        groups = []
+        groups = []  # count, type, count, type, ...
         total = 0
         for _ in range(_len(r)):
             k = r.u32()
-            groups.append((k, valtype(r)))
+            groups.append(k)
+            groups.append(valtype(r))
             total += k
         # Count before allocating: a few bytes can declare billions of locals.
         if total > 0xFFFFFFFF:
             r.fail("too many locals", start)
         if total > MAX_LOCALS:
             raise LimitError("too many locals")
-        locs = b"".join(bytes((t,)) * k for k, t in groups) if groups else b""
+        locs = b""
+        for i in range(0, len(groups), 2):
+            locs += _ONE[groups[i + 1]] * groups[i]
         m.codes.append(M.Code(locs, r.pos, end))
         r.pos = end
         r.end = n
