@@ -281,3 +281,20 @@ def test_error_offsets():
     data = _one_func(b"\x01\x20\x07\x0b")
     e = _invalid(data, "unknown local")
     assert data[e.offset] == 0x20 and data[e.offset + 1] == 0x07
+
+
+def test_bench_modules_load():
+    # Real compiler output validates; the times printed are the load-time figures we report.
+    from wasi_micro.compat import ticks_us
+    folder = support.need_shared("bench", "wasm")
+    names = sorted(n for n in os.listdir(folder) if n.endswith(".wasm"))
+    assert names
+    for n in names:
+        data = support.read_bytes(folder + "/" + n)
+        best = None
+        for _ in range(3):
+            t0 = ticks_us()
+            m = load(data)
+            dt = ticks_us() - t0
+            best = dt if best is None or dt < best else best
+        print("%s: %d bytes, %d functions, load %d us" % (n, len(data), len(m.codes), best))
