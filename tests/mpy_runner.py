@@ -1,5 +1,6 @@
 # Runs the portable tests (tests/test_*.py) under the MicroPython unix port, without pytest:
-#   micropython tests/mpy_runner.py [-k SUBSTRING] [test_file.py ...]
+#   micropython tests/mpy_runner.py [--path DIR] [-k SUBSTRING] [test_file.py ...]
+# --path DIR imports wasi_micro from DIR first (e.g. a folder of .mpy files: the deployed form).
 # Exit status 0 when every test passed or skipped, 1 otherwise.
 import os
 import sys
@@ -7,6 +8,9 @@ import sys
 HERE = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
 sys.path.insert(0, HERE)
 sys.path.insert(0, HERE + "/..")
+if len(sys.argv) > 2 and sys.argv[1] == "--path":
+    sys.path.insert(0, sys.argv[2])
+    del sys.argv[1:3]
 
 import support  # noqa: E402
 
@@ -55,6 +59,8 @@ def main(argv):
                 print("FAIL %s.%s" % (modname, name))
                 sys.print_exception(e)
                 failed += 1
+    import wasi_micro
+    print("wasi_micro from %s" % getattr(wasi_micro, "__file__", "?"))
     print("micropython: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
     return 1 if failed else 0
 

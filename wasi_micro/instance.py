@@ -28,8 +28,8 @@ class Config:
         self.max_memory = max_memory  # bytes of linear memory, may be below one page
         self.fuel = fuel  # total branches + calls before a LimitError
         self.deadline = deadline  # seconds of wall-clock time per call
-        self.call_depth = call_depth or 20000
-        self.stack_slots = stack_slots or (1 << 18)  # register-file words
+        self.call_depth = call_depth or 4000
+        self.stack_slots = stack_slots or (1 << 16)  # register-file words (4 bytes each)
         self.max_table = max_table
 
 

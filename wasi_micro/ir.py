@@ -11,7 +11,8 @@
 #   MOV/MOV2            op d a              SELECT/SELECT2  op d a b cond
 #   BR                  op target           BR_NZ/BR_Z      op a target
 #   BR_<cmp> (i32)      op a b target       BR_TABLE        op a n t_0 .. t_{n-1} t_default
-#   ENTER               op zero_from zero_to frame_size nconst (slot value)*nconst
+#   ENTER               op zero_from zero_to frame_size consts   (consts: position of the
+#                       table `n (slot word)*n` that follows the body; ENTER writes it)
 #   RETURN              op n src_0 .. src_{n-1}          (copies slot src_i to slot i)
 #   CALL                op argbase entry func            (entry 0 until lowered)
 #   CALL_INDIRECT       op argbase index table typeid
@@ -80,12 +81,12 @@ TABLE_FILL = const(0x111)
 # Compare ops whose branch form exists, and the branch op taken when the compare is true.
 # gt/ge swap their operands into lt/le; eqz becomes BR_Z.
 
-# Words per instruction for fixed-length ops (0 = variable: BR_TABLE, ENTER, RETURN, calls that
-# carry a source list). Indexed by op; numeric ops: 3 for unary, 4 for binary (see SIG).
+# Words per instruction for fixed-length ops (the others: BR_TABLE, RETURN and the tail calls,
+# which carry a source list). Indexed by op; numeric ops: 3 for unary, 4 for binary (see SIG).
 _FIXED = {
     UNREACHABLE: 1, BR: 2, BR_NZ: 3, BR_Z: 3, BR_EQ: 4, BR_NE: 4, BR_LT_S: 4, BR_LT_U: 4,
     BR_LE_S: 4, BR_LE_U: 4, MOV: 3, MOV2: 3, CALL: 4, CALL_INDIRECT: 5, CALL_IMPORT: 3,
-    SELECT: 5, SELECT2: 5, GLOBAL_GET: 3, GLOBAL_GET2: 3, GLOBAL_SET: 3, GLOBAL_SET2: 3,
+    ENTER: 5, SELECT: 5, SELECT2: 5, GLOBAL_GET: 3, GLOBAL_GET2: 3, GLOBAL_SET: 3, GLOBAL_SET2: 3,
     GLOBAL_GET_X: 3, GLOBAL_SET_X: 3, REF_FUNC: 3, REF_IS_NULL: 3, TABLE_GET: 4, TABLE_SET: 4,
     MEMORY_SIZE: 2, MEMORY_GROW: 3, MEMORY_INIT: 5, DATA_DROP: 2, MEMORY_COPY: 4,
     MEMORY_FILL: 4, TABLE_INIT: 6, ELEM_DROP: 2, TABLE_COPY: 6, TABLE_GROW: 5, TABLE_SIZE: 3,
@@ -101,8 +102,6 @@ def length(code, pc):
         return n
     if op == BR_TABLE:
         return 4 + code[pc + 2]
-    if op == ENTER:
-        return 5 + 2 * code[pc + 4]
     if op == RETURN:
         return 2 + code[pc + 1]
     if op == RETURN_CALL:
@@ -113,3 +112,16 @@ def length(code, pc):
         return 4
     from .opcodes import SIG, SIGS
     return 2 + len(SIGS[SIG[op]][0])
+
+
+def body(code, entry):
+    """The instructions of the function at entry, as lists of words, ENTER first (its constant
+    table, which follows the body, ends the walk)."""
+    end = code[entry + 4]
+    out = []
+    pc = entry
+    while pc < end:
+        n = length(code, pc)
+        out.append(list(code[pc:pc + n]))
+        pc += n
+    return out

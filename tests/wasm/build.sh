@@ -8,3 +8,4 @@ wat2wasm --debug-names dv_names.wat -o dv_names.wasm
 for c in wasi_*.c; do
     clang --target=wasm32-wasi --sysroot=/usr -O2 -Wl,--strip-debug -o "${c%.c}.wasm" "$c"
 done
+wat2wasm --enable-tail-call lower_cases.wat -o lower_cases.wasm

@@ -1,0 +1,122 @@
+# The lowering, layer by layer: results of edge cases (local preservation, values carried out
+# of blocks, br_table with several values, unreachable code, tail calls), and the shape of the
+# register code (local.get and constants emit nothing, local.set fuses, compare+branch fuses).
+import support
+import wasi_micro
+from wasi_micro import ir
+
+_INST = []
+
+
+def inst():
+    if not _INST:
+        with open(support.module_path("lower_cases.wasm"), "rb") as f:
+            _INST.append(wasi_micro.instantiate(wasi_micro.load(f.read())))
+    return _INST[0]
+
+
+def check(name, args, want):
+    got = inst().invoke(name, args)
+    assert got == want, "%s%r = %r, want %r" % (name, args, got, want)
+
+
+def neg(x):
+    return x & 0xFFFFFFFF
+
+
+def test_local_preserved_before_set():
+    check("alias_set", [5, 3], [2])
+    check("alias_i64", [50, 8], [42])
+
+
+def test_local_preserved_before_fused_set():
+    check("alias_fused", [5], [11])
+    check("alias_tee", [5], [58])
+
+
+def test_local_preserved_across_blocks():
+    check("alias_block", [5, 0], [10])  # the set is skipped
+    check("alias_block", [5, 1], [105])
+    check("alias_loop", [4], [10004])
+
+
+def test_call_arguments_around_tee():
+    check("call_args", [5], [neg(-1)])
+
+
+def test_branches_carry_values():
+    check("br_value", [0], [9])
+    check("br_value", [1], [7])
+    check("br_multi", [0], [neg(-10)])
+    check("br_multi", [1], [neg(-1)])
+    check("br_nested", [0], [1005])
+    check("br_nested", [1], [1600])
+    check("br_nested", [2], [1700])
+    check("cond_return", [1], [11])
+    check("cond_return", [0], [22])
+
+
+def test_br_table_multi_value():
+    for i, want in ((0, 50), (1, 70), (2, 30), (3, 70), (99, 70), (0xFFFFFFFF, 70)):
+        check("br_table_multi", [i], [want])
+
+
+def test_block_params():
+    check("loop_params", [10], [55])
+    check("if_params", [5, 1], [10])
+    check("if_params", [5, 0], [8])
+    check("if_no_else", [5, 1], [6])
+    check("if_no_else", [5, 0], [5])
+
+
+def test_select_and_multi_return():
+    check("select_i64", [1 << 40, 7, 1], [1 << 40])
+    check("select_i64", [1 << 40, 7, 0], [7])
+    check("return_swap", [1, 2], [2, 1, 3])
+
+
+def test_unreachable_code_skipped():
+    check("dead_code", [0], [3])
+    check("dead_if", [1], [1])
+
+
+def test_tail_calls():
+    check("tail_swap", [10, 3], [neg(-7)])
+    check("tail_indirect", [0, 10, 3], [7])
+    check("tail_indirect", [1, 10, 3], [neg(-7)])
+    # 100000 tail calls with a call depth limit of a few thousand.
+    check("tail_count", [100000, 0], [200000])
+
+
+def lowered(name):
+    i = inst()
+    f = i.exports[name]
+    return ir.body(i.code, i._entry(f.index))
+
+
+def test_shape_fused_set():
+    # (local.set 2 (i32.add (local.get 0) (local.get 1))) (local.get 2): ENTER, one add
+    # writing local 2 directly, RETURN of local 2.
+    code = lowered("shape_add")
+    assert [ins[0] for ins in code] == [ir.ENTER, 0x6A, ir.RETURN], code
+    assert code[1][1:] == [2, 0, 1], code
+    assert code[2] == [ir.RETURN, 1, 2], code
+
+
+def test_shape_compare_branch_fused():
+    code = lowered("shape_cmp_branch")
+    ops = [ins[0] for ins in code]
+    assert 0x48 not in ops, code  # no separate i32.lt_s
+    assert ir.BR_LT_S in ops, code
+
+
+def test_ir_word_layout():
+    # The word layout the viper loop reads: op then operands, fixed per op.
+    assert ir.length([ir.MOV, 0, 0], 0) == 3
+    assert ir.length([ir.BR_LT_S, 0, 0, 0], 0) == 4
+    assert ir.length([0x6A, 0, 0, 0], 0) == 4
+    assert ir.length([0x45, 0, 0], 0) == 3
+    assert ir.length([0x28, 0, 0, 0], 0) == 4
+    assert ir.length([ir.BR_TABLE, 0, 2, 0, 0, 0], 0) == 6
+    assert ir.length([ir.RETURN, 2, 0, 0], 0) == 4
+    assert ir.length([ir.ENTER, 0, 0, 0, 0], 0) == 5
