@@ -6,7 +6,7 @@ from wasi_micro.decode import MAX_LOCALS, decode
 from wasi_micro.errors import LimitError, MalformedError
 
 
-# --- a tiny binary builder -------------------------------------------------------------------
+# --- a tiny binary builder -----------------------------------------------------------------------
 
 def leb(n):
     """Unsigned LEB128."""
@@ -94,7 +94,7 @@ def _malformed(data, msg):
     return e
 
 
-# --- header and section framing ----------------------------------------------------------------
+# --- header and section framing ------------------------------------------------------------------
 
 def test_header():
     assert decode(b"\x00asm\x01\x00\x00\x00").types == []
@@ -181,7 +181,7 @@ def test_limits_flags():
     assert (m.mems[0].min, m.mems[0].max, m.mems[0].page_log2) == (0, 7, 0)
 
 
-# --- constant expressions and segments -------------------------------------------------------------
+# --- constant expressions and segments -----------------------------------------------------------
 
 def test_constant_expressions():
     g = [b"\x7f\x00\x41" + sleb(-5) + b"\x0b",
@@ -241,7 +241,8 @@ def test_element_segments():
 
 
 def test_data_segments():
-    segs = [b"\x00\x41\x10\x0b" + name(b"abc"), b"\x01" + name(b""), b"\x02\x01\x41\x00\x0b" + name(b"z")]
+    segs = [b"\x00\x41\x10\x0b" + name(b"abc"), b"\x01" + name(b""),
+            b"\x02\x01\x41\x00\x0b" + name(b"z")]
     m = decode(module(sec(11, vec(*segs))))
     got = [(d.mode, d.memory, d.offset, d.init) for d in m.datas]
     assert got == [(M.M_ACTIVE, 0, [(0x41, 16)], b"abc"), (M.M_PASSIVE, 0, None, b""),
@@ -249,7 +250,7 @@ def test_data_segments():
     _malformed(module(sec(11, vec(b"\x03"))), "malformed data segment kind")
 
 
-# --- code -------------------------------------------------------------------------------------------
+# --- code ----------------------------------------------------------------------------------------
 
 def test_code_bodies():
     body = b"\x20\x00\x1a\x0b"
@@ -313,7 +314,7 @@ def test_wat_module_names():
     assert m.func_imports == 1 and len(m.codes) == 2
 
 
-# --- real modules -----------------------------------------------------------------------------------
+# --- real modules --------------------------------------------------------------------------------
 
 def test_bench_modules_decode():
     import os

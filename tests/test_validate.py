@@ -91,7 +91,7 @@ def test_spec_extended_const():
     _check("proposals", "extended-const")
 
 
-# --- hand-built modules ------------------------------------------------------------------------
+# --- hand-built modules --------------------------------------------------------------------------
 
 _V = type_sec((b"", b""))  # type 0: [] -> []
 

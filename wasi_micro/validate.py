@@ -12,8 +12,6 @@ from .decode import decode, imm, opcode, blocktype
 
 _I32 = const(0x7F)
 _I64 = const(0x7E)
-_F32 = const(0x7D)
-_F64 = const(0x7C)
 _FUNCREF = const(0x70)
 _EXTERNREF = const(0x6F)
 _ANY = const(0)  # the unknown type of a value popped from a polymorphic stack
@@ -30,7 +28,10 @@ _HEIGHT = const(3)
 _UNREACHABLE = const(4)
 
 # Natural alignment (log2 of the access width) of the loads and stores, opcodes 0x28..0x3E.
-_NATURAL = b"\x02\x03\x02\x03\x00\x00\x01\x01\x00\x00\x01\x01\x02\x02\x02\x03\x02\x03\x00\x01\x00\x01\x02"
+_NATURAL = (b"\x02\x03\x02\x03\x00\x00\x01\x01\x00\x00\x01\x01\x02\x02"  # loads
+            b"\x02\x03\x02\x03\x00\x01\x00\x01\x02")  # stores
+
+_CONST_TYPES = b"\x7f\x7e\x7d\x7c"  # of i32.const .. f64.const
 
 # Block types by their one-byte code (s33 value): empty, or a single result.
 _BLOCK_TYPES = {
@@ -212,7 +213,7 @@ def _const(c, ex, t, nglob):
         raise InvalidError(_MISMATCH)
 
 
-_CONST_TYPES = b"\x7f\x7e\x7d\x7c"  # i32.const .. f64.const
+_KIND_NAMES = ("function", "table", "memory", "global")
 
 
 def _exports(m, c):
@@ -224,9 +225,6 @@ def _exports(m, c):
         if ex.name in seen:
             raise InvalidError("duplicate export name")
         seen.add(ex.name)
-
-
-_KIND_NAMES = ("function", "table", "memory", "global")
 
 
 def _pop(vals, t, h, unr):
