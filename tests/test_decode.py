@@ -2,7 +2,7 @@
 # on committed and shared modules.
 import support
 from wasi_micro import module as M
-from wasi_micro.decode import MAX_LOCALS, decode
+from wasi_micro.decode import MAX_LOCALS, check_bodies, decode
 from wasi_micro.errors import LimitError, MalformedError
 
 
@@ -265,6 +265,28 @@ def test_code_bodies():
     # the body's size counts the locals too: a declaration running past it is malformed
     _malformed(module(_V, func_sec(0), sec(10, vec(b"\x02\x01\x05\x7f\x0b"))), "unexpected end")
     _malformed(module(_V, func_sec(0), code(b"\x0b", ((1, 0x40),))), "malformed value type")
+
+
+def test_check_bodies():
+    # decode leaves bodies alone; check_bodies walks their encoding without typing them
+    def check(*bodies):
+        m = decode(module(_V, func_sec(*[0] * len(bodies)), codes(*bodies)))
+        check_bodies(m)
+
+    check(b"\x20\x09\x6a\x0b", b"\x02\x40\x04\x7f\x05\x0b\x0b\x0b")  # ill-typed is fine
+    for body, msg in ((b"\x02\x40\x0b", "unexpected end"),
+                      (b"\x06\x0b", "illegal opcode"),
+                      (b"\x02\x40\x05\x0b\x0b", "END opcode expected"),
+                      (b"\x04\x40\x05\x05\x0b\x0b", "END opcode expected"),
+                      (b"\x0b\x0b", "section size mismatch"),
+                      (b"\x3f\x01\x0b", "zero byte expected"),
+                      (b"\x28\x40\x00\x0b", "malformed memop flags"),
+                      (b"\x41\x80\x80\x80\x80\x80\x00\x0b", "integer representation too long")):
+        e = support.raises(MalformedError, check, b"\x0b", body)
+        assert e.msg == msg, (body, e.msg)
+    # a body cut short inside an instruction, followed by another body
+    e = support.raises(MalformedError, check, b"\x41", b"\x0b")
+    assert e.msg == "unexpected end", e.msg
 
 
 def test_too_many_locals():

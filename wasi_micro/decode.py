@@ -212,6 +212,45 @@ def expr(r):
         out.append((op, imm(r, kind)))
 
 
+def ran_out(p, e, n):
+    """Raise for a body (ending at e, in a module of n bytes) that ended, or whose last
+    instruction crossed its end (p > e), before the function's final `end`."""
+    if p == e < n:
+        raise MalformedError("END opcode expected", p)
+    raise MalformedError(_EOF, min(p, n))
+
+
+def check_bodies(m, first=0):
+    """Walk the function bodies from number `first` on for their encoding only (no typing),
+    raising MalformedError for the first broken one. The validator decodes bodies as it types
+    them; it calls this to find a malformed body that must win over an invalid one."""
+    r = Reader(m.bytes)
+    n = len(m.bytes)
+    for code in m.codes[first:]:
+        r.pos = code.start
+        r.end = code.end
+        kinds = [0]  # the opening opcode of each open block
+        while kinds:
+            if r.pos >= r.end:
+                ran_out(r.pos, r.end, n)
+            q = r.pos
+            op, kind = opcode(r)
+            if op == 0x0B:
+                kinds.pop()
+            elif op == 0x05:
+                if kinds[-1] != 0x04:
+                    r.fail("END opcode expected", q)
+                kinds[-1] = 0x05
+            elif kind == O.IMM_BLOCK:
+                kinds.append(op)
+            elif (op == 0x108 or op == 0x109) and m.data_count is None and m.datas:
+                # (without data segments the index is merely unknown: invalid, not malformed)
+                r.fail("data count section required", q)
+            imm(r, kind)
+        if r.pos != code.end:
+            r.fail("section size mismatch")
+
+
 def _limits(r, mem):
     flags = r.u8()
     # 0x08: a custom page size follows the limits (custom-page-sizes proposal, memories only).

@@ -8,7 +8,7 @@ from .errors import InvalidError, MalformedError
 from .reader import Reader
 from . import module as M
 from . import opcodes as O
-from .decode import decode, imm, opcode, blocktype
+from .decode import blocktype, check_bodies, decode, imm, ran_out
 
 _I32 = const(0x7F)
 _I64 = const(0x7E)
@@ -17,7 +17,6 @@ _EXTERNREF = const(0x6F)
 _ANY = const(0)  # the unknown type of a value popped from a polymorphic stack
 
 _MISMATCH = "type mismatch"
-_EOF = "unexpected end"
 
 # Frame fields: the opening opcode, its parameter and result types, the operand stack height at
 # entry, and whether the rest of the block is unreachable.
@@ -127,7 +126,7 @@ def validate(m):
     except InvalidError:
         # The spec decodes the whole module before validating any of it, so a malformed body
         # further on wins over this error.
-        _skim(m, walked)
+        check_bodies(m, walked)
         raise
 
 
@@ -268,13 +267,6 @@ def _label(ctrl, d, x):
     return f[_IN] if f[_OP] == 0x03 else f[_OUT]
 
 
-def _ran_out(p, e, n):
-    # The body ended (or an immediate crossed its end) before the function's final `end`.
-    if p == e < n:
-        raise MalformedError("END opcode expected", p)
-    raise MalformedError(_EOF, min(p, n))
-
-
 def _body(c, r, code, ft):
     """Validate one function body of type ft = (params, results)."""
     data = c.data
@@ -308,7 +300,7 @@ def _body(c, r, code, ft):
     try:
         while True:
             if p >= e:
-                _ran_out(p, e, len(data))
+                ran_out(p, e, len(data))
             q = p
             op = data[p]
             p += 1
@@ -582,7 +574,7 @@ def _body(c, r, code, ft):
             raise InvalidError(err.msg, q)
         raise
     except IndexError:
-        _ran_out(p, e, len(data))
+        ran_out(p, e, len(data))
 
 
 def _tail(vals, ps, rs, results, h, unr):
@@ -693,32 +685,3 @@ def _misc(c, vals, op, x, h, unr):
         _pop(vals, _I32, h, unr)
         _pop(vals, t, h, unr)
         _pop(vals, _I32, h, unr)
-
-
-def _skim(m, first):
-    """Walk bodies first.. for their encoding only, raising MalformedError for the first broken
-    one."""
-    r = Reader(m.bytes)
-    n = len(m.bytes)
-    for code in m.codes[first:]:
-        r.pos = code.start
-        r.end = code.end
-        kinds = [0]  # opening opcode of each open block
-        while kinds:
-            if r.pos >= r.end:
-                _ran_out(r.pos, r.end, n)
-            q = r.pos
-            op, kind = opcode(r)
-            if op == 0x0B:
-                kinds.pop()
-            elif op == 0x05:
-                if kinds[-1] != 0x04:
-                    raise MalformedError("END opcode expected", q)
-                kinds[-1] = 0x05
-            elif kind == O.IMM_BLOCK:
-                kinds.append(op)
-            elif (op == 0x108 or op == 0x109) and m.data_count is None and m.datas:
-                raise MalformedError("data count section required", q)
-            imm(r, kind)
-        if r.pos != code.end:
-            raise MalformedError("section size mismatch", r.pos)
