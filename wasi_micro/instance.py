@@ -5,8 +5,8 @@ from .compat import const, new_words, words_from
 from .errors import Exhaustion, LimitError, LinkError, Trap, CALL_EXHAUSTED, DEADLINE, \
     INDIRECT_MISMATCH, OOB_MEMORY, OOB_TABLE, OUT_OF_FUEL, STACK_EXHAUSTED, UNDEF_ELEMENT, \
     UNINIT_ELEMENT, UNREACHABLE
-from .interp import ST_CSBASE, ST_CSLEN, ST_CSP, ST_FP, ST_FUEL, ST_MLEN, ST_PC, ST_RLEN, \
-    ST_TRAP, ST_WORDS
+from .interp import ST_COUNT, ST_CSBASE, ST_CSLEN, ST_CSP, ST_FP, ST_FUEL, ST_MLEN, ST_PC, \
+    ST_RLEN, ST_TRAP, ST_WORDS
 from .lower import Lowerer
 from .module import K_FUNC, K_GLOBAL, K_MEM, K_TABLE, M_ACTIVE, M_DECLARATIVE, slots
 from .opcodes import SIG, SIGS
@@ -31,6 +31,7 @@ class Config:
         self.call_depth = call_depth or 4000
         self.stack_slots = stack_slots or (1 << 16)  # register-file words (4 bytes each)
         self.max_table = max_table
+        self.count = count  # count executed wasm instructions (Instance.executed)
 
 
 _DEFAULT = Config()
@@ -147,7 +148,8 @@ class Instance:
         self.code = words_from([ir.RETURN, 0])
         self.entries = [0] * len(funcs)  # 0: not lowered yet
         self.entry_list = []  # (entry pc, function index) in code order, for trap names
-        self.lowerer = Lowerer(m, gslot, self.typeids)
+        self.lowerer = Lowerer(m, gslot, self.typeids, config.count)
+        self.executed = 0  # wasm instructions run, in counting mode
         self.depth = 0
         self.exports = {}
         for e in m.exports:
@@ -282,6 +284,9 @@ class Instance:
                     raise
                 # A slow op trapped: name the function it trapped in.
                 raise type(t)(t.reason, self.func_name_at(st[ST_PC]))
+            if self.config.count:
+                self.executed += st[ST_COUNT]
+                st[ST_COUNT] = 0
             if status == interp.DONE:
                 return
             if budget is not None:

@@ -25,7 +25,8 @@ ST_CSBASE = const(5)
 ST_TRAP = const(6)
 ST_RLEN = const(7)
 ST_CSLEN = const(8)
-ST_WORDS = const(9)
+ST_COUNT = const(9)  # counting mode: wasm instructions run since the driver last looked
+ST_WORDS = const(10)
 
 # Trap codes in ST_TRAP (instance.py maps them to errors' reasons).
 T_UNREACHABLE = const(1)
@@ -60,6 +61,7 @@ _GLOBAL_GET = const(0x16)
 _GLOBAL_GET2 = const(0x17)
 _GLOBAL_SET = const(0x18)
 _GLOBAL_SET2 = const(0x19)
+_COUNT = const(0x20)
 _MEMORY_SIZE = const(0x3F)
 _MEMORY_GROW = const(0x40)
 
@@ -277,6 +279,10 @@ def run(code: ptr32, regs: ptr32, mem: ptr8, st: ptr32, cs: ptr32, ext) -> int:
                 continue
             if op == _CALL_IMPORT:
                 break
+            if op == _COUNT:
+                st[ST_COUNT] = st[ST_COUNT] + code[pc + 1]
+                pc += 2
+                continue
             pc = int(ext(pc, fp))
             continue
         if op <= 0x3E:

@@ -30,6 +30,7 @@
 #   MEMORY_INIT         op d s n data       DATA_DROP       op data
 #   MEMORY_COPY         op d s n            MEMORY_FILL     op d value n
 #   UNREACHABLE         op
+#   COUNT               op n                (counting mode: n wasm instructions ran)
 from .compat import const
 
 UNREACHABLE = const(0x00)
@@ -64,6 +65,7 @@ REF_FUNC = const(0x1C)
 REF_IS_NULL = const(0x1D)
 TABLE_GET = const(0x1E)
 TABLE_SET = const(0x1F)
+COUNT = const(0x20)
 MEMORY_SIZE = const(0x3F)
 MEMORY_GROW = const(0x40)
 # 0xFC ops keep their table numbers: memory.init 0x108 ... table.fill 0x111.
@@ -90,7 +92,7 @@ _FIXED = {
     GLOBAL_GET_X: 3, GLOBAL_SET_X: 3, REF_FUNC: 3, REF_IS_NULL: 3, TABLE_GET: 4, TABLE_SET: 4,
     MEMORY_SIZE: 2, MEMORY_GROW: 3, MEMORY_INIT: 5, DATA_DROP: 2, MEMORY_COPY: 4,
     MEMORY_FILL: 4, TABLE_INIT: 6, ELEM_DROP: 2, TABLE_COPY: 6, TABLE_GROW: 5, TABLE_SIZE: 3,
-    TABLE_FILL: 5,
+    TABLE_FILL: 5, COUNT: 2,
 }
 
 

@@ -61,12 +61,14 @@ def _word(w):
 
 class Lowerer:
     """Lowers functions of one module. `gslot[g]` is the absolute register slot of global g,
-    or -1 when it lives in a shared cell; `typeid[t]` is the canonical id of type index t."""
+    or -1 when it lives in a shared cell; `typeid[t]` is the canonical id of type index t.
+    With `count`, COUNT ops add the number of wasm instructions run (for benchmarks)."""
 
-    def __init__(self, module, gslot, typeid):
+    def __init__(self, module, gslot, typeid, count=False):
         self.m = module
         self.gslot = gslot
         self.typeid = typeid
+        self.count = count
         self.gtypes = [t for t, _ in module.global_types()]
 
     def lower(self, fidx, base, entries):
@@ -99,6 +101,7 @@ class Lowerer:
         self.maxh = 0
         self.last_dst = -1  # position of the dest word of the instruction that made the top
         self.last_cmp = -1  # position of the i32 compare that made the top
+        self.pending = 0  # wasm instructions read since the last COUNT
         self.results = results
         self.ctrl = [_Frame(_FUNC, b"", results, 0, 0, -1)]
         code.append(ir.ENTER)
@@ -196,8 +199,16 @@ class Lowerer:
             if self.sslot[i] == s:
                 self._materialize(i)
 
+    def _flush(self):
+        """Counting mode: account for the instructions since the last control point."""
+        if self.pending:
+            self.code.append(ir.COUNT)
+            self.code.append(self.pending)
+            self.pending = 0
+
     def _label(self):
         """A branch may land here: nothing emitted so far may be rewritten."""
+        self._flush()
         self.last_dst = -1
         self.last_cmp = -1
         return self.base + len(self.code)
@@ -236,6 +247,7 @@ class Lowerer:
             return
         for d, s, t in self._moves(f):
             self._mov(d, s, t)
+        self._flush()
         self._emit(ir.BR)
         self._jump_to(f)
 
@@ -257,6 +269,7 @@ class Lowerer:
             bop, swap = (row[0], row[1]) if when_true else (row[2], row[3])
             if swap:
                 a, b = b, a
+            self._flush()
             self._emit(bop, a, b)
         elif self.last_dst >= 0 and self.code[self.last_dst - 1] == 0x45 and \
                 top == _TEMP + self.sh[-1] and self.code[self.last_dst] == top:
@@ -266,9 +279,11 @@ class Lowerer:
             while self.fix and self.fix[-1] >= pos:
                 self.fix.pop()
             self._pop()
+            self._flush()
             self._emit(ir.BR_Z if when_true else ir.BR_NZ, a)
         else:
             a = self._pop()
+            self._flush()
             self._emit(ir.BR_NZ if when_true else ir.BR_Z, a)
         target_fn()
 
@@ -314,6 +329,7 @@ class Lowerer:
 
     def _br_table(self, labels, default):
         a = self._pop()
+        self._flush()
         self._emit(ir.BR_TABLE, a)
         self.code.append(len(labels))
         stubs = []  # (position of the target word, frame)
@@ -364,6 +380,7 @@ class Lowerer:
             if h > self.maxh:
                 self.maxh = h
             srcs = staged
+        self._flush()
         self._emit(op, *head_slots)
         for w in head_words:
             self.code.append(w)
@@ -499,6 +516,8 @@ class Lowerer:
             op = r.u8()
             if op == 0xFC:
                 op = 0x100 + r.u32()
+            if self.count:
+                self.pending += 1
             if ctrl[-1].dead:
                 # Unreachable code: only block structure matters until the matching else/end.
                 depth = 0
@@ -625,6 +644,7 @@ class Lowerer:
                     self._emit(ir.GLOBAL_SET_X, a)
                     self.code.append(g)
             elif op == 0x00:
+                self._flush()
                 self._emit(ir.UNREACHABLE)
                 self._unreachable_now()
             elif op == 0x01:
@@ -686,6 +706,7 @@ class Lowerer:
     def _call(self, f):
         params, results = self.m.func_type(f)
         argbase = self._args(len(params))
+        self._flush()
         if f < self.m.func_imports:
             self._emit(ir.CALL_IMPORT, argbase)
             self.code.append(f)
@@ -715,6 +736,7 @@ class Lowerer:
         params, results = self.m.types[t]
         idx = self._pop()
         argbase = self._args(len(params))
+        self._flush()
         # The index may live above the arguments: the loop reads it before the call.
         self._emit(ir.CALL_INDIRECT, argbase, idx)
         self.code.append(table)
