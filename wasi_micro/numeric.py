@@ -22,6 +22,8 @@ _INF32 = const(0x7F800000)
 _INF64 = const(0x7FF0000000000000)
 _NAN32 = const(0x7FC00000)  # the canonical NaNs
 _NAN64 = const(0x7FF8000000000000)
+_I64_MIN = const(-0x8000000000000000)
+_I64_MAX = const(0x7FFFFFFFFFFFFFFF)
 _TRUNC = const(0)
 _CEIL = const(1)
 _FLOOR = const(2)
@@ -280,10 +282,6 @@ def i32_wrap_i64(a):
 
 def i64_extend_i32_s(a):
     return a | 0xFFFFFFFF00000000 if a & _S32 else a
-
-
-def i64_extend_i32_u(a):
-    return a
 
 
 def i32_extend8_s(a):
@@ -622,7 +620,7 @@ def i32_trunc_f64_u(a):
 
 
 def i64_trunc_f32_s(a):
-    return _trunc(a, 23, 8, -_S64, _S64 - 1)
+    return _trunc(a, 23, 8, _I64_MIN, _I64_MAX)
 
 
 def i64_trunc_f32_u(a):
@@ -630,7 +628,7 @@ def i64_trunc_f32_u(a):
 
 
 def i64_trunc_f64_s(a):
-    return _trunc(a, 52, 11, -_S64, _S64 - 1)
+    return _trunc(a, 52, 11, _I64_MIN, _I64_MAX)
 
 
 def i64_trunc_f64_u(a):
@@ -654,7 +652,7 @@ def i32_trunc_sat_f64_u(a):
 
 
 def i64_trunc_sat_f32_s(a):
-    return _trunc_sat(a, 23, 8, -_S64, _S64 - 1)
+    return _trunc_sat(a, 23, 8, _I64_MIN, _I64_MAX)
 
 
 def i64_trunc_sat_f32_u(a):
@@ -662,16 +660,20 @@ def i64_trunc_sat_f32_u(a):
 
 
 def i64_trunc_sat_f64_s(a):
-    return _trunc_sat(a, 52, 11, -_S64, _S64 - 1)
+    return _trunc_sat(a, 52, 11, _I64_MIN, _I64_MAX)
 
 
 def i64_trunc_sat_f64_u(a):
     return _trunc_sat(a, 52, 11, 0, _M64)
 
 
-# Reinterpretations keep every bit: the values already are the bits.
-i32_reinterpret_f32 = i64_reinterpret_f64 = f32_reinterpret_i32 = f64_reinterpret_i64 = (
-    i64_extend_i32_u)
+def _same(a):
+    # The values already are the bits: reinterpretations (and a zero extension) keep them.
+    return a
+
+
+i64_extend_i32_u = i32_reinterpret_f32 = i64_reinterpret_f64 = _same
+f32_reinterpret_i32 = f64_reinterpret_i64 = _same
 
 
 # ---- host floats -----------------------------------------------------------------------------
@@ -693,8 +695,9 @@ def f64_bits(x):
 
 
 # Halfway between the largest f32 and 2**128: from here on a double rounds to infinity (and
-# CPython's struct refuses to pack it). Single-precision hosts read this as inf, which suits them.
-_F32_BIG = f64_value(0x47EFFFFFF0000000)
+# CPython's struct refuses to pack it). Exact in double; inf on single-precision hosts, which
+# suits them. (Powers of two, not a decimal literal: MicroPython may misround those.)
+_F32_BIG = 2.0 ** 128 - 2.0 ** 103
 
 
 def f32_bits(x):
