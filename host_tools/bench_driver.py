@@ -1,0 +1,84 @@
+# Runs one bench program on wasi_micro inside the interpreter being measured (CPython or the
+# MicroPython unix port), so it must stay MicroPython-compatible. Started by host_tools/bench.py:
+#
+#   bench_driver.py time|count WASM [ARGS...]
+#
+# The guest's stdout is kept in memory while it runs and written to our stdout afterwards; one
+# line `BENCHTIME {json}` goes to stderr with: import_s (import wasi_micro), startup_s (read +
+# decode + validate + instantiate: everything before _start; lowering is lazy, so it happens
+# inside _start), run_s (_start until it returns or proc_exit unwinds it), exit, file (where
+# wasi_micro was imported from). `time` then lowers every function of a fresh instance eagerly:
+# lower_s and code_bytes. `count` runs in counting mode instead: executed (wasm instructions).
+import gc
+import io
+import json
+import sys
+import time
+
+try:
+    _ticks = time.ticks_us
+    _diff = time.ticks_diff  # ticks_us wraps on MicroPython
+except AttributeError:
+    def _ticks():
+        return time.perf_counter_ns() // 1000
+
+    def _diff(a, b):
+        return a - b
+
+
+def _secs(t1, t0):
+    return _diff(t1, t0) / 1000000
+
+
+def _instance(wasi_micro, wasi, data, argv, out, config):
+    m = wasi_micro.load(data)
+    w = wasi.Wasi(argv, [], [], None, out, None)
+    inst = wasi_micro.instantiate(m, w.imports(), config)
+    w.bind(inst)
+    return m, inst
+
+
+def main(argv):
+    mode = argv[1]
+    path = argv[2]
+    t0 = _ticks()
+    import wasi_micro
+    from wasi_micro import compat, instance, validate, wasi  # noqa: F401 - imported here, not in startup
+    from wasi_micro.errors import Exit
+    ticks = compat.ticks_us  # the same clock as _ticks on either interpreter
+    t1 = ticks()
+    with open(path, "rb") as f:
+        data = f.read()
+    out = io.BytesIO()
+    config = wasi_micro.Config(count=True) if mode == "count" else None
+    m, inst = _instance(wasi_micro, wasi, data, argv[2:], out, config)
+    t2 = ticks()
+    status = 0
+    try:
+        inst.invoke("_start", [])
+    except Exit as e:
+        status = e.status
+    t3 = ticks()
+    info = {"import_s": _secs(t1, t0), "startup_s": _secs(t2, t1), "run_s": _secs(t3, t2),
+            "exit": status, "file": wasi_micro.__file__}
+    if mode == "count":
+        info["executed"] = inst.executed
+    else:
+        out2 = io.BytesIO()
+        m, inst = _instance(wasi_micro, wasi, data, argv[2:], out2, None)
+        del out2
+        gc.collect()
+        first = m.func_imports
+        t4 = ticks()
+        for fidx in range(first, first + len(m.funcs)):
+            inst._entry(fidx)
+        t5 = ticks()
+        info["lower_s"] = _secs(t5, t4)
+        info["code_bytes"] = sum([c.end - c.start for c in m.codes])
+    sys.stdout.buffer.write(out.getvalue())
+    sys.stderr.write("BENCHTIME " + json.dumps(info) + "\n")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
