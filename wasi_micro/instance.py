@@ -1,10 +1,10 @@
 # Instantiation (link imports, allocate, run segment initialisers and start) and execution: the
 # driver around interp.run, lazy lowering, and the slow ops the loop hands out.
 from . import interp, numeric
-from .compat import const, new_words, words_from
-from .errors import Exhaustion, LimitError, LinkError, Trap, CALL_EXHAUSTED, DEADLINE, \
-    INDIRECT_MISMATCH, OOB_MEMORY, OOB_TABLE, OUT_OF_FUEL, STACK_EXHAUSTED, UNDEF_ELEMENT, \
-    UNINIT_ELEMENT, UNREACHABLE
+from .compat import const, new_words, tune_gc, words_from
+from .errors import Exhaustion, LimitError, LinkError, Trap, CALL_EXHAUSTED, DEADLINE, DIV_ZERO, \
+    INDIRECT_MISMATCH, INT_OVERFLOW, OOB_MEMORY, OOB_TABLE, OUT_OF_FUEL, STACK_EXHAUSTED, \
+    UNDEF_ELEMENT, UNINIT_ELEMENT, UNREACHABLE
 from .interp import ST_COUNT, ST_CSBASE, ST_CSLEN, ST_CSP, ST_FP, ST_FUEL, ST_MLEN, ST_PC, \
     ST_RLEN, ST_TRAP, ST_WORDS
 from .lower import Lowerer
@@ -17,7 +17,8 @@ from . import ir
 _M32 = const(0xFFFFFFFF)
 _SLICE = const(20000)  # branches and calls between returns to bytecode (Ctrl-C, deadline)
 
-_TRAPS = (None, UNREACHABLE, OOB_MEMORY, CALL_EXHAUSTED, STACK_EXHAUSTED)
+# interp's trap codes -> reasons; codes 3 and 4 are exhaustion.
+_TRAPS = (None, UNREACHABLE, OOB_MEMORY, CALL_EXHAUSTED, STACK_EXHAUSTED, DIV_ZERO, INT_OVERFLOW)
 
 
 class Config:
@@ -65,6 +66,7 @@ class Instance:
         self.module = m = module
         self.config = config = config or _DEFAULT
         self.store = store or DEFAULT_STORE
+        tune_gc()
         imports = imports or {}
         funcs = []
         tables = []
@@ -298,7 +300,7 @@ class Instance:
                     raise LimitError(DEADLINE, self.func_name_at(st[ST_PC]))
             elif status == interp.TRAP:
                 code = st[ST_TRAP]
-                cls = Exhaustion if code >= 3 else Trap
+                cls = Exhaustion if code == 3 or code == 4 else Trap
                 raise cls(_TRAPS[code], self.func_name_at(st[ST_PC]))
             else:
                 self._exit_op()

@@ -33,6 +33,8 @@ T_UNREACHABLE = const(1)
 T_OOB = const(2)
 T_CALL_DEPTH = const(3)
 T_STACK = const(4)
+T_DIV_ZERO = const(5)
+T_INT_OVERFLOW = const(6)
 
 # IR ops (ir.py is the reference; tests check these match it).
 _UNREACHABLE = const(0x00)
@@ -359,10 +361,33 @@ def run(code: ptr32, regs: ptr32, mem: ptr8, st: ptr32, cs: ptr32, ext) -> int:
                             mem[ea + 7] = (v >> 24) & 0xFF
             pc += 4
             continue
-        if op >= 0x6A and op <= 0x78 and (op <= 0x6C or op >= 0x71):
-            # i32 arithmetic but division (0x6D..0x70 go out: they trap, and differ by width).
+        if op >= 0x67 and op <= 0x78:
+            # i32 arithmetic: op d a b (clz/ctz/popcnt: op d a).
             d = fp + code[pc + 1]
             a = regs[fp + code[pc + 2]] & M
+            if op <= 0x69:
+                pc += 3
+                n = 0
+                if op == 0x67:  # clz
+                    if a == 0:
+                        n = 32
+                    else:
+                        while (a & S) == 0:
+                            a = a << 1
+                            n += 1
+                elif op == 0x68:  # ctz
+                    if a == 0:
+                        n = 32
+                    else:
+                        while (a & 1) == 0:
+                            a = int(uint(a) >> 1)
+                            n += 1
+                else:  # popcnt
+                    while a != 0:
+                        n += a & 1
+                        a = int(uint(a) >> 1)
+                regs[d] = n
+                continue
             b = regs[fp + code[pc + 3]] & M
             pc += 4
             if op == 0x6A:
@@ -371,6 +396,39 @@ def run(code: ptr32, regs: ptr32, mem: ptr8, st: ptr32, cs: ptr32, ext) -> int:
                 regs[d] = (a - b) & M
             elif op == 0x6C:
                 regs[d] = (a * b) & M
+            elif op <= 0x70:
+                # Division with the trapping cases; viper's // floors, wasm truncates.
+                if b == 0:
+                    trap = T_DIV_ZERO
+                    pc -= 4
+                    break
+                if op == 0x6D or op == 0x6F:
+                    a = (a ^ S) - S
+                    b = (b ^ S) - S
+                    if b == -1:
+                        if op == 0x6D and a == -S:
+                            trap = T_INT_OVERFLOW
+                            pc -= 4
+                            break
+                        q = 0 - a
+                        rem = 0
+                    else:
+                        q = a // b
+                        rem = a - q * b
+                        if rem != 0 and (rem ^ a) < 0:  # the remainder's sign follows a
+                            q += 1
+                            rem -= b
+                else:
+                    if uint(b) >= uint(S):
+                        q = 1 if uint(a) >= uint(b) else 0
+                    elif uint(a) < uint(S):
+                        q = a // b
+                    else:
+                        q = (int(uint(a) >> 1) // b) << 1
+                        if uint((a - q * b) & M) >= uint(b):
+                            q += 1
+                    rem = a - q * b
+                regs[d] = (q if op <= 0x6E else rem) & M
             elif op == 0x71:
                 regs[d] = a & b
             elif op == 0x72:
@@ -422,6 +480,138 @@ def run(code: ptr32, regs: ptr32, mem: ptr8, st: ptr32, cs: ptr32, ext) -> int:
             else:
                 r = uint(a) >= uint(b)
             regs[d] = 1 if r else 0
+            continue
+        if op >= 0x50 and op <= 0x5A:
+            # i64 compares on (low, high) word pairs.
+            d = fp + code[pc + 1]
+            a = fp + code[pc + 2]
+            alo = regs[a] & M
+            ahi = regs[a + 1] & M
+            if op == 0x50:
+                regs[d] = 1 if (alo | ahi) == 0 else 0
+                pc += 3
+                continue
+            b = fp + code[pc + 3]
+            blo = regs[b] & M
+            bhi = regs[b + 1] & M
+            pc += 4
+            if ahi != bhi:
+                if op & 1:  # signed
+                    c = -1 if ((ahi ^ S) - S) < ((bhi ^ S) - S) else 1
+                else:
+                    c = -1 if uint(ahi) < uint(bhi) else 1
+            elif alo != blo:
+                c = -1 if uint(alo) < uint(blo) else 1
+            else:
+                c = 0
+            if op == 0x51:
+                r = c == 0
+            elif op == 0x52:
+                r = c != 0
+            elif op <= 0x54:
+                r = c < 0
+            elif op <= 0x56:
+                r = c > 0
+            elif op <= 0x58:
+                r = c <= 0
+            else:
+                r = c >= 0
+            regs[d] = 1 if r else 0
+            continue
+        if op >= 0x7C and op <= 0x8A and (op <= 0x7D or op >= 0x83):
+            # i64 arithmetic on word pairs (mul, div and rem go out).
+            d = fp + code[pc + 1]
+            a = fp + code[pc + 2]
+            b = fp + code[pc + 3]
+            alo = regs[a] & M
+            ahi = regs[a + 1] & M
+            blo = regs[b] & M
+            bhi = regs[b + 1] & M
+            pc += 4
+            if op == 0x7C:
+                lo = (alo + blo) & M
+                hi = (ahi + bhi + (1 if uint(lo) < uint(alo) else 0)) & M
+            elif op == 0x7D:
+                lo = (alo - blo) & M
+                hi = (ahi - bhi - (1 if uint(alo) < uint(blo) else 0)) & M
+            elif op == 0x83:
+                lo = alo & blo
+                hi = ahi & bhi
+            elif op == 0x84:
+                lo = alo | blo
+                hi = ahi | bhi
+            elif op == 0x85:
+                lo = alo ^ blo
+                hi = ahi ^ bhi
+            elif op == 0x87:  # shr_s
+                n = blo & 63
+                sh = (ahi ^ S) - S
+                if n == 0:
+                    lo = alo
+                    hi = ahi
+                elif n < 32:
+                    lo = (int(uint(alo) >> n) | (ahi << (32 - n))) & M
+                    hi = (sh >> n) & M
+                else:
+                    lo = (sh >> (n - 32)) & M
+                    hi = (sh >> 31) & M
+            else:
+                # shl, shr_u and rotations: x << n1 | x >>> n2 (a rotation is both).
+                n = blo & 63
+                lo = 0
+                hi = 0
+                if op == 0x88:
+                    n1 = -1
+                    n2 = n
+                elif op == 0x86:
+                    n1 = n
+                    n2 = -1
+                elif op == 0x89:
+                    n1 = n
+                    n2 = (64 - n) & 63
+                else:
+                    n1 = (64 - n) & 63
+                    n2 = n
+                if n1 == 0 or n2 == 0:
+                    lo = alo
+                    hi = ahi
+                else:
+                    if n1 > 0:
+                        if n1 < 32:
+                            lo = (alo << n1) & M
+                            hi = ((ahi << n1) | int(uint(alo) >> (32 - n1))) & M
+                        else:
+                            hi = (alo << (n1 - 32)) & M
+                    if n2 > 0:
+                        if n2 < 32:
+                            lo |= (int(uint(alo) >> n2) | (ahi << (32 - n2))) & M
+                            hi |= int(uint(ahi) >> n2)
+                        else:
+                            lo |= int(uint(ahi) >> (n2 - 32))
+            regs[d] = lo
+            regs[d + 1] = hi
+            continue
+        if op >= 0xAC and op <= 0xC4 and (op <= 0xAD or op >= 0xC0):
+            # Integer extensions: op d a.
+            d = fp + code[pc + 1]
+            a = regs[fp + code[pc + 2]] & M
+            pc += 3
+            if op == 0xC0 or op == 0xC2:
+                a = a & 0xFF
+                if a >= 0x80:
+                    a -= 0x100
+            elif op == 0xC1 or op == 0xC3:
+                a = a & 0xFFFF
+                if a >= 0x8000:
+                    a -= 0x10000
+            else:
+                a = (a ^ S) - S
+            regs[d] = a & M
+            if op != 0xC0 and op != 0xC1:
+                if op == 0xAD or a >= 0:
+                    regs[d + 1] = 0
+                else:
+                    regs[d + 1] = M
             continue
         if op == _MEMORY_GROW:
             break

@@ -27,6 +27,9 @@ _IF = const(2)
 _ELSE = const(3)
 _FUNC = const(4)
 
+# Ops that only move bits: i32.wrap_i64 takes the low word, reinterpretations copy.
+_MOVES = {0xA7: ir.MOV, 0xBC: ir.MOV, 0xBD: ir.MOV2, 0xBE: ir.MOV, 0xBF: ir.MOV2}
+
 # i32 compare -> (branch op when true, swap operands, branch op when false, swap operands)
 _BRANCH = {
     0x46: (ir.BR_EQ, 0, ir.BR_NE, 0), 0x47: (ir.BR_NE, 0, ir.BR_EQ, 0),
@@ -565,7 +568,9 @@ class Lowerer:
                     self.code.append(_word(off))
             elif SIG[op]:
                 params, res = SIGS[SIG[op]]
-                if len(params) == 2:
+                if op in _MOVES:
+                    self._produce(_MOVES[op], res[0], self._pop())
+                elif len(params) == 2:
                     b = self._pop()
                     a = self._pop()
                     self._produce(op, res[0], a, b)
