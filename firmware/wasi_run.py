@@ -1,0 +1,182 @@
+# The board runner: runs a WASI module stored on the board's flash with the board's limits.
+#
+#   import wasi_run
+#   wasi_run.run("hello")                        # /wasm/hello.wasm, output as it prints
+#   wasi_run.run("fib", ["20"], {"K": "V"}, ["/data::/"])
+#
+# Runs with no host attached (mpremote run/exec, main.py autorun); wasi-flash calls it with
+# framed=True to get binary-safe output and the exit status through wasi_micro.wire. Every
+# outcome is reported in-band and the board stays usable: guest exit, trap, bad module,
+# Ctrl-C (KeyboardInterrupt, raised between fuel slices), MemoryError.
+import gc
+import sys
+
+from wasi_micro import wire
+
+CONFIG = "wasi_micro_board.json"  # written by `wasi-flash install` into the board's lib_dir
+BOOT = "/wasi_boot.json"  # written by `wasi-flash boot NAME`
+SAFE = "/SAFE"  # this file on flash skips autorun
+
+
+def board_config():
+    """The installed board description ({} if none): the first CONFIG on sys.path."""
+    import json
+    for d in sys.path:
+        if d.startswith("/"):
+            try:
+                with open(d + "/" + CONFIG) as f:
+                    return json.load(f)
+            except (OSError, ValueError):
+                pass
+    return {}
+
+
+def _preopens(cfg, dirs):
+    """[(board dir, guest name)] from "DIR[::GUEST]" strings, or the board's preopen_dir."""
+    if dirs is None:
+        d = cfg.get("preopen_dir", "/data")
+        _mkdir(d)
+        return [(d, d)]
+    out = []
+    for s in dirs:
+        i = s.find("::")
+        out.append((s, s) if i < 0 else (s[:i], s[i + 2:]))
+    return out
+
+
+def _mkdir(path):
+    import os
+    try:
+        os.mkdir(path)
+    except OSError:
+        pass  # exists (or cannot be made: the preopen then fails with a clear error)
+
+
+def _env_pairs(env):
+    if env is None:
+        return []
+    if hasattr(env, "items"):
+        return list(env.items())
+    return [tuple(e.split("=", 1)) if isinstance(e, str) else tuple(e) for e in env]
+
+
+def _execute(cfg, name, args, env, dirs, max_memory, fuel, out, err):
+    """Load and run; returns the guest's exit status. Exceptions are _run's to sort."""
+    from wasi_micro import load, Config
+    from wasi_micro.wasi import run_command
+    from io import BytesIO
+    path = "%s/%s.wasm" % (cfg.get("modules_dir", "/wasm"), name)
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        raise _Missing(path)
+    limits = cfg.get("limits", {})
+    gc.collect()
+    module = load(data)
+    data = None
+    gc.collect()
+    config = Config(max_memory=limits.get("max_memory") if max_memory is None else max_memory,
+                    fuel=fuel, call_depth=limits.get("call_depth"),
+                    stack_slots=limits.get("stack_slots"))
+    return run_command(module, [name] + list(args), _env_pairs(env), _preopens(cfg, dirs),
+                       stdin=BytesIO(b""), stdout=out, stderr=err, config=config)
+
+
+class _Missing(Exception):
+    pass
+
+
+def _run(cfg, name, args, env, dirs, max_memory, fuel, out, err):
+    """-> (exit code, wire kind, message line)."""
+    from wasi_micro.errors import Trap, WasmError
+    try:
+        status = _execute(cfg, name, args, env, dirs, max_memory, fuel, out, err)
+        return status & 0xFF, wire.K_EXIT, ""
+    except Trap as e:
+        return 134, wire.K_TRAP, "error: wasm trap: %s" % e
+    except WasmError as e:
+        return 2, wire.K_ERROR, "error: %s" % e
+    except _Missing as e:
+        return 2, wire.K_ERROR, "error: no module %s on the board (%s)" % (name, e.args[0])
+    except KeyboardInterrupt:
+        return 130, wire.K_INTERRUPTED, "error: interrupted"
+    except MemoryError:
+        # _execute's frame, and with it the module and instance, is gone: there is room now.
+        gc.collect()
+        return 1, wire.K_MEMORY, "error: out of memory on the board (%d bytes free after " \
+            "the run)" % gc.mem_free()
+    except Exception as e:
+        return 1, wire.K_INTERNAL, "error: internal error: %s: %s" % (type(e).__name__, e)
+
+
+class _Plain:
+    """Guest output straight to the console (no framing): for people, not for wasi-flash."""
+
+    def __init__(self, write):
+        self._write = write
+
+    def write(self, data):
+        self._write(bytes(data))
+        return len(data)
+
+    def flush(self):
+        pass
+
+
+def run(name, args=(), env=None, dirs=None, max_memory=None, fuel=None, framed=False):
+    """Run <modules_dir>/<name>.wasm; returns its exit code (134 trap, 2 bad module,
+    130 Ctrl-C, 1 out of memory or internal error).
+
+    args: guest arguments after the program name; env: dict or ["K=V"]; dirs: ["DIR[::GUEST]"]
+    preopens (default: the board's preopen_dir under its own name); max_memory, fuel: override
+    the board's limits. framed: output through wasi_micro.wire (for wasi-flash); otherwise the
+    guest's bytes go to the console as they are and a failure ends with one "error:" line."""
+    cfg = board_config()
+    write = getattr(sys.stdout, "buffer", sys.stdout).write
+    if framed:
+        enc = wire.Encoder(write)
+        out, err = wire.Stream(enc, 1), wire.Stream(enc, 2)
+    else:
+        out = err = _Plain(write)
+    code, kind, message = _run(cfg, name, args, env, dirs, max_memory, fuel, out, err)
+    gc.collect()
+    if framed:
+        enc.exit(code, kind, message)
+    elif message:
+        print(message)
+    elif code:
+        print("exit status %d" % code)
+    return code
+
+
+def _safe_pin(cfg):
+    """True while the board's safe pin (board file "safe_pin": {"pin", "pull", "active"}) is
+    at its active level."""
+    p = cfg.get("safe_pin")
+    if not p:
+        return False
+    from machine import Pin
+    pull = {"up": Pin.PULL_UP, "down": Pin.PULL_DOWN}.get(p.get("pull"))
+    return Pin(p["pin"], Pin.IN, pull).value() == p.get("active", 0)
+
+
+def autorun():
+    """main.py's job: run the module `wasi-flash boot NAME` chose, unless in safe mode."""
+    import json
+    import os
+    cfg = board_config()
+    try:
+        with open(BOOT) as f:
+            boot = json.load(f)
+    except (OSError, ValueError):
+        return None
+    try:
+        os.stat(SAFE)
+        safe = True
+    except OSError:
+        safe = _safe_pin(cfg)
+    if safe:
+        print("wasi_run: safe mode, autorun of %s skipped" % boot.get("name"))
+        return None
+    return run(boot["name"], boot.get("args", ()), boot.get("env"), boot.get("dirs"))
