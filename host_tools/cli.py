@@ -30,9 +30,12 @@ def _say(fmt, *args):
 def do_install(s, a):
     r = commands.install(s, config_only=a.config_only)
     c = r["config"]
-    _say("installed wasi_micro %s (%s) for %s: %d copied, %d unchanged, %d removed",
-         c["runtime"]["version"], c["runtime"]["sha256"], c["name"], len(r["copied"]),
-         len(r["unchanged"]), len(r["removed"]))
+    if a.config_only:
+        _say("wrote the board file for %s", c["name"])
+    else:
+        _say("installed wasi_micro %s (%s) for %s: %d copied, %d unchanged, %d removed",
+             c["runtime"]["version"], c["runtime"]["sha256"], c["name"], len(r["copied"]),
+             len(r["unchanged"]), len(r["removed"]))
     return EXIT_OK
 
 
@@ -91,8 +94,11 @@ def do_info(s, a):
         _say("flash:       %d bytes free of %d", p["flash"][0], p["flash"][1])
     if c:
         r = c.get("runtime", {})
-        _say("runtime:     wasi_micro %s (sha256 %s, %d files in %s)", r.get("version"),
-             r.get("sha256"), r.get("files", 0), c["lib_dir"])
+        if r.get("sha256"):
+            _say("runtime:     wasi_micro %s (sha256 %s, %d files in %s)", r["version"],
+                 r["sha256"], r["files"], c["lib_dir"])
+        else:
+            _say("runtime:     board file only (install --config-only: a frozen runtime?)")
         _say("limits:      %s", ", ".join("%s=%s" % kv for kv in sorted(c["limits"].items())))
         _say("modules:     %d in %s; autorun: %s", len(p["modules"]), c["modules_dir"],
              p["boot"] or "off")
