@@ -1,6 +1,7 @@
 # Binary format -> module.Module records, in one pass over the bytes. Structural checks only: every
 # problem is a MalformedError worded as in the spec test suite; typing is validate.py's job.
-# Function bodies are not walked here (the validator walks them once); they stay as offsets.
+# Function bodies stay offsets into the bytes: the validator decodes them as it types them, and
+# check_bodies() walks their encoding alone when the validator needs that.
 from .compat import const
 from .errors import MalformedError, LimitError
 from .reader import Reader
@@ -105,9 +106,10 @@ def reftype(r):
 
 def _valtypes(r):
     ts = r.bytes(_len(r))
-    for b in ts:
-        if b not in _VALTYPES:
-            _byte_err(r, b, "malformed value type")
+    for i in range(len(ts)):
+        if ts[i] not in _VALTYPES:
+            r.pos += i + 1 - len(ts)
+            _byte_err(r, ts[i], "malformed value type")
     return ts
 
 
