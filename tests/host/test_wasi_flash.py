@@ -421,9 +421,9 @@ def test_run_args_and_env(ready):
 
 
 def test_run_writes_in_the_board_preopen(ready):
-    p = wf(ready, "run", "g", "--", "file", "note.txt")
-    assert (p.returncode, p.stdout) == (0, b"note.txt\n")
-    assert mp(ready, "fs", "cat", ":/data/note.txt") == "note.txt"
+    p = wf(ready, "run", "g", "--", "file", "/data/note.txt")
+    assert (p.returncode, p.stdout) == (0, b"/data/note.txt\n")
+    assert mp(ready, "fs", "cat", ":/data/note.txt") == "/data/note.txt"
 
 
 def test_run_fuel_limit(ready):

@@ -7,7 +7,7 @@
 //   flash_guest bytes         write the 256 byte values 0..255 to stdout, twice
 //   flash_guest streams       interleave "out1" "err1" "out2" "err2" on stdout and stderr
 //   flash_guest echo ARGS...  print each argument and then each environment entry, one a line
-//   flash_guest file NAME     write NAME's text in the first preopen, read it back, print it
+//   flash_guest file PATH     write PATH (text: PATH) in a preopen, read it back, print it
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,20 +73,18 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (!strcmp(mode, "file") && argc > 2) {
-        char path[64] = "/data/";
-        char buf[64];
-        strncat(path, argv[2], 40);
-        int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+        char buf[256];
+        int fd = open(argv[2], O_CREAT | O_TRUNC | O_WRONLY, 0644);
         if (fd < 0) { line("open failed"); return 3; }
         put(fd, argv[2]);
         close(fd);
-        fd = open(path, O_RDONLY);
+        fd = open(argv[2], O_RDONLY);
         int n = read(fd, buf, sizeof buf - 1);
         close(fd);
         buf[n > 0 ? n : 0] = 0;
         line(buf);
         return 0;
     }
-    put(2, "usage: flash_guest exit N | trap | sleep MS | spin | bytes | streams | echo ARGS | file NAME\n");
+    put(2, "usage: flash_guest exit N | trap | sleep MS | spin | bytes | streams | echo ARGS | file PATH\n");
     return 64;
 }

@@ -1,0 +1,187 @@
+"""wasi-flash pieces without a board: board files, port and board detection, the CLI's
+usage errors, and the upload encodings decoded by the real MicroPython."""
+import collections
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, REPO)
+from host_tools import boards, commands  # noqa: E402
+
+Port = collections.namedtuple("Port", "device vid pid")
+KEYS = {"name": str, "description": str, "platform": str, "mpy_arch": str, "heap_bytes": int,
+        "usb_ids": list, "lib_dir": str, "modules_dir": str, "preopen_dir": str,
+        "limits": dict, "notes": list}
+LIMITS = ("max_memory", "call_depth", "stack_slots", "fuel_slice")
+
+
+# -- board files --------------------------------------------------------------------------------
+
+def test_board_files_are_complete():
+    all_boards = boards.load_all()
+    assert sorted(all_boards) == ["esp32", "esp32c3", "esp32s3", "rp2040", "unix"]
+    for name, b in all_boards.items():
+        for key, typ in KEYS.items():
+            assert isinstance(b[key], typ), (name, key)
+        assert sorted(b["limits"]) == sorted(LIMITS), name
+        assert all(isinstance(b["limits"][k], int) and b["limits"][k] > 0 for k in LIMITS)
+        for i in b["usb_ids"]:
+            assert re.fullmatch(r"[0-9A-F]{4}:[0-9A-F]{4}", i), (name, i)
+        for key in ("lib_dir", "modules_dir", "preopen_dir"):
+            assert b[key].startswith("/"), (name, key)
+        assert b["mpy_arch"] in boards.ARCHES, name
+        # What an instance allocates up front must fit the heap: linear memory, the register
+        # file (built from a bytes object of the same size: twice) and the call stack (two
+        # words a frame).
+        lim = b["limits"]
+        upfront = lim["max_memory"] + 2 * 4 * lim["stack_slots"] + 8 * lim["call_depth"]
+        assert upfront < b["heap_bytes"], name
+
+
+def test_board_facts_in_the_files():
+    b = boards.load_all()
+    assert b["rp2040"]["usb_ids"] == ["2E8A:0005"]
+    assert set(b["esp32"]["usb_ids"]) == {"10C4:EA60", "1A86:7523"}
+    assert "303A:1001" in b["esp32c3"]["usb_ids"]
+    # The plain ESP32 cannot hold a whole 64 KiB page in one allocation (56 KiB areas).
+    assert b["esp32"]["limits"]["max_memory"] < 56 * 1024
+    assert (b["rp2040"]["mpy_arch"], b["esp32"]["mpy_arch"], b["esp32s3"]["mpy_arch"],
+            b["esp32c3"]["mpy_arch"], b["unix"]["mpy_arch"]) == \
+        ("armv6m", "xtensawin", "xtensawin", "rv32imc", "x64")
+
+
+@pytest.mark.parametrize("name", sorted(boards.load_all()))
+def test_runtime_compiles_for_each_board(name):
+    files = commands.compile_runtime(boards.get(name)["mpy_arch"])
+    assert "wasi_micro/interp.mpy" in files and "wasi_run.mpy" in files
+    assert "wasi_micro/__main__.mpy" not in files
+    arch = boards.ARCHES.index(boards.get(name)["mpy_arch"])
+    # The viper loop carries native code for this arch (header byte 2 = arch << 2 | sub).
+    assert files["wasi_micro/interp.mpy"][2] >> 2 == arch
+
+
+# -- finding ports and boards -------------------------------------------------------------------
+
+def test_pick_port():
+    all_boards = boards.load_all()
+    ftdi = Port("/dev/ttyUSB9", 0x0403, 0x6001)
+    pico = Port("/dev/ttyACM0", 0x2E8A, 0x0005)
+    cp210x = Port("/dev/ttyUSB0", 0x10C4, 0xEA60)
+    builtin = Port("/dev/ttyS0", None, None)
+    assert boards.pick_port(all_boards, [ftdi, builtin, pico]) == "/dev/ttyACM0"
+    with pytest.raises(boards.BoardError) as e:
+        boards.pick_port(all_boards, [ftdi, builtin])
+    assert str(e.value).startswith("no board found (looked for USB ids 10C4:EA60, 1A86:7523, "
+                                   "2E8A:0005, 303A:1001, 303A:4001)")
+    with pytest.raises(boards.BoardError) as e:
+        boards.pick_port(all_boards, [pico, cp210x])
+    assert str(e.value) == ("several boards found: /dev/ttyACM0 (rp2040), /dev/ttyUSB0 "
+                            "(esp32); choose one with --port")
+    jtag = Port("/dev/ttyACM1", 0x303A, 0x1001)
+    assert boards.find_ports(all_boards, [jtag]) == [("/dev/ttyACM1", ["esp32c3", "esp32s3"])]
+
+
+def test_identify_from_what_the_board_reports():
+    all_boards = boards.load_all()
+
+    def probe(platform, arch, machine):
+        return {"platform": platform, "arch": boards.ARCHES.index(arch), "machine": machine}
+
+    cases = [
+        (probe("rp2", "armv6m", "Raspberry Pi Pico with RP2040"), "rp2040"),
+        (probe("esp32", "xtensawin", "Generic ESP32 module with ESP32"), "esp32"),
+        (probe("esp32", "xtensawin", "Generic ESP32S3 module with Octal-SPIRAM with ESP32S3"),
+         "esp32s3"),
+        (probe("esp32", "rv32imc", "ESP32C3 module with ESP32C3"), "esp32c3"),
+        (probe("linux", "x64", "linux [GCC 14.2.1] version"), "unix"),
+    ]
+    for p, name in cases:
+        assert boards.identify(all_boards, p)["name"] == name
+    with pytest.raises(boards.BoardError, match="pass --board"):
+        boards.identify(all_boards, probe("rp2", "armv7m", "Raspberry Pi Pico2 with RP2350"))
+
+
+def test_unknown_board_name():
+    with pytest.raises(boards.BoardError, match="unknown board 'pico9'"):
+        boards.get("pico9")
+
+
+# -- the command line ---------------------------------------------------------------------------
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "host_tools"] + list(args), cwd=REPO,
+                          capture_output=True, timeout=60)
+
+
+def test_help_and_usage_errors():
+    p = cli("--help")
+    assert p.returncode == 0 and b"install, put, run, ls, rm, boot, info" in p.stdout
+    p = cli("run", "--help")
+    assert p.returncode == 0 and b"--max-memory" in p.stdout
+    p = cli("put")
+    assert p.returncode == 2 and b"the following arguments are required: file" in p.stderr
+    p = cli("run", "g", "--fuel", "lots")
+    assert p.returncode == 2 and b"invalid int value" in p.stderr
+    p = cli("--board", "pico9", "--port", "/dev/null", "install")
+    assert p.returncode == 1 and b"wasi-flash: " in p.stderr and b"Traceback" not in p.stderr
+
+
+def test_console_script_entry():
+    with open(os.path.join(REPO, "pyproject.toml")) as f:
+        assert 'wasi-flash = "host_tools.cli:main"' in f.read()
+    from host_tools import cli as cli_mod
+    assert callable(cli_mod.main)
+
+
+# -- upload encodings, decoded by MicroPython ---------------------------------------------------
+
+_PROBES = {
+    "deflate": "from binascii import a2b_base64 as A\nfrom deflate import DeflateIO as D,RAW\n"
+               "from io import BytesIO as B\n",
+    "base64": "from binascii import a2b_base64 as A\n",
+    "hex": "",
+    "repr": "",
+}
+
+
+@pytest.mark.parametrize("enc", sorted(_PROBES))
+def test_upload_encodings_decode_on_micropython(enc):
+    exe = shutil.which("micropython")
+    if exe is None:
+        pytest.skip("micropython not installed")
+    chunks = [os.urandom(4096), b"\x00" * 4096, bytes(range(256)) * 3, b"'\"\\\n\x04\x03",
+              b"x"]
+    code = _PROBES[enc] + "import io, hashlib, binascii\nf = io.BytesIO()\n"
+    code += "".join(commands._chunk_code(enc, c) + "\n" for c in chunks)
+    code += "print(binascii.hexlify(hashlib.sha256(f.getvalue()).digest()).decode())\n"
+    p = subprocess.run([exe, "-X", "heapsize=4M", "-c", code], capture_output=True, timeout=60)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert p.stdout.decode().strip() == hashlib.sha256(b"".join(chunks)).hexdigest()
+    if enc == "deflate":  # compressible chunks travel compressed, random ones as base64
+        lines = code.splitlines()
+        assert sum("D(B(A(" in x for x in lines) == 2  # the zeros and the byte ramp
+        assert sum(x.startswith("f.write(A(") for x in lines) == 3
+        assert len(commands._chunk_code(enc, b"\x00" * 4096)) < 200
+
+
+def test_runtime_sources_are_the_package_and_the_runner():
+    rels = [rel for rel, _src in commands.runtime_sources()]
+    assert rels[-1] == "wasi_run.py"
+    pkg = sorted(f for f in os.listdir(os.path.join(REPO, "wasi_micro"))
+                 if f.endswith(".py") and f != "__main__.py")
+    assert rels[:-1] == ["wasi_micro/" + f for f in pkg]
+
+
+def test_rtc_tuple_is_utc_now():
+    import calendar
+    import time
+    y, mo, d, wd, h, mi, s, us = commands._rtc_now()
+    t = calendar.timegm((y, mo, d, h, mi, s))
+    assert abs(t - time.time()) < 5
+    assert wd == time.gmtime(t).tm_wday and 0 <= us < 1000000
