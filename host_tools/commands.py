@@ -537,13 +537,20 @@ def run(s, name, args=(), env=(), dirs=None, max_memory=None, fuel=None, timeout
     code = "wasi_run.run(%r,%r,%r,%r,%r,%r,True)" % (name, list(args), list(env), dirs,
                                                      max_memory, fuel)
     out = {1: _binary(sys.stdout), 2: _binary(sys.stderr)}
+    stop = {"asked": None, "sent": False}
 
     def emit(stream, data):
-        out[stream].write(data)
-        out[stream].flush()
+        try:
+            out[stream].write(data)
+            out[stream].flush()
+        except BrokenPipeError:
+            # The reader went away (`| head`): stop the guest as Ctrl-C would, drop the rest.
+            out[stream] = open(os.devnull, "wb")
+            os.dup2(out[stream].fileno(), sys.stdout.fileno())
+            if stop["asked"] is None:
+                stop["asked"] = time.monotonic()
 
     dec = wire.Decoder(emit)
-    stop = {"asked": None}
 
     def on_sigint(signum, frame):
         if stop["asked"] is not None:  # a second Ctrl-C: stop waiting for the board
@@ -551,10 +558,10 @@ def run(s, name, args=(), env=(), dirs=None, max_memory=None, fuel=None, timeout
         stop["asked"] = time.monotonic()
 
     def poll():
-        if stop["asked"] is not None and not stop.get("sent"):
+        if stop["asked"] is not None and not stop["sent"]:
             stop["sent"] = True
             t.interrupt()
-        if stop.get("sent") and time.monotonic() - stop["asked"] > _STOP_WAIT:
+        if stop["sent"] and time.monotonic() - stop["asked"] > _STOP_WAIT:
             raise CommandError("the board did not stop after Ctrl-C; reset it")
 
     old = signal.signal(signal.SIGINT, on_sigint)
@@ -567,9 +574,12 @@ def run(s, name, args=(), env=(), dirs=None, max_memory=None, fuel=None, timeout
     finally:
         signal.signal(signal.SIGINT, old)
     if dec.status is None:
-        lines = err.decode("utf-8", "replace").strip().splitlines()
-        raise CommandError("the run ended without an exit status%s" % (
-            ": " + lines[-1] if lines else ""))
+        if stop["sent"]:  # Ctrl-C landed before the runner could catch it
+            dec.status = (130, wire.K_INTERRUPTED, "error: interrupted")
+        else:
+            lines = err.decode("utf-8", "replace").strip().splitlines()
+            raise CommandError("the run ended without an exit status%s" % (
+                ": " + lines[-1] if lines else ""))
     status, kind, message = dec.status
     if message:
         sys.stdout.flush()

@@ -73,41 +73,38 @@ class Transport:
     def enter_raw_repl(self, soft_reset=True):
         """Stop whatever runs (Ctrl-C), enter the raw REPL and, by default, soft-reset so the
         session starts with a clean heap (boot.py runs, main.py does not)."""
-        try:
-            self._ser.write(b"\r\x03\x03")
-            self._drain(0.05)
-            self._ser.write(b"\r\x01")
-            rest = self._wait_for(_RAW_BANNER + b">", "no MicroPython REPL answers on %s"
-                                  % self.port)
-            if soft_reset:
-                self._ser.write(b"\x04")
-                rest = self._wait_for(b"soft reboot\r\n", "the board did not soft-reset")
-                rest = self._wait_for(_RAW_BANNER, "the board did not come back after a soft "
-                                      "reset", rest)
-                self._t.pending = rest
-            else:
-                self._t.pending = b">" + rest
-        except OSError as e:
-            raise _lost(e)
+        self._write(b"\r\x03\x03")
+        self._drain(0.05)
+        self._write(b"\r\x01")
+        rest = self._wait_for(_RAW_BANNER + b">", "no MicroPython REPL answers on %s"
+                              % self.port)
+        if soft_reset:
+            self._write(b"\x04")
+            rest = self._wait_for(b"soft reboot\r\n", "the board did not soft-reset")
+            rest = self._wait_for(_RAW_BANNER, "the board did not come back after a soft "
+                                  "reset", rest)
+            self._t.pending = rest
+        else:
+            self._t.pending = b">" + rest
         self.in_raw_repl = True
 
     def exec_follow(self, code, consumer=None, follow_timeout=-1, poll=None):
         """Run `code`; its stdout goes to consumer(bytes) as it arrives (or is returned).
         follow_timeout: seconds of silence allowed (-1: self.timeout, None: no limit);
-        poll() is called while waiting. Returns (stdout or b"", stderr)."""
+        poll() is called while waiting. Returns (stdout or b"", stderr). Exceptions from
+        consumer and poll pass through unchanged."""
         if follow_timeout == -1:
             follow_timeout = self.timeout
         try:
             self._t.exec_raw_no_follow(code)
-            out = bytearray()
-            rest = self._follow(consumer or out.extend, follow_timeout, poll)
-            err = bytearray()
-            rest = self._follow(err.extend, self.timeout, None, rest)
-            self._t.pending = rest
         except _MpError as e:
             raise TransportError("%s: %s" % (self.port, e))
         except OSError as e:
             raise _lost(e)
+        out = bytearray()
+        rest = self._follow(consumer or out.extend, follow_timeout, poll)
+        err = bytearray()
+        self._t.pending = self._follow(err.extend, self.timeout, None, rest)
         return bytes(out), bytes(err)
 
     def exec(self, code):
@@ -123,21 +120,29 @@ class Transport:
 
     def interrupt(self):
         """Ctrl-C: a KeyboardInterrupt in the running program."""
+        self._write(b"\x03")
+
+    # -- the line -----------------------------------------------------------------------------
+
+    def _write(self, data):
         try:
-            self._ser.write(b"\x03")
+            self._ser.write(data)
         except OSError as e:
             raise _lost(e)
 
-    # -- reading ------------------------------------------------------------------------------
-
     def _read_some(self):
-        n = self._ser.in_waiting
-        return self._ser.read(n) if n else b""
+        try:
+            n = self._ser.in_waiting
+            return self._ser.read(n) if n else b""
+        except OSError as e:
+            raise _lost(e)
 
     def _drain(self, quiet):
-        """Discard input until the line has been quiet for `quiet` seconds."""
-        end = time.monotonic() + quiet
-        while time.monotonic() < end:
+        """Discard input until the line has been quiet for `quiet` seconds (at most
+        `timeout`: a board that keeps talking is caught by the wait after this)."""
+        now = time.monotonic()
+        end, limit = now + quiet, now + self.timeout
+        while time.monotonic() < min(end, limit):
             if self._read_some():
                 end = time.monotonic() + quiet
             else:

@@ -449,6 +449,17 @@ def test_ctrl_c_interrupts_and_leaves_the_board_usable(ready):
     assert p.returncode == 5
 
 
+def test_closed_output_pipe_stops_the_guest(ready):
+    # `wasi-flash run g -- yes | head -3`: the guest is interrupted, not left running.
+    proc = wf_popen(ready, "run", "g", "--", "yes", stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE)
+    assert [proc.stdout.readline() for _ in range(3)] == [b"y\n"] * 3
+    proc.stdout.close()
+    assert proc.wait(30) == 130
+    assert proc.stderr.read() == b"error: interrupted\n"
+    assert wf(ready, "run", "g", "--", "exit", "0").returncode == 0
+
+
 def test_mpremote_run_workflow(ready):
     hello = support.need_shared("bench", "wasm", "hello.wasm")
     assert wf(ready, "put", hello).returncode == 0
