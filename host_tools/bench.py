@@ -134,6 +134,18 @@ def build_native(bench):
     return os.path.join(work, "native"), None
 
 
+def engine_revision():
+    """The commit wasi_micro/ is at, with "+dirty" when it has uncommitted changes."""
+    def git(*args):
+        return subprocess.run(["git"] + list(args), cwd=REPO, capture_output=True,
+                              text=True).stdout.strip()
+    try:
+        rev = git("rev-parse", "--short", "HEAD")
+        return (rev + "+dirty") if git("status", "--porcelain", "wasi_micro") else rev or None
+    except OSError:
+        return None
+
+
 def _version(cmd):
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
@@ -379,6 +391,7 @@ def main(argv=None):
             print(bench_report.progress_line(prog, results[prog], active), flush=True)
         report = {
             "scale": a.scale, "runs": a.runs, "bench": bench, "mpy_heap": a.mpy_heap,
+            "wasi_micro": engine_revision(),
             "runtimes": dict((r, {"status": rts.status[r], "version": rts.version.get(r)})
                              for r in wanted),
             "programs": results, "failures": failures,

@@ -152,8 +152,8 @@ def _grid(report, active, title, key, scale=1.0, mean_key=None):
 def table(report, active):
     out = []
     checked = sorted(set(r["checked_against"] for r in report["programs"].values()))
-    out.append("wasi_micro bench: scale %g, median of %d runs, outputs checked against %s"
-               % (report["scale"], report["runs"], ", ".join(checked)))
+    out.append("wasi_micro %s bench: scale %g, median of %d runs, outputs checked against %s"
+               % (report["wasi_micro"], report["scale"], report["runs"], ", ".join(checked)))
     out.append("micropython -X heapsize=%s; runtimes: " % report["mpy_heap"] + ", ".join(
         "%s %s" % (r, v["version"] if v["status"] == "ok" else "(%s)" % v["status"])
         for r, v in report["runtimes"].items()))
