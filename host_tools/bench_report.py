@@ -178,10 +178,13 @@ def table(report, active):
             _num(v["geomean"]), ", ".join("%s %s" % (p, _num(r))
                                            for p, r in v["per_program"].items())))
     if report["lowering_kb_s"]:
-        out.append("lowering (every function, eagerly), KB of code section/s: " + "; ".join(
-            "%s %s (min %s, max %s)" % (rt, _num(x["overall"]), _num(min(x["per_program"].values())),
-                                        _num(max(x["per_program"].values())))
-            for rt, x in report["lowering_kb_s"].items()))
+        parts = []
+        for rt, x in report["lowering_kb_s"].items():
+            per = x["per_program"].values()
+            parts.append("%s %s (min %s, max %s)" % (rt, _num(x["overall"]), _num(min(per)),
+                                                     _num(max(per))))
+        out.append("lowering (every function, eagerly), KB of code section/s: "
+                   + "; ".join(parts))
     h = report.get("hello_mpy_ms")
     if h:
         out.append("hello under MicroPython: startup %s ms + _start %s ms; import of wasi_micro "
