@@ -1,7 +1,10 @@
 # Runs the official WebAssembly spec tests (wast2json output) against wasi_micro.
 #
-#   python3 tests/spec_runner.py [-v] [DIR ...]        micropython tests/spec_runner.py [DIR ...]
+#   python3 tests/spec_runner.py [-v] [--paged] [DIR ...]
+#   micropython tests/spec_runner.py [-v] [--paged] [DIR ...]
 #
+# --paged gives every module's memory a max_memory limit, so it runs on the paged memory path
+# (1 KiB frames mapped on first write) instead of the flat one.
 # DIR defaults to the shared core suite (WASI_MICRO_SHARED or ../shared, + wasm-spec/core); a DIR
 # holds NAME/NAME.json folders, or is one of them. Results are compared bit for bit (NaN classes
 # as the JSON says). Prints failures per file and last a line
@@ -25,6 +28,7 @@ from wasi_micro.module import Limits  # noqa: E402
 
 # Small register files keep the MicroPython unix port within its default 2 MB heap.
 _CONFIG = wasi_micro.Config(call_depth=1000, stack_slots=1 << 14)
+_PAGED = wasi_micro.Config(call_depth=1000, stack_slots=1 << 14, max_memory=1 << 30)
 _F32_NAN = 0x7F800000
 _F64_NAN = 0x7FF0000000000000
 
@@ -46,8 +50,9 @@ def spectest():
 
 
 class Runner:
-    def __init__(self, verbose=False):
+    def __init__(self, verbose=False, config=_CONFIG):
         self.verbose = verbose
+        self.config = config
         self.passed = 0
         self.failed = 0
         self.na = 0
@@ -144,7 +149,7 @@ class Runner:
             self.current = None
             gc.collect()
             m = self.load(folder, cmd["filename"])
-            self.current = wasi_micro.instantiate(m, self.registry, _CONFIG, self.store)
+            self.current = wasi_micro.instantiate(m, self.registry, self.config, self.store)
             if cmd.get("name"):
                 self.named[cmd["name"]] = self.current
             return True, ""
@@ -190,7 +195,7 @@ class Runner:
             m = self.load(folder, cmd["filename"])
             want_cls = errors.LinkError if kind == "assert_unlinkable" else errors.Trap
             try:
-                wasi_micro.instantiate(m, self.registry, _CONFIG, self.store)
+                wasi_micro.instantiate(m, self.registry, self.config, self.store)
             except want_cls as e:
                 return True, ""
             except errors.WasmError as e:
@@ -218,8 +223,9 @@ def json_files(d):
 
 def main(argv):
     verbose = "-v" in argv
-    dirs = [a for a in argv if a != "-v"] or [support.shared("wasm-spec", "core")]
-    r = Runner(verbose)
+    paged = "--paged" in argv
+    dirs = [a for a in argv if a not in ("-v", "--paged")] or [support.shared("wasm-spec", "core")]
+    r = Runner(verbose, _PAGED if paged else _CONFIG)
     for d in dirs:
         d = d.rstrip("/")
         if not support.exists(d):
@@ -227,7 +233,7 @@ def main(argv):
             return 0
         for path in json_files(d):
             r.run_file(path)
-    label = " ".join(d.rstrip("/").rsplit("/", 1)[-1] for d in dirs)
+    label = " ".join(d.rstrip("/").rsplit("/", 1)[-1] for d in dirs) + (" (paged)" if paged else "")
     print("spec %s: %d passed, %d failed, %d not-applicable" % (label, r.passed, r.failed, r.na))
     return 1 if r.failed else 0
 

@@ -7,6 +7,7 @@
 
 Raw values: i32/i64 as unsigned ints, f32/f64 as their bit patterns, references as handles.
 """
+from .config import Config  # noqa: F401
 from .errors import Exit, Exhaustion, InvalidError, LimitError, LinkError, MalformedError, \
     Trap, WasmError  # noqa: F401
 from .runtime import Extern, Func, GlobalCell, HostFunc, Memory, Store, Table  # noqa: F401
@@ -26,8 +27,3 @@ def instantiate(module, imports=None, config=None, store=None):
     Instances that pass references to each other must share a Store (default: one global)."""
     from .instance import Instance
     return Instance(module, imports, config, store)
-
-
-def Config(**kw):  # noqa: N802 - reads like the class it builds
-    from .instance import Config as _Config
-    return _Config(**kw)

@@ -2,13 +2,14 @@
 # driver around interp.run, lazy lowering, and the slow ops the loop hands out.
 from . import interp, numeric
 from .compat import const, new_words, tune_gc, words_from
+from .config import DEFAULT
 from .errors import Exhaustion, LimitError, LinkError, Trap, CALL_EXHAUSTED, DEADLINE, DIV_ZERO, \
     INDIRECT_MISMATCH, INT_OVERFLOW, OOB_MEMORY, OOB_TABLE, OUT_OF_FUEL, STACK_EXHAUSTED, \
     UNDEF_ELEMENT, UNINIT_ELEMENT, UNREACHABLE
 from .interp import ST_COUNT, ST_CSBASE, ST_CSLEN, ST_CSP, ST_FP, ST_FUEL, ST_MLEN, ST_PC, \
-    ST_RLEN, ST_TRAP, ST_WORDS
+    ST_PSHIFT, ST_RLEN, ST_TRAP, ST_WORDS
 from .lower import Lowerer
-from .module import K_FUNC, K_GLOBAL, K_MEM, K_TABLE, M_ACTIVE, M_DECLARATIVE, slots
+from .module import K_FUNC, K_GLOBAL, K_MEM, K_TABLE, M_ACTIVE, M_DECLARATIVE, Limits, slots
 from .opcodes import SIG, SIGS
 from .runtime import DEFAULT_STORE, Func, GlobalCell, Memory, Table, read_value, typeid, \
     write_value
@@ -19,23 +20,6 @@ _SLICE = const(20000)  # branches and calls between returns to bytecode (Ctrl-C,
 
 # interp's trap codes -> reasons; codes 3 and 4 are exhaustion.
 _TRAPS = (None, UNREACHABLE, OOB_MEMORY, CALL_EXHAUSTED, STACK_EXHAUSTED, DIV_ZERO, INT_OVERFLOW)
-
-
-class Config:
-    """Per-instance limits. None means the default."""
-
-    def __init__(self, max_memory=None, fuel=None, deadline=None, call_depth=None,
-                 stack_slots=None, max_table=None, count=False):
-        self.max_memory = max_memory  # bytes of linear memory, may be below one page
-        self.fuel = fuel  # total branches + calls before a LimitError
-        self.deadline = deadline  # seconds of wall-clock time per call
-        self.call_depth = call_depth or 4000
-        self.stack_slots = stack_slots or (1 << 16)  # register-file words (4 bytes each)
-        self.max_table = max_table
-        self.count = count  # count executed wasm instructions (Instance.executed)
-
-
-_DEFAULT = Config()
 
 
 def _const_expr(expr, inst):
@@ -64,7 +48,7 @@ def _const_expr(expr, inst):
 class Instance:
     def __init__(self, module, imports=None, config=None, store=None):
         self.module = m = module
-        self.config = config = config or _DEFAULT
+        self.config = config = config or DEFAULT
         self.store = store or DEFAULT_STORE
         tune_gc()
         imports = imports or {}
@@ -153,6 +137,8 @@ class Instance:
         self.lowerer = Lowerer(m, gslot, self.typeids, config.count)
         self.executed = 0  # wasm instructions run, in counting mode
         self.depth = 0
+        self.refresh = False  # the loop stopped only so the driver re-reads memory pointers
+        self.arena = None  # the memory arena the running loop points at
         self.exports = {}
         for e in m.exports:
             self.exports[e.name] = self._extern(e.kind, e.index)
@@ -274,13 +260,14 @@ class Instance:
             end = ticks_us() + int(deadline * 1000000)
         ext = self._ext
         while True:
-            mem = self.memory_obj
-            buf = mem.buf if mem is not None else bytearray(0)
-            st[ST_MLEN] = len(buf)
+            mem = self.memory_obj or _NO_MEMORY
+            st[ST_MLEN] = mem.size
+            st[ST_PSHIFT] = mem.shift
+            self.arena = mem.arena
             slice_ = _SLICE if budget is None or budget > _SLICE else budget
             st[ST_FUEL] = slice_
             try:
-                status = run(self.code, self.regs, buf, st, self.cs, ext)
+                status = run(self.code, self.regs, mem.arena, mem.ptab, st, self.cs, ext)
             except Trap as t:
                 if t.func is not None:
                     raise
@@ -316,6 +303,9 @@ class Instance:
     # -- ops run by the driver: they change the machine state or call out ----------------------
 
     def _exit_op(self):
+        if self.refresh:  # only the pointers changed: resume at the next op
+            self.refresh = False
+            return
         st = self.st
         code = self.code
         pc = st[ST_PC]
@@ -403,6 +393,8 @@ class Instance:
         code = self.code
         regs = self.regs
         op = code[pc]
+        if 0x28 <= op <= 0x3E:
+            return self._moved(self._load_store(op, pc, fp))
         sig = SIG[op] if op < len(SIG) else 0
         if sig:
             params, results = SIGS[sig]
@@ -499,29 +491,34 @@ class Instance:
         if op == ir.MEMORY_INIT:
             self._memory_init(code[pc + 4], regs[fp + code[pc + 1]], regs[fp + code[pc + 2]],
                               regs[fp + code[pc + 3]])
-            return pc + 5
+            return self._moved(pc + 5)
         if op == ir.DATA_DROP:
             self.datas[code[pc + 1]] = b""
             return pc + 2
         if op == ir.MEMORY_COPY:
-            d = regs[fp + code[pc + 1]]
-            s = regs[fp + code[pc + 2]]
-            n = regs[fp + code[pc + 3]]
-            buf = self.memory_obj.buf
-            if s + n > len(buf) or d + n > len(buf):
+            try:
+                self.memory_obj.copy(regs[fp + code[pc + 1]], regs[fp + code[pc + 2]],
+                                     regs[fp + code[pc + 3]])
+            except IndexError:
                 raise Trap(OOB_MEMORY)
-            buf[d:d + n] = buf[s:s + n]
-            return pc + 4
+            return self._moved(pc + 4)
         if op == ir.MEMORY_FILL:
-            d = regs[fp + code[pc + 1]]
-            v = regs[fp + code[pc + 2]] & 0xFF
-            n = regs[fp + code[pc + 3]]
-            buf = self.memory_obj.buf
-            if d + n > len(buf):
+            try:
+                self.memory_obj.fill(regs[fp + code[pc + 1]], regs[fp + code[pc + 2]] & 0xFF,
+                                     regs[fp + code[pc + 3]])
+            except IndexError:
                 raise Trap(OOB_MEMORY)
-            buf[d:d + n] = bytes([v]) * n
-            return pc + 4
+            return self._moved(pc + 4)
         raise ValueError("ext: unexpected op 0x%x" % op)
+
+    def _moved(self, next_pc):
+        """next_pc, or -1 (with next_pc in the state) when a paged memory's arena was replaced
+        while mapping a frame: the loop's pointer is stale, the driver refreshes it."""
+        if self.memory_obj.arena is self.arena:
+            return next_pc
+        self.st[ST_PC] = next_pc
+        self.refresh = True
+        return -1
 
     def _table_init(self, table, seg, d, s, n):
         src = self.elems[seg]
@@ -532,10 +529,38 @@ class Instance:
 
     def _memory_init(self, seg, d, s, n):
         src = self.datas[seg]
-        buf = self.memory_obj.buf if self.memory_obj is not None else b""
-        if s + n > len(src) or d + n > len(buf):
+        mem = self.memory_obj or _NO_MEMORY
+        if s + n > len(src) or d + n > mem.size:
             raise Trap(OOB_MEMORY)
-        buf[d:d + n] = src[s:s + n]
+        mem.write(d, src[s:s + n])
+
+    def _load_store(self, op, pc, fp):
+        """A load or store the loop handed out: its page is unmapped or it crosses pages (the
+        loop has checked the bounds)."""
+        code = self.code
+        regs = self.regs
+        mem = self.memory_obj
+        if op <= 0x35:
+            n = _LOAD_SIZE[op - 0x28]
+            ea = regs[fp + code[pc + 2]] + (code[pc + 3] & 0xFFFFFFFF)
+            v = int.from_bytes(mem.read(ea, n), "little")
+            bits = n * 8
+            if op in _SIGNED_LOADS and v >> (bits - 1):
+                v -= 1 << bits
+            t = SIGS[SIG[op]][1][0]
+            write_value(regs, fp + code[pc + 1], t, v)
+        else:
+            n = _LOAD_SIZE[op - 0x28]
+            ea = regs[fp + code[pc + 1]] + (code[pc + 3] & 0xFFFFFFFF)
+            v = read_value(regs, fp + code[pc + 2], SIGS[SIG[op]][0][1])
+            mem.write(ea, (v & ((1 << (n * 8)) - 1)).to_bytes(n, "little"))
+        return pc + 4
+
+
+# Bytes accessed by each load and store, 0x28..0x3E.
+_LOAD_SIZE = b"\x04\x08\x04\x08\x01\x01\x02\x02\x01\x01\x02\x02\x04\x04\x04\x08\x04\x08\x01\x02\x01\x02\x04"
+_SIGNED_LOADS = (0x2C, 0x2E, 0x30, 0x32, 0x34)
+_NO_MEMORY = Memory(Limits(0))
 
 
 def _nslots(types):

@@ -5,8 +5,10 @@
 # Word width differs: viper ints are 32-bit on boards, 64-bit on the unix port, unbounded under
 # CPython. So every value stored to a register is masked to 32 bits with M (which is -1, a
 # no-op, on a board), signed views use ((x & M) ^ S) - S, unsigned compares use uint().
-# Rare and heavy ops leave through `ext(pc, fp)` (returns the next pc); ops that need the whole
-# machine state (host calls, memory.grow, lazy lowering) return to the driver (instance.py).
+# Rare and heavy ops leave through `ext(pc, fp)`, which returns the next pc, or -1 after storing
+# it in st when the memory's arena moved (the driver refreshes the pointers and resumes). Ops
+# that need the whole machine state (host calls, memory.grow, lazy lowering) return to the
+# driver (instance.py).
 from .compat import const, micropython, ptr8, ptr32, uint  # noqa: F401 - casts for plain Python
 
 # Loop results.
@@ -26,7 +28,8 @@ ST_TRAP = const(6)
 ST_RLEN = const(7)
 ST_CSLEN = const(8)
 ST_COUNT = const(9)  # counting mode: wasm instructions run since the driver last looked
-ST_WORDS = const(10)
+ST_PSHIFT = const(10)  # log2 of the memory's page-table granularity
+ST_WORDS = const(11)
 
 # Trap codes in ST_TRAP (instance.py maps them to errors' reasons).
 T_UNREACHABLE = const(1)
@@ -69,7 +72,7 @@ _MEMORY_GROW = const(0x40)
 
 
 @micropython.viper
-def run(code: ptr32, regs: ptr32, mem: ptr8, st: ptr32, cs: ptr32, ext) -> int:
+def run(code: ptr32, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, ext) -> int:
     M = int(0xFFFFFFFF)
     S = int(0x80000000)
     pc = st[ST_PC]
@@ -80,6 +83,8 @@ def run(code: ptr32, regs: ptr32, mem: ptr8, st: ptr32, cs: ptr32, ext) -> int:
     csbase = st[ST_CSBASE]
     rlen = st[ST_RLEN]
     cslen = st[ST_CSLEN]
+    psh = st[ST_PSHIFT]
+    pmask = (1 << psh) - 1
     trap = 0
     while True:
         op = code[pc]
@@ -286,6 +291,9 @@ def run(code: ptr32, regs: ptr32, mem: ptr8, st: ptr32, cs: ptr32, ext) -> int:
                 pc += 2
                 continue
             pc = int(ext(pc, fp))
+            if pc < 0:  # the driver must refresh the memory pointers first
+                pc = st[ST_PC]
+                break
             continue
         if op <= 0x3E:
             # Loads (0x28..0x35: op d addr offset) and stores (0x36..0x3E: op addr value offset).
@@ -315,6 +323,17 @@ def run(code: ptr32, regs: ptr32, mem: ptr8, st: ptr32, cs: ptr32, ext) -> int:
                 trap = T_OOB
                 break
             ea = a + off
+            # The page table maps the address into the arena (memory.py); an unmapped page or
+            # an access across pages goes out.
+            t = ptab[ea >> psh]
+            ea &= pmask
+            if t == 0 or ea > pmask + 1 - n:
+                pc = int(ext(pc, fp))
+                if pc < 0:
+                    pc = st[ST_PC]
+                    break
+                continue
+            ea += t - 1
             if op <= 0x35:
                 d = fp + code[pc + 1]
                 if n == 4:
@@ -616,6 +635,9 @@ def run(code: ptr32, regs: ptr32, mem: ptr8, st: ptr32, cs: ptr32, ext) -> int:
         if op == _MEMORY_GROW:
             break
         pc = int(ext(pc, fp))
+        if pc < 0:
+            pc = st[ST_PC]
+            break
     st[ST_PC] = pc
     st[ST_FP] = fp
     st[ST_CSP] = csp

@@ -1,10 +1,9 @@
 # Runtime objects shared between instances: function references, memories, tables, global cells,
 # and the reference registry that maps the integer a register holds to the object it stands for.
 from .compat import const
-from .errors import LimitError, OUT_OF_MEMORY
+from .errors import LimitError
+from .memory import Memory  # noqa: F401 - part of the runtime's objects
 from .module import slots
-
-_MAX_PAGES = const(65536)
 
 _TYPEIDS = {}
 
@@ -83,55 +82,6 @@ class GlobalCell:
         self.valtype = valtype
         self.mut = mut
         self.value = value
-
-
-class Memory:
-    """Linear memory. `buf` is the accessible bytes, min(pages * page size, limit): a limit
-    below one page makes accesses past it trap. `buf` is replaced on growth."""
-
-    def __init__(self, limits, limit=None):
-        self.page_log2 = limits.page_log2
-        self.max = limits.max
-        self.limit = limit
-        self.pages = limits.min
-        try:
-            self.buf = bytearray(self._size(limits.min))
-        except MemoryError:
-            raise LimitError(OUT_OF_MEMORY)
-
-    def _size(self, pages):
-        size = pages << self.page_log2
-        return size if self.limit is None or size < self.limit else self.limit
-
-    def grow(self, delta):
-        """Add delta pages; the old size in pages, or -1 when it cannot grow."""
-        old = self.pages
-        new = old + delta
-        cap = self.max if self.max is not None else _MAX_PAGES << 16 >> self.page_log2
-        if new > cap:
-            return -1
-        if delta and self.limit is not None and new << self.page_log2 > self.limit:
-            return -1
-        size = self._size(new)
-        if size != len(self.buf):
-            try:
-                buf = bytearray(size)
-            except MemoryError:
-                return -1
-            buf[:len(self.buf)] = self.buf
-            self.buf = buf
-        self.pages = new
-        return old
-
-    def read(self, addr, n):
-        if addr < 0 or n < 0 or addr + n > len(self.buf):
-            raise IndexError("memory access out of bounds")
-        return bytes(self.buf[addr:addr + n])
-
-    def write(self, addr, data):
-        if addr < 0 or addr + len(data) > len(self.buf):
-            raise IndexError("memory access out of bounds")
-        self.buf[addr:addr + len(data)] = data
 
 
 class Table:

@@ -32,7 +32,7 @@ def _strings(buf, ptrs, data, items):
     check(buf, ptrs, 4 * len(items))
     check(buf, data, sum(len(s) + 1 for s in items))
     for s in items:
-        struct.pack_into("<I", buf, ptrs, data)
+        buf[ptrs:ptrs + 4] = struct.pack("<I", data)
         ptrs += 4
         buf[data:data + len(s)] = s
         data += len(s)
@@ -162,7 +162,8 @@ def poll_oneoff(w, subs, events, nsubs, nevents):
                 ready.append((ud, 0, _EV_CLOCK, 0, 0))
     for i in range(len(ready)):
         ud, err, tag, nbytes, flags = ready[i]
-        struct.pack_into("<QHBxxxxxQHxxxxxx", buf, events + 32 * i, ud, err, tag, nbytes, flags)
+        e = events + 32 * i
+        buf[e:e + 32] = struct.pack("<QHBxxxxxQHxxxxxx", ud, err, tag, nbytes, flags)
     put_u32(buf, nevents, len(ready))
 
 

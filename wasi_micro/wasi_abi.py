@@ -115,7 +115,9 @@ def errno_of(exc):
     return _errno_map.get(n, EIO) if isinstance(n, int) else EIO
 
 
-# --- guest memory: `buf` is the instance memory's bytearray, re-read on every call ---
+# --- guest memory: `buf` is the instance memory's `buf`, re-read on every call: a bytearray, or
+# for a paged memory (memory.py) a bytearray-like view that supports len, indexing and slices
+# but not the buffer protocol, so these helpers go through slices ---
 _EMPTY = bytearray()
 
 
@@ -131,22 +133,22 @@ def check(buf, ptr, n):
 
 def get_u32(buf, ptr):
     check(buf, ptr, 4)
-    return struct.unpack_from("<I", buf, ptr)[0]
+    return struct.unpack("<I", bytes(buf[ptr:ptr + 4]))[0]
 
 
 def get_u64(buf, ptr):
     check(buf, ptr, 8)
-    return struct.unpack_from("<Q", buf, ptr)[0]
+    return struct.unpack("<Q", bytes(buf[ptr:ptr + 8]))[0]
 
 
 def put_u32(buf, ptr, v):
     check(buf, ptr, 4)
-    struct.pack_into("<I", buf, ptr, v)
+    buf[ptr:ptr + 4] = struct.pack("<I", v)
 
 
 def put_u64(buf, ptr, v):
     check(buf, ptr, 8)
-    struct.pack_into("<Q", buf, ptr, v)
+    buf[ptr:ptr + 8] = struct.pack("<Q", v)
 
 
 def put_bytes(buf, ptr, data):
@@ -172,10 +174,25 @@ def iovecs(buf, iovs, count):
     out = []
     total = 0
     for i in range(count):
-        p, n = struct.unpack_from("<II", buf, iovs + 8 * i)
+        p, n = struct.unpack("<II", bytes(buf[iovs + 8 * i:iovs + 8 * i + 8]))
         check(buf, p, n)
         total += n
         out.append((p, n))
     if total > 0xFFFFFFFF:
         raise WasiError(EINVAL)
     return out
+
+
+def read_into(f, buf, p, n):
+    """f.readinto guest memory [p, p + n); bytes read."""
+    if isinstance(buf, bytearray):
+        return f.readinto(memoryview(buf)[p:p + n]) or 0
+    tmp = bytearray(n)
+    got = f.readinto(tmp) or 0
+    buf[p:p + got] = tmp[:got]
+    return got
+
+
+def window(buf, p, n):
+    """Guest memory [p, p + n) to hand to a write: a view when the memory is flat."""
+    return memoryview(buf)[p:p + n] if isinstance(buf, bytearray) else buf[p:p + n]

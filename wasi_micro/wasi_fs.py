@@ -6,7 +6,7 @@ import struct
 from . import compat
 from .compat import const
 from .wasi_abi import (
-    WasiError, membuf, check, put_u32, put_u64, put_bytes, iovecs,
+    WasiError, membuf, check, put_u32, put_u64, put_bytes, iovecs, read_into, window,
     EBADF, EINVAL, EISDIR, ENOTCAPABLE, ENOTDIR, ENOTSUP, ENAMETOOLONG, ESPIPE, EOVERFLOW,
     FT_UNKNOWN, FT_CHAR, FT_DIR, FT_FILE, FT_LINK,
     FDF_APPEND, FDF_DSYNC, FDF_NONBLOCK, FDF_RSYNC, FDF_SYNC,
@@ -127,11 +127,10 @@ def _io(w, fd, iovs, iovs_len, out_ptr, right, wrong_kind):
 
 
 def _readv(f, buf, vecs, stream):
-    mv = memoryview(buf)
     total = 0
     for p, n in vecs:
         if n:
-            got = f.readinto(mv[p:p + n]) or 0
+            got = read_into(f, buf, p, n)
             total += got
             if got < n and (stream or got == 0):
                 break
@@ -139,11 +138,10 @@ def _readv(f, buf, vecs, stream):
 
 
 def _writev(f, buf, vecs):
-    mv = memoryview(buf)
     total = 0
     for p, n in vecs:
         while n:
-            k = f.write(mv[p:p + n])
+            k = f.write(window(buf, p, n))
             if k is None:  # a non-blocking host stream that took nothing
                 return total
             total += k

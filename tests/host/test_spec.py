@@ -27,16 +27,22 @@ def _check(out, status):
     assert int(m.group(1)) > 27000
 
 
-@pytest.mark.parametrize("soft", ["", "1"], ids=["hostfloat", "softfloat"])
-def test_spec_cpython(soft):
+# Two configurations cover both float paths and both memory layouts: host floats with flat
+# memories, the integer soft-float path (boards) with paged memories (boards with max_memory).
+CONFIGS = [("", []), ("1", ["--paged"])]
+IDS = ["hostfloat-flat", "softfloat-paged"]
+
+
+@pytest.mark.parametrize("soft,flags", CONFIGS, ids=IDS)
+def test_spec_cpython(soft, flags):
     env = dict(os.environ, WASI_MICRO_SOFTFLOAT=soft)
-    p = subprocess.run([sys.executable, "tests/spec_runner.py"] + _dirs(), cwd=mp.REPO,
+    p = subprocess.run([sys.executable, "tests/spec_runner.py"] + flags + _dirs(), cwd=mp.REPO,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, timeout=1800)
     _check(p.stdout.decode(), p.returncode)
 
 
-@pytest.mark.parametrize("soft", ["", "1"], ids=["hostfloat", "softfloat"])
-def test_spec_micropython(soft):
-    status, out = mp.run(["tests/spec_runner.py"] + _dirs(), heap="160M",
+@pytest.mark.parametrize("soft,flags", CONFIGS, ids=IDS)
+def test_spec_micropython(soft, flags):
+    status, out = mp.run(["tests/spec_runner.py"] + flags + _dirs(), heap="160M",
                          env={"WASI_MICRO_SOFTFLOAT": soft})
     _check(out, status)

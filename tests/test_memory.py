@@ -1,0 +1,80 @@
+# Linear memory: flat and paged (max_memory) layouts behave the same to the guest and the host;
+# paged memory maps 1 KiB frames on first write, reads unmapped pages as zero, and traps with a
+# LimitError past its limit.
+import support
+import wasi_micro
+from wasi_micro.errors import LimitError, Trap
+from wasi_micro.memory import Memory
+from wasi_micro.module import Limits
+
+
+def both(pages=1, limit=8192, maxp=None):
+    return Memory(Limits(pages, maxp)), Memory(Limits(pages, maxp), limit)
+
+
+def test_paged_reads_zero_and_maps_on_write():
+    flat, paged = both()
+    assert paged.size == flat.size == 65536
+    assert paged.read(60000, 8) == bytes(8) and paged.used == 0
+    for m in (flat, paged):
+        m.write(1020, b"abcdefgh")  # crosses a frame boundary
+        m.write(65530, b"xyz")
+    assert paged.used == 3 * 1024
+    assert flat.read(1016, 16) == paged.read(1016, 16)
+    assert paged.read(65528, 8) == bytes(2) + b"xyz" + bytes(3)
+    paged.fill(30000, 0, 5000)  # zeros need no frames
+    assert paged.used == 3 * 1024
+    for m in (flat, paged):
+        m.fill(2040, 7, 20)
+        m.copy(1000, 1020, 30)
+    assert flat.read(0, 4096) == paged.read(0, 4096)
+
+
+def test_bounds_and_view():
+    flat, paged = both()
+    for m in (flat, paged):
+        support.raises(IndexError, m.read, 65535, 2)
+        support.raises(IndexError, m.write, 65536, b"a")
+    v = paged.buf
+    assert len(v) == 65536
+    v[5] = 9
+    v[10:13] = b"abc"
+    assert v[5] == 9 and v[10:13] == b"abc" and paged.read(9, 5) == b"\x00abc\x00"
+
+
+def test_paged_limit_is_a_clean_error():
+    m = Memory(Limits(1), 2048)
+    m.write(0, b"a")
+    m.write(5000, b"b")
+    e = support.raises(LimitError, m.write, 9000, b"c")
+    assert isinstance(e, Trap) and e.reason == "out of memory"
+
+
+def test_grow_respects_limit_and_max():
+    flat, paged = both(1, 100000, 4)
+    assert paged.grow(1) == -1  # 2 pages exceed the 100000-byte limit
+    assert flat.grow(3) == 1 and flat.grow(1) == -1  # the declared max
+    assert flat.size == 4 * 65536
+    small = Memory(Limits(0, None, 0), 100)  # custom page size 1
+    assert small.grow(50) == 0 and small.size == 50 and small.grow(51) == -1
+
+
+def _guest():
+    # A module storing and loading across frame boundaries, growing memory, and filling.
+    with open(support.module_path("memory_pages.wasm"), "rb") as f:
+        return wasi_micro.load(f.read())
+
+
+def test_guest_on_flat_and_paged_memory():
+    m = _guest()
+    results = []
+    for cfg in (None, wasi_micro.Config(max_memory=16384)):
+        inst = wasi_micro.instantiate(m, None, cfg)
+        results.append([inst.invoke("probe", [a]) for a in (0, 1021, 1023, 4093, 65528)])
+    assert results[0] == results[1], results
+
+
+def test_guest_past_limit_traps():
+    inst = wasi_micro.instantiate(_guest(), None, wasi_micro.Config(max_memory=4096))
+    e = support.raises(LimitError, inst.invoke, "touch", [20])  # 20 pages of 1 KiB
+    assert e.reason == "out of memory" and e.func is not None
