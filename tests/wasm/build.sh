@@ -13,3 +13,4 @@ wat2wasm --enable-tail-call lower_cases.wat -o lower_cases.wasm
 # The wasi-flash end-to-end guest: an 8 KiB stack so data + stack fit the boards' one page.
 clang --target=wasm32-wasi --sysroot=/usr -O2 -Wl,-z,stack-size=8192 -Wl,--strip-debug \
     -o flash_guest.wasm flash_guest.c
+wat2wasm memory_pages.wat -o memory_pages.wasm
