@@ -23,13 +23,6 @@ if IS_MICROPYTHON:
         import time
         return time.ticks_us()
 
-    def tune_gc():
-        # A heap-allocated frame (a function with many locals) that also allocates makes every
-        # call scan the garbage since the last collection (7-15 us instead of 0.3 us, measured):
-        # collect early instead.
-        import gc
-        gc.threshold(32768)
-
     try:
         maxsize = sys.maxsize
     except AttributeError:
@@ -66,9 +59,6 @@ else:
     def ticks_us():
         import time
         return time.perf_counter_ns() // 1000
-
-    def tune_gc():
-        pass
 
     maxsize = sys.maxsize
 

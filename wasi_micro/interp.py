@@ -69,6 +69,8 @@ _GLOBAL_SET2 = const(0x19)
 _COUNT = const(0x20)
 _MEMORY_SIZE = const(0x3F)
 _MEMORY_GROW = const(0x40)
+_MEMORY_COPY = const(0x10A)
+_MEMORY_FILL = const(0x10B)
 
 
 @micropython.viper
@@ -631,6 +633,32 @@ def run(code: ptr32, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                     regs[d + 1] = 0
                 else:
                     regs[d + 1] = M
+            continue
+        if (op == _MEMORY_COPY or op == _MEMORY_FILL) and psh == 16:
+            # Bulk memory on a flat memory (addresses are arena offsets): op d s|value n.
+            d = regs[fp + code[pc + 1]] & M
+            a = regs[fp + code[pc + 2]] & M
+            n = regs[fp + code[pc + 3]] & M
+            if uint(n) > uint(mlen) or uint(d) > uint(mlen - n) or \
+                    (op == _MEMORY_COPY and uint(a) > uint(mlen - n)):
+                trap = T_OOB
+                break
+            if op == _MEMORY_FILL:
+                a &= 0xFF
+                i = d + n
+                while d < i:
+                    mem[d] = a
+                    d += 1
+            elif d <= a:
+                i = 0
+                while i < n:
+                    mem[d + i] = mem[a + i]
+                    i += 1
+            else:
+                while n > 0:
+                    n -= 1
+                    mem[d + n] = mem[a + n]
+            pc += 4
             continue
         if op == _MEMORY_GROW:
             break

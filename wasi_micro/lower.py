@@ -459,6 +459,8 @@ class Lowerer:
     def _end(self):
         f = self.ctrl.pop()
         if f.kind == _FUNC:
+            if self.pending:
+                self.pending -= 1  # a function's own `end` is not an instruction run
             if not f.dead:
                 self._return()
             return True
