@@ -1,14 +1,18 @@
 # Limits and options of a run. None means the default; the defaults suit a desktop, boards/
-# gives each board its own.
+# gives each board its own. Going past a limit raises LimitError (a Trap) naming it, except
+# call and value stack exhaustion, which raise Exhaustion as the spec says.
 from .compat import const
 
 _CALL_DEPTH = const(4000)
 _STACK_SLOTS = const(65536)
+_MAX_TABLE = const(1 << 20)
+_MAX_LOCALS = const(50000)
 
 
 class Config:
     def __init__(self, max_memory=None, fuel=None, deadline=None, call_depth=None,
-                 stack_slots=None, max_table=None, count=False):
+                 stack_slots=None, max_table=None, count=False, max_module=None,
+                 max_functions=None, max_locals=None, max_segment=None):
         # Bytes of linear memory; may be below one page. Set, it makes memory paged: RAM is
         # taken in 1 KiB frames as pages are first written (memory.py).
         self.max_memory = max_memory
@@ -16,8 +20,15 @@ class Config:
         self.deadline = deadline  # seconds of wall-clock time per call
         self.call_depth = call_depth or _CALL_DEPTH
         self.stack_slots = stack_slots or _STACK_SLOTS  # register-file words (4 bytes each)
-        self.max_table = max_table  # elements per table
+        # Elements per table: a 5-byte table type may ask for 2**32 - 1 of them.
+        self.max_table = max_table or _MAX_TABLE
         self.count = count  # count executed wasm instructions (Instance.executed)
+        # Load-time limits (decode.py): bytes of the binary, functions (imported + defined),
+        # declared locals per function, bytes of a data segment or entries of an element one.
+        self.max_module = max_module
+        self.max_functions = max_functions
+        self.max_locals = max_locals or _MAX_LOCALS
+        self.max_segment = max_segment
 
 
 DEFAULT = Config()

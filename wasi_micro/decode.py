@@ -3,12 +3,20 @@
 # Function bodies stay offsets into the bytes: the validator decodes them as it types them, and
 # check_bodies() walks their encoding alone when the validator needs that.
 from .compat import const
+from .config import DEFAULT
 from .errors import MalformedError, LimitError
 from .reader import Reader
 from . import module as M
 from . import opcodes as O
 
-MAX_LOCALS = const(50000)  # implementation limit on declared locals per function
+MAX_LOCALS = const(50000)  # the default limit on declared locals per function (Config)
+
+# Load-time limits (Config fields): LimitError messages.
+TOO_BIG = "module size limit exceeded"
+TOO_MANY_FUNCS = "function count limit exceeded"
+TOO_MANY_LOCALS = "too many locals"
+DATA_TOO_BIG = "data segment size limit exceeded"
+ELEM_TOO_BIG = "element segment size limit exceeded"
 
 _EOF = "unexpected end"
 _TOO_LONG = "integer representation too long"
@@ -25,11 +33,15 @@ _REFTYPES = b"\x70\x6f"
 _RANK = b"\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0b\x0c\x0a"
 
 
-def decode(data):
-    """Decode a binary module (bytes-like) into a module.Module, or raise MalformedError."""
+def decode(data, config=None):
+    """Decode a binary module (bytes-like) into a module.Module, or raise MalformedError (or
+    LimitError past one of config's load-time limits)."""
+    cfg = config or DEFAULT
+    n = len(data)
+    if cfg.max_module is not None and n > cfg.max_module:
+        raise LimitError(TOO_BIG)
     if not isinstance(data, bytes):
         data = bytes(data)  # slices must be bytes (hashable types, immutable names)
-    n = len(data)
     if n < 4:
         raise MalformedError(_EOF, n)
     if data[:4] != b"\x00asm":
@@ -55,7 +67,7 @@ def decode(data):
             last = _RANK[sid]
             # Like the reference decoder, read on past a short section's end: the error is then
             # the one the bytes there give, or the size mismatch below.
-            _SECTIONS[sid](m, r)
+            _SECTIONS[sid](m, r, cfg)
         else:
             _custom(m, r, end)
         if r.pos != end:
@@ -305,7 +317,7 @@ def _names(m, r):
         pass
 
 
-def _types(m, r):
+def _types(m, r, _cfg):
     for _ in range(_len(r)):
         b = r.u8()
         if b != 0x60:
@@ -314,7 +326,7 @@ def _types(m, r):
         m.types.append((params, _valtypes(r)))
 
 
-def _imports(m, r):
+def _imports(m, r, cfg):
     for _ in range(_len(r)):
         mod = r.name()
         name = r.name()
@@ -334,10 +346,15 @@ def _imports(m, r):
         else:
             r.fail("malformed import kind", r.pos - 1)
         m.imports.append(M.Import(mod, name, kind, desc))
+    if cfg.max_functions is not None and m.func_imports > cfg.max_functions:
+        raise LimitError(TOO_MANY_FUNCS)
 
 
-def _funcs(m, r):
-    m.funcs = [r.u32() for _ in range(_len(r))]
+def _funcs(m, r, cfg):
+    k = _len(r)
+    if cfg.max_functions is not None and k + m.func_imports > cfg.max_functions:
+        raise LimitError(TOO_MANY_FUNCS)
+    m.funcs = [r.u32() for _ in range(k)]
 
 
 def _table(r):
@@ -345,22 +362,22 @@ def _table(r):
     return M.Table(t, _limits(r, False))
 
 
-def _tables(m, r):
+def _tables(m, r, _cfg):
     m.tables = [_table(r) for _ in range(_len(r))]
 
 
-def _mems(m, r):
+def _mems(m, r, _cfg):
     m.mems = [_limits(r, True) for _ in range(_len(r))]
 
 
-def _globals(m, r):
+def _globals(m, r, _cfg):
     for _ in range(_len(r)):
         t = valtype(r)
         mut = _mut(r)
         m.globals.append(M.Global(t, mut, expr(r)))
 
 
-def _exports(m, r):
+def _exports(m, r, _cfg):
     for _ in range(_len(r)):
         name = r.name()
         kind = r.u8()
@@ -369,11 +386,11 @@ def _exports(m, r):
         m.exports.append(M.Export(name, kind, r.u32()))
 
 
-def _start(m, r):
+def _start(m, r, _cfg):
     m.start = r.u32()
 
 
-def _elems(m, r):
+def _elems(m, r, cfg):
     # Flags: bit 0 passive or declarative, bit 1 explicit table (active) or declarative,
     # bit 2 items are expressions rather than function indices.
     for _ in range(_len(r)):
@@ -397,6 +414,8 @@ def _elems(m, r):
             elif r.u8():
                 r.fail("malformed element kind", r.pos - 1)
         n = _len(r)
+        if cfg.max_segment is not None and n > cfg.max_segment:
+            raise LimitError(ELEM_TOO_BIG)
         if flags & 4:
             items = [expr(r) for _ in range(n)]
         else:
@@ -404,7 +423,7 @@ def _elems(m, r):
         m.elems.append(M.Elem(mode, rt, items, table, offset))
 
 
-def _datas(m, r):
+def _datas(m, r, cfg):
     for _ in range(_len(r)):
         p = r.pos
         flags = r.u32()
@@ -413,15 +432,17 @@ def _datas(m, r):
         mem = r.u32() if flags == 2 else 0
         offset = None if flags == 1 else expr(r)
         n = _size(r)
+        if cfg.max_segment is not None and n > cfg.max_segment:
+            raise LimitError(DATA_TOO_BIG)
         mode = M.M_PASSIVE if flags == 1 else M.M_ACTIVE
         m.datas.append(M.Data(mode, r.bytes(n), mem, offset))
 
 
-def _data_count(m, r):
+def _data_count(m, r, _cfg):
     m.data_count = r.u32()
 
 
-def _codes(m, r):
+def _codes(m, r, cfg):
     n = r.end
     for _ in range(_len(r)):
         size = _size(r)
@@ -438,8 +459,8 @@ def _codes(m, r):
         # Count before allocating: a few bytes can declare billions of locals.
         if total > 0xFFFFFFFF:
             r.fail("too many locals", start)
-        if total > MAX_LOCALS:
-            raise LimitError("too many locals")
+        if total > cfg.max_locals:
+            raise LimitError(TOO_MANY_LOCALS)
         locs = b""
         for i in range(0, len(groups), 2):
             locs += _ONE[groups[i + 1]] * groups[i]

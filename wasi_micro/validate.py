@@ -47,9 +47,10 @@ _BLOCK_TYPES = {
 _CONST_ARITH = b"\x6a\x6b\x6c\x7c\x7d\x7e"
 
 
-def load(data):
-    """Decode and validate a binary module; return the module.Module."""
-    m = decode(data)
+def load(data, config=None):
+    """Decode and validate a binary module; return the module.Module. config (a Config) sets
+    the load-time limits."""
+    m = decode(data, config)
     validate(m)
     return m
 

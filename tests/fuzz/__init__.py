@@ -1,0 +1,1 @@
+# Fuzzing support: harness (portable), wasmgen and diff (CPython), corpus/ (regression inputs).
