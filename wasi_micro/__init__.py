@@ -15,11 +15,16 @@ from .runtime import Extern, Func, GlobalCell, HostFunc, Memory, Store, Table  #
 
 def load(data):
     """Decode and validate a module from bytes (or a file path)."""
+    import sys
+    from .compat import release
     from .validate import load as _load
     if isinstance(data, str):
         with open(data, "rb") as f:
             data = f.read()
-    return _load(data)
+    try:
+        return _load(data)
+    finally:
+        release(sys.modules[__name__], ("validate", "decode"))
 
 
 def instantiate(module, imports=None, config=None, store=None):

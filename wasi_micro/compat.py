@@ -63,6 +63,16 @@ else:
     maxsize = sys.maxsize
 
 
+def release(package, names):
+    """MicroPython: drop modules only needed for a phase (the decoder and validator after a
+    load) so their bytecode can be collected; they are imported again when next needed."""
+    if IS_MICROPYTHON:
+        for name in names:
+            sys.modules.pop(package.__name__ + "." + name, None)
+            if name in package.__dict__:
+                delattr(package, name)
+
+
 # Viper's casts, as the loop sees them when it runs as plain Python (CPython, or MicroPython with
 # viper off). Inside a viper function the compiler treats these names as casts regardless.
 def ptr8(x):

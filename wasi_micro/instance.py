@@ -1,6 +1,6 @@
 # Instantiation (link imports, allocate, run segment initialisers and start) and execution: the
 # driver around interp.run, lazy lowering, and the slow ops the loop hands out.
-from . import interp, numeric
+from . import interp
 from .compat import const, micropython, new_words, words_from
 from .config import DEFAULT
 from .errors import Exhaustion, LimitError, LinkError, Trap, CALL_EXHAUSTED, DEADLINE, DIV_ZERO, \
@@ -22,6 +22,17 @@ _SLICE = const(20000)  # branches and calls between returns to bytecode (Ctrl-C,
 _TRAPS = (None, UNREACHABLE, OOB_MEMORY, CALL_EXHAUSTED, STACK_EXHAUSTED, DIV_ZERO, INT_OVERFLOW)
 
 
+_num = []
+
+
+def _numeric(op):
+    """numeric.func(op), importing numeric on first use: integer programs never need it."""
+    if not _num:
+        from .numeric import func
+        _num.append(func)
+    return _num[0](op)
+
+
 def _const_expr(expr, inst):
     """Evaluate a validated constant expression in the (partly built) instance."""
     stack = []
@@ -41,7 +52,7 @@ def _const_expr(expr, inst):
         else:  # extended-const: i32/i64 add, sub, mul
             b = stack.pop()
             a = stack.pop()
-            stack.append(numeric.func(op)(a, b))
+            stack.append(_numeric(op)(a, b))
     return stack[-1]
 
 
@@ -399,7 +410,7 @@ class Instance:
         if sig:
             regs = self.regs
             params, results = SIGS[sig]
-            f = numeric.func(op)
+            f = _numeric(op)
             a = fp + code[pc + 2]
             t = params[0]
             x = regs[a] | regs[a + 1] << 32 if t == 0x7E or t == 0x7C else regs[a]

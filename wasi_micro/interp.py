@@ -539,8 +539,8 @@ def run(code: ptr32, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                 r = c >= 0
             regs[d] = 1 if r else 0
             continue
-        if op >= 0x7C and op <= 0x8A and (op <= 0x7D or op >= 0x83):
-            # i64 arithmetic on word pairs (mul, div and rem go out).
+        if op >= 0x7C and op <= 0x8A and (op <= 0x7E or op >= 0x83):
+            # i64 arithmetic on word pairs (div and rem go out).
             d = fp + code[pc + 1]
             a = fp + code[pc + 2]
             b = fp + code[pc + 3]
@@ -555,6 +555,20 @@ def run(code: ptr32, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
             elif op == 0x7D:
                 lo = (alo - blo) & M
                 hi = (ahi - bhi - (1 if uint(alo) < uint(blo) else 0)) & M
+            elif op == 0x7E:
+                # The high word of alo * blo from 16-bit halves (a board's words are 32 bits).
+                n = alo & 0xFFFF
+                n1 = int(uint(alo) >> 16)
+                n2 = blo & 0xFFFF
+                c = int(uint(blo) >> 16)
+                lo = n * n2  # p00
+                sh = n * c  # p01
+                n = n1 * n2  # p10
+                n2 = n1 * c  # p11
+                c = int(uint(lo) >> 16) + (sh & 0xFFFF) + (n & 0xFFFF)
+                hi = (n2 + int(uint(sh) >> 16) + int(uint(n) >> 16) + int(uint(c) >> 16) +
+                      alo * bhi + ahi * blo) & M
+                lo = (alo * blo) & M
             elif op == 0x83:
                 lo = alo & blo
                 hi = ahi & bhi

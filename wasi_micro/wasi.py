@@ -284,11 +284,11 @@ class Wasi:
             fs.add(self, fs.preopen(host, guest))
 
     def imports(self, host_func=None):
-        """{"wasi_snapshot_preview1": {name: HostFunc}} for instantiate()."""
+        """{"wasi_snapshot_preview1": {name: HostFunc}} for instantiate(). The functions are
+        made as the module asks for them: a board pays only for the few a program imports."""
         if host_func is None:
             from .runtime import HostFunc as host_func
-        return {"wasi_snapshot_preview1":
-                dict((name, host_func(sig, _guarded(self, fn))) for name, sig, fn in TABLE)}
+        return {"wasi_snapshot_preview1": _Functions(self, host_func)}
 
     def bind(self, instance):
         self.mem = instance.memory()
@@ -302,6 +302,38 @@ class Wasi:
                 fs.close_entry(e)
             except Exception:
                 pass
+
+
+class _Functions:
+    """The preview1 functions as a read-only mapping, each built on first lookup."""
+
+    def __init__(self, w, host_func):
+        self.w = w
+        self.host_func = host_func
+        self.made = {}
+
+    def get(self, name, default=None):
+        f = self.made.get(name)
+        if f is None:
+            for row in TABLE:
+                if row[0] == name:
+                    f = self.made[name] = self.host_func(row[1], _guarded(self.w, row[2]))
+                    break
+            else:
+                return default
+        return f
+
+    def __getitem__(self, name):
+        f = self.get(name)
+        if f is None:
+            raise KeyError(name)
+        return f
+
+    def __contains__(self, name):
+        return self.get(name) is not None
+
+    def keys(self):
+        return [row[0] for row in TABLE]
 
 
 def _std(given, default, reading):
