@@ -90,6 +90,96 @@ def run(code: ptr32, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
     trap = 0
     while True:
         op = code[pc]
+        if op >= 0x67 and op <= 0x78:
+            # i32 arithmetic: op d a b (clz/ctz/popcnt: op d a).
+            d = fp + code[pc + 1]
+            a = regs[fp + code[pc + 2]] & M
+            if op <= 0x69:
+                pc += 3
+                n = 0
+                if op == 0x67:  # clz
+                    if a == 0:
+                        n = 32
+                    else:
+                        while (a & S) == 0:
+                            a = a << 1
+                            n += 1
+                elif op == 0x68:  # ctz
+                    if a == 0:
+                        n = 32
+                    else:
+                        while (a & 1) == 0:
+                            a = int(uint(a) >> 1)
+                            n += 1
+                else:  # popcnt
+                    while a != 0:
+                        n += a & 1
+                        a = int(uint(a) >> 1)
+                regs[d] = n
+                continue
+            b = regs[fp + code[pc + 3]] & M
+            pc += 4
+            # Most frequent first (counted over the bench programs): add is a quarter of all ops.
+            if op == 0x6A:
+                regs[d] = (a + b) & M
+            elif op == 0x73:
+                regs[d] = a ^ b
+            elif op == 0x71:
+                regs[d] = a & b
+            elif op == 0x76:
+                regs[d] = int(uint(a) >> (b & 31)) & M
+            elif op == 0x74:
+                regs[d] = (a << (b & 31)) & M
+            elif op == 0x6B:
+                regs[d] = (a - b) & M
+            elif op == 0x72:
+                regs[d] = a | b
+            elif op == 0x6C:
+                regs[d] = (a * b) & M
+            elif op <= 0x70:
+                # Division with the trapping cases; viper's // floors, wasm truncates.
+                if b == 0:
+                    trap = T_DIV_ZERO
+                    pc -= 4
+                    break
+                if op == 0x6D or op == 0x6F:
+                    a = (a ^ S) - S
+                    b = (b ^ S) - S
+                    if b == -1:
+                        if op == 0x6D and a == -S:
+                            trap = T_INT_OVERFLOW
+                            pc -= 4
+                            break
+                        q = 0 - a
+                        rem = 0
+                    else:
+                        q = a // b
+                        rem = a - q * b
+                        if rem != 0 and (rem ^ a) < 0:  # the remainder's sign follows a
+                            q += 1
+                            rem -= b
+                else:
+                    if uint(b) >= uint(S):
+                        q = 1 if uint(a) >= uint(b) else 0
+                    elif uint(a) < uint(S):
+                        q = a // b
+                    else:
+                        q = (int(uint(a) >> 1) // b) << 1
+                        if uint((a - q * b) & M) >= uint(b):
+                            q += 1
+                    rem = a - q * b
+                regs[d] = (q if op <= 0x6E else rem) & M
+            elif op == 0x75:
+                regs[d] = (((a ^ S) - S) >> (b & 31)) & M
+            else:
+                b &= 31
+                if b == 0:
+                    regs[d] = a
+                elif op == 0x77:  # rotl
+                    regs[d] = ((a << b) | int(uint(a) >> (32 - b))) & M
+                else:  # rotr
+                    regs[d] = (int(uint(a) >> b) | (a << (32 - b))) & M
+            continue
         if op < 0x28:
             if op <= _BR_TABLE:
                 if op == _BR:
@@ -381,95 +471,6 @@ def run(code: ptr32, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                             mem[ea + 6] = (v >> 16) & 0xFF
                             mem[ea + 7] = (v >> 24) & 0xFF
             pc += 4
-            continue
-        if op >= 0x67 and op <= 0x78:
-            # i32 arithmetic: op d a b (clz/ctz/popcnt: op d a).
-            d = fp + code[pc + 1]
-            a = regs[fp + code[pc + 2]] & M
-            if op <= 0x69:
-                pc += 3
-                n = 0
-                if op == 0x67:  # clz
-                    if a == 0:
-                        n = 32
-                    else:
-                        while (a & S) == 0:
-                            a = a << 1
-                            n += 1
-                elif op == 0x68:  # ctz
-                    if a == 0:
-                        n = 32
-                    else:
-                        while (a & 1) == 0:
-                            a = int(uint(a) >> 1)
-                            n += 1
-                else:  # popcnt
-                    while a != 0:
-                        n += a & 1
-                        a = int(uint(a) >> 1)
-                regs[d] = n
-                continue
-            b = regs[fp + code[pc + 3]] & M
-            pc += 4
-            if op == 0x6A:
-                regs[d] = (a + b) & M
-            elif op == 0x6B:
-                regs[d] = (a - b) & M
-            elif op == 0x6C:
-                regs[d] = (a * b) & M
-            elif op <= 0x70:
-                # Division with the trapping cases; viper's // floors, wasm truncates.
-                if b == 0:
-                    trap = T_DIV_ZERO
-                    pc -= 4
-                    break
-                if op == 0x6D or op == 0x6F:
-                    a = (a ^ S) - S
-                    b = (b ^ S) - S
-                    if b == -1:
-                        if op == 0x6D and a == -S:
-                            trap = T_INT_OVERFLOW
-                            pc -= 4
-                            break
-                        q = 0 - a
-                        rem = 0
-                    else:
-                        q = a // b
-                        rem = a - q * b
-                        if rem != 0 and (rem ^ a) < 0:  # the remainder's sign follows a
-                            q += 1
-                            rem -= b
-                else:
-                    if uint(b) >= uint(S):
-                        q = 1 if uint(a) >= uint(b) else 0
-                    elif uint(a) < uint(S):
-                        q = a // b
-                    else:
-                        q = (int(uint(a) >> 1) // b) << 1
-                        if uint((a - q * b) & M) >= uint(b):
-                            q += 1
-                    rem = a - q * b
-                regs[d] = (q if op <= 0x6E else rem) & M
-            elif op == 0x71:
-                regs[d] = a & b
-            elif op == 0x72:
-                regs[d] = a | b
-            elif op == 0x73:
-                regs[d] = a ^ b
-            elif op == 0x74:
-                regs[d] = (a << (b & 31)) & M
-            elif op == 0x75:
-                regs[d] = (((a ^ S) - S) >> (b & 31)) & M
-            elif op == 0x76:
-                regs[d] = int(uint(a) >> (b & 31)) & M
-            else:
-                b &= 31
-                if b == 0:
-                    regs[d] = a
-                elif op == 0x77:  # rotl
-                    regs[d] = ((a << b) | int(uint(a) >> (32 - b))) & M
-                else:  # rotr
-                    regs[d] = (int(uint(a) >> b) | (a << (32 - b))) & M
             continue
         if op >= 0x45 and op <= 0x4F:
             d = fp + code[pc + 1]
