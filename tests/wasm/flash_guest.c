@@ -4,7 +4,6 @@
 //   flash_guest trap          print "about to trap", then hit `unreachable`
 //   flash_guest sleep MS      print "first", sleep MS ms (poll_oneoff), print "second"
 //   flash_guest spin          print "spinning", then loop forever without any WASI call
-//   flash_guest yes           print "y" lines forever
 //   flash_guest bytes         write the 256 byte values 0..255 to stdout, twice
 //   flash_guest streams       interleave "out1" "err1" "out2" "err2" on stdout and stderr
 //   flash_guest echo ARGS...  print each argument and then each environment entry, one a line
@@ -54,9 +53,6 @@ int main(int argc, char **argv) {
         line("spinning");
         for (;;) n++;
     }
-    if (!strcmp(mode, "yes")) {
-        for (;;) line("y");
-    }
     if (!strcmp(mode, "bytes")) {
         unsigned char b[256];
         for (int i = 0; i < 256; i++) b[i] = (unsigned char)i;
@@ -89,6 +85,6 @@ int main(int argc, char **argv) {
         line(buf);
         return 0;
     }
-    put(2, "usage: flash_guest exit N | trap | sleep MS | spin | yes | bytes | streams | echo ARGS | file PATH\n");
+    put(2, "usage: flash_guest exit N | trap | sleep MS | spin | bytes | streams | echo ARGS | file PATH\n");
     return 64;
 }
