@@ -14,9 +14,15 @@ from wasi_micro.module import K_FUNC, K_GLOBAL, K_MEM, K_TABLE, Limits
 from wasi_micro.runtime import Func, GlobalCell, Memory, Store, Table
 
 
-def config():
-    """The limits every fuzz input runs under (small: inputs must finish in well under 1 s)."""
-    return wasi_micro.Config(max_memory=1 << 20, fuel=100000, deadline=2.0, call_depth=200,
+# Flat memory (no max_memory) only for modules whose memory cannot grow past this many pages.
+FLAT_PAGES = 16
+
+
+def config(flat=False):
+    """The limits every fuzz input runs under (small: inputs must finish in well under 1 s).
+    flat: no max_memory, so memory is one bytearray (the caller bounds its size)."""
+    return wasi_micro.Config(max_memory=None if flat else 1 << 20, fuel=100000, deadline=2.0,
+                             call_depth=200,
                              stack_slots=1 << 14, max_table=10000, max_module=1 << 20,
                              max_functions=10000, max_locals=10000, max_segment=1 << 20)
 
@@ -104,11 +110,12 @@ def _check_results(values, types):
             raise AssertionError("result %r out of range for type 0x%x" % (v, t))
 
 
-def run(data, cfg=None, keep_memory=False):
-    """Run module bytes `data` end to end; a Result."""
+def run(data, cfg=None, keep_memory=False, flat=False):
+    """Run module bytes `data` end to end; a Result. flat: on flat memory when the module's
+    memory is declared small enough (FLAT_PAGES), else paged."""
     res = Result()
     try:
-        _run(data, cfg or config(), res, keep_memory)
+        _run(data, cfg or config(), res, keep_memory, flat)
     except MemoryError as e:
         # Host memory ran out although every limit was set: the limits failed to bound it.
         res.cls = "bug"
@@ -119,7 +126,14 @@ def run(data, cfg=None, keep_memory=False):
     return res
 
 
-def _run(data, cfg, res, keep_memory):
+def _bounded(m):
+    for lim in m.mem_types():
+        if lim.max is None or lim.max << lim.page_log2 > FLAT_PAGES << 16:
+            return False
+    return True
+
+
+def _run(data, cfg, res, keep_memory, flat):
     from wasi_micro.validate import load
     try:
         m = load(data, cfg)
@@ -132,6 +146,8 @@ def _run(data, cfg, res, keep_memory):
     except LimitError:
         res.cls = "load-limit"
         return
+    if flat and cfg.max_memory is not None and _bounded(m):
+        cfg = config(flat=True)
     try:
         inst = wasi_micro.instantiate(m, stub_imports(m, cfg), cfg, Store())
     except LinkError:

@@ -13,6 +13,8 @@ import struct
 
 from wasi_micro import opcodes as O
 
+from .build import name, section, sleb, uleb, vec  # noqa: F401 - also used by mutate
+
 I32, I64, F32, F64, FUNCREF = 0x7F, 0x7E, 0x7D, 0x7C, 0x70
 NUM = (I32, I64, F32, F64)
 
@@ -43,42 +45,6 @@ def _numeric_ops(det):
         if len(rs) == 1:
             out[rs[0]].append((op, ps))
     return out
-
-
-def uleb(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def sleb(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if (n == 0 and not b & 0x40) or (n == -1 and b & 0x40):
-            out.append(b)
-            return bytes(out)
-        out.append(b | 0x80)
-
-
-def vec(items):
-    return uleb(len(items)) + b"".join(items)
-
-
-def name(s):
-    b = s.encode()
-    return uleb(len(b)) + b
-
-
-def section(sid, payload):
-    return bytes([sid]) + uleb(len(payload)) + payload
 
 
 def op_bytes(op):

@@ -1,0 +1,281 @@
+# The long fuzz run (CPython):
+#   python3 -m host_tools.fuzz --inputs 100000 [--seed N] [--jobs 2] [--out DIR] [--timeout S]
+#                              [--no-diff] [--replay I]
+# Input i of seed N is made from Random((N, i)) alone, so `--replay I` re-runs one input. Kinds:
+# random valid modules (tests/fuzz/wasmgen.py), some in deterministic form also run on wasmtime
+# (when installed) and compared; mutations of the spec suite's and the bench programs' modules
+# and of generated ones (tests/fuzz/mutate.py). Each goes through tests/fuzz/harness.py under
+# its limits. A bug is an exception the runtime must not raise, a disagreement with wasmtime,
+# an input running past --timeout (a hang beyond fuel and deadline) or one making the worker's
+# peak memory jump by more than 256 MiB; each is saved to DIR as .wasm + .txt, the first of each
+# kind minimised. The last line is the summary: inputs, outcomes by class, calls, bugs.
+import argparse
+import glob
+import multiprocessing as mp
+import os
+import random
+import resource
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+sys.path.insert(0, ROOT)
+
+from fuzz import diff, harness, mutate, wasmgen  # noqa: E402
+import support  # noqa: E402
+
+_MEM_JUMP = 256 << 20
+_AS_LIMIT = 6 << 30
+
+
+def seeds():
+    """Paths of the modules mutations start from (read from the shared data, never copied)."""
+    paths = sorted(glob.glob(support.shared("wasm-spec", "core", "*", "*.wasm")))
+    paths += sorted(glob.glob(support.shared("bench", "wasm", "*.wasm")))
+    return paths
+
+
+class Maker:
+    """Builds input i of a seed."""
+
+    def __init__(self, seed, diff_on):
+        self.seed = seed
+        self.paths = seeds()
+        self.cache = {}
+        self.diff_on = diff_on and diff.available
+
+    def _read(self, path):
+        b = self.cache.get(path)
+        if b is None:
+            with open(path, "rb") as f:
+                b = self.cache[path] = f.read()
+        return b
+
+    def make(self, i):
+        """(kind, bytes, flat) of input i: kind is gen, diff, code (a generated or seed
+        module with a body changed) or mut (byte mutations); flat: run on flat memory."""
+        r = random.Random("%d:%d" % (self.seed, i))
+        flat = r.random() < 0.5
+        x = r.random()
+        if x < 0.15 and self.diff_on:
+            return "diff", wasmgen.Gen(r, det=True).module(), flat
+        if x < 0.45 or not self.paths:
+            return "gen", wasmgen.Gen(r, det=r.random() < 0.3).module(), flat
+        if x < 0.75:
+            base = wasmgen.Gen(r).module() if r.random() < 0.6 else self._read(
+                r.choice(self.paths))
+            data = mutate.mutate_code(base, r)
+            if data is not None:
+                return "code", data, flat
+        base = wasmgen.Gen(r).module() if r.random() < 0.2 else self._read(r.choice(self.paths))
+        other = self._read(r.choice(self.paths)) if self.paths else None
+        return "mut", mutate.mutate(base, r, other), flat
+
+
+def signature(res):
+    """Where a bug comes from: exception type and innermost runtime frame."""
+    e = res.error
+    tb = e.__traceback__
+    where = "?"
+    while tb is not None:
+        f = tb.tb_frame.f_code.co_filename
+        if "wasi_micro" in f:
+            where = "%s:%d" % (os.path.basename(f), tb.tb_lineno)
+        tb = tb.tb_next
+    return "%s@%s" % (type(e).__name__, where)
+
+
+def check(kind, data, flat=False):
+    """(result, bug signature or None, detail)."""
+    res = harness.run(data, flat=flat)
+    if res.cls == "bug":
+        return res, signature(res), harness.traceback_text(res.error)
+    if kind == "diff":
+        try:
+            bad = diff.compare(data, flat=flat)
+        except Exception as e:  # noqa: BLE001 - the comparison itself failed
+            return res, "diff-error:" + type(e).__name__, harness.traceback_text(e)
+        if bad:
+            return res, "diff:" + bad[0].split(":")[0], "\n".join(bad)
+    return res, None, None
+
+
+def minimise(data, kind, flat, sig, budget=60.0):
+    """Smaller bytes showing the same bug signature (chunk deletion, then byte zeroing)."""
+    end = time.time() + budget
+
+    def same(b):
+        try:
+            return check(kind, b, flat)[1] == sig
+        except Exception:  # noqa: BLE001 - e.g. the differential choking on a broken module
+            return False
+    best = data
+    chunk = max(1, len(best) // 2)
+    while chunk >= 1 and time.time() < end:
+        i = 8
+        changed = False
+        while i < len(best) and time.time() < end:
+            cand = best[:i] + best[i + chunk:]
+            if same(cand):
+                best = cand
+                changed = True
+            else:
+                i += chunk
+        if not changed:
+            chunk //= 2
+    return best
+
+
+def _save(out, i, kind, data, sig, detail, small=None):
+    os.makedirs(out, exist_ok=True)
+    tag = "".join(c if c.isalnum() else "_" for c in sig)[:60]
+    base = os.path.join(out, "%s-%d" % (tag, i))
+    with open(base + ".wasm", "wb") as f:
+        f.write(data)
+    if small is not None:
+        with open(base + ".min.wasm", "wb") as f:
+            f.write(small)
+    with open(base + ".txt", "w") as f:
+        f.write("input %d (%s): %s\n%s\n" % (i, kind, sig, detail))
+    return base
+
+
+def worker(j, jobs, args, cur, since, q):
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (_AS_LIMIT, _AS_LIMIT))
+    except (ValueError, OSError):
+        pass
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 1000))
+    maker = Maker(args.seed, not args.no_diff)
+    i = cur[j] if cur[j] >= 0 else j
+    while i < args.inputs:
+        cur[j] = i
+        since[j] = time.time()
+        kind, data, flat = maker.make(i)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss << 10
+        res, sig, detail = check(kind, data, flat)
+        grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss << 10) - peak
+        if sig is None and grown > _MEM_JUMP:
+            sig, detail = "memory", "peak RSS grew by %d MiB" % (grown >> 20)
+        q.put((i, kind, res.cls, [c[1] for c in res.calls], sig, detail))
+        i += jobs
+    cur[j] = -2  # done
+    q.put(None)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python3 -m host_tools.fuzz")
+    ap.add_argument("--inputs", type=int, default=100000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--out", default="fuzz-out")
+    ap.add_argument("--timeout", type=float, default=30.0, help="seconds before an input hangs")
+    ap.add_argument("--no-diff", action="store_true", help="skip the wasmtime comparison")
+    ap.add_argument("--no-minimise", action="store_true")
+    ap.add_argument("--replay", type=int, default=None, help="run input I alone, verbosely")
+    ap.add_argument("--quiet", action="store_true")
+    args = ap.parse_args(argv)
+    if args.replay is not None:
+        kind, data, flat = Maker(args.seed, not args.no_diff).make(args.replay)
+        res, sig, detail = check(kind, data, flat)
+        print("input %d (%s, %s memory, %d bytes): %s" % (
+            args.replay, kind, "flat" if flat else "paged", len(data), res.summary()))
+        if sig:
+            print("BUG %s\n%s" % (sig, detail))
+        return 1 if sig else 0
+    return run(args)
+
+
+def run(args):
+    t0 = time.time()
+    jobs = max(1, args.jobs)
+    cur = mp.Array("q", [-1] * jobs, lock=False)
+    since = mp.Array("d", [0.0] * jobs, lock=False)
+    q = mp.Queue()
+    procs = [None] * jobs
+
+    def start(j):
+        p = mp.Process(target=worker, args=(j, jobs, args, cur, since, q), daemon=True)
+        p.start()
+        procs[j] = p
+    for j in range(jobs):
+        start(j)
+    classes = {}
+    calls = {}
+    kinds = {}
+    bugs = []  # (sig, i, kind)
+    sigs = {}
+    done = 0
+    running = jobs
+    maker = Maker(args.seed, not args.no_diff)
+    last = time.time()
+    while running:
+        try:
+            msg = q.get(timeout=1.0)
+        except Exception:  # queue.Empty
+            msg = False
+        if msg is None:
+            running -= 1
+        elif msg:
+            i, kind, cls, ks, sig, detail = msg
+            done += 1
+            classes[cls] = classes.get(cls, 0) + 1
+            kinds[kind] = kinds.get(kind, 0) + 1
+            for k in ks:
+                calls[k] = calls.get(k, 0) + 1
+            if sig:
+                _bug(args, maker, bugs, sigs, i, kind, sig, detail)
+        now = time.time()
+        for j in range(jobs):
+            i = cur[j]
+            if i >= 0 and procs[j].is_alive() and now - since[j] > args.timeout:
+                procs[j].kill()
+                procs[j].join()
+                done += 1
+                classes["hang"] = classes.get("hang", 0) + 1
+                _bug(args, maker, bugs, sigs, i, maker.make(i)[0], "hang",
+                     "no result after %.0f s" % args.timeout, minimise_it=False)
+                cur[j] = i + jobs
+                start(j)
+            elif i >= 0 and not procs[j].is_alive():  # died (a crash of the interpreter)
+                done += 1
+                classes["crash"] = classes.get("crash", 0) + 1
+                _bug(args, maker, bugs, sigs, i, maker.make(i)[0], "crash",
+                     "worker exit code %s" % procs[j].exitcode, minimise_it=False)
+                cur[j] = i + jobs
+                start(j)
+        if not args.quiet and now - last > 30:
+            last = now
+            print("fuzz: %d/%d inputs, %d bugs, %.0f s" % (done, args.inputs, len(bugs),
+                                                          now - t0), flush=True)
+    for p in procs:
+        p.join()
+    line = "fuzz: %d inputs (seed %d; %s): %s; calls: %s; bugs: %d (%d unique)%s; %.0f s" % (
+        done, args.seed, _fmt(kinds), _fmt(classes), _fmt(calls), len(bugs), len(sigs),
+        "" if diff.available and not args.no_diff else "; no wasmtime: no differential",
+        time.time() - t0)
+    for sig, (i, base) in sorted(sigs.items()):
+        print("BUG %s: input %d, %s.txt" % (sig, i, base))
+    print(line)
+    return 1 if bugs else 0
+
+
+def _bug(args, maker, bugs, sigs, i, kind, sig, detail, minimise_it=True):
+    bugs.append((sig, i, kind))
+    if sig in sigs:
+        return
+    kind, data, flat = maker.make(i)
+    small = None
+    if minimise_it and not args.no_minimise:
+        small = minimise(data, kind, flat, sig)
+    sigs[sig] = (i, _save(args.out, i, kind, data, sig, detail, small))
+    print("BUG %s at input %d (%s)" % (sig, i, kind), flush=True)
+
+
+def _fmt(d):
+    return ", ".join("%s %d" % (k, d[k]) for k in sorted(d, key=lambda k: -d[k]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
