@@ -6,6 +6,10 @@ import sys
 
 IS_MICROPYTHON = sys.implementation.name == "micropython"
 
+# Bulk memory ops on a flat memory: viper copies bytes at machine speed inside the loop; plain
+# Python is far faster with the slow path's slice copies.
+BULK_IN_LOOP = IS_MICROPYTHON
+
 if IS_MICROPYTHON:
     import micropython
     from micropython import const

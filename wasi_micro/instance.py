@@ -1,13 +1,13 @@
 # Instantiation (link imports, allocate, run segment initialisers and start) and execution: the
 # driver around interp.run, lazy lowering, and the slow ops the loop hands out.
 from . import interp
-from .compat import const, micropython, new_words, words_from
+from .compat import BULK_IN_LOOP, const, micropython, new_words, words_from
 from .config import DEFAULT
 from .errors import Exhaustion, LimitError, LinkError, Trap, CALL_EXHAUSTED, DEADLINE, DIV_ZERO, \
     INDIRECT_MISMATCH, INT_OVERFLOW, OOB_MEMORY, OOB_TABLE, OUT_OF_FUEL, STACK_EXHAUSTED, \
     UNDEF_ELEMENT, UNINIT_ELEMENT, UNREACHABLE
-from .interp import ST_COUNT, ST_CSBASE, ST_CSLEN, ST_CSP, ST_FP, ST_FUEL, ST_MLEN, ST_PC, \
-    ST_PSHIFT, ST_RLEN, ST_TRAP, ST_WORDS
+from .interp import ST_BULK, ST_COUNT, ST_CSBASE, ST_CSLEN, ST_CSP, ST_FP, ST_FUEL, ST_MLEN, \
+    ST_PC, ST_PSHIFT, ST_RLEN, ST_TRAP, ST_WORDS
 from .lower import Lowerer
 from .module import K_FUNC, K_GLOBAL, K_MEM, K_TABLE, M_ACTIVE, M_DECLARATIVE, Limits, slots
 from .opcodes import SIG, SIGS
@@ -25,12 +25,23 @@ _TRAPS = (None, UNREACHABLE, OOB_MEMORY, CALL_EXHAUSTED, STACK_EXHAUSTED, DIV_ZE
 _num = []
 
 
+def _wide(t):
+    return t == 0x7E or t == 0x7C
+
+
 def _numeric(op):
-    """numeric.func(op), importing numeric on first use: integer programs never need it."""
+    """(function, operand and result widths) of numeric op `op`, or None. numeric.py is
+    imported on first use: integer programs never need it."""
     if not _num:
         from .numeric import func
-        _num.append(func)
-    return _num[0](op)
+        table = [None] * len(SIG)
+        for o in range(len(SIG)):
+            f = func(o) if SIG[o] and not 0x28 <= o <= 0x3E else None
+            if f is not None:
+                p, r = SIGS[SIG[o]]
+                table[o] = (f, _wide(p[0]), _wide(p[1]) if len(p) == 2 else None, _wide(r[0]))
+        _num.append(table)
+    return _num[0][op] if op < len(SIG) else None
 
 
 def _const_expr(expr, inst):
@@ -52,7 +63,7 @@ def _const_expr(expr, inst):
         else:  # extended-const: i32/i64 add, sub, mul
             b = stack.pop()
             a = stack.pop()
-            stack.append(_numeric(op)(a, b))
+            stack.append(_numeric(op)[0](a, b))
     return stack[-1]
 
 
@@ -136,6 +147,7 @@ class Instance:
         self.st = st = new_words(ST_WORDS)
         st[ST_RLEN] = len(self.regs)
         st[ST_CSLEN] = 2 * config.call_depth
+        st[ST_BULK] = 1 if BULK_IN_LOOP else 0
         self.cs = new_words(2 * config.call_depth)
         self.top = nslots  # first free register slot (base of the next entry frame)
         self.ctop = 0  # first free call-stack word
@@ -406,28 +418,24 @@ class Instance:
         self.st[ST_PC] = pc
         code = self.code
         op = code[pc]
-        sig = SIG[op] if op < len(SIG) and (op < 0x28 or op > 0x3E) else 0
-        if sig:
+        num = _numeric(op)
+        if num is not None:
+            # (function, first operand wide, second operand wide or None, result wide)
+            f, w1, w2, wr = num
             regs = self.regs
-            params, results = SIGS[sig]
-            f = _numeric(op)
             a = fp + code[pc + 2]
-            t = params[0]
-            x = regs[a] | regs[a + 1] << 32 if t == 0x7E or t == 0x7C else regs[a]
-            if len(params) == 2:
-                b = fp + code[pc + 3]
-                t = params[1]
-                y = regs[b] | regs[b + 1] << 32 if t == 0x7E or t == 0x7C else regs[b]
-                r = f(x, y)
-                n = 4
-            else:
+            x = regs[a] | regs[a + 1] << 32 if w1 else regs[a]
+            if w2 is None:
                 r = f(x)
                 n = 3
-            d = fp + code[pc + 1]
-            t = results[0]
-            regs[d] = r & 0xFFFFFFFF
-            if t == 0x7E or t == 0x7C:
-                regs[d + 1] = r >> 32
+            else:
+                a = fp + code[pc + 3]
+                r = f(x, regs[a] | regs[a + 1] << 32 if w2 else regs[a])
+                n = 4
+            a = fp + code[pc + 1]
+            regs[a] = r & 0xFFFFFFFF
+            if wr:
+                regs[a + 1] = r >> 32
             return pc + n
         if op == ir.CALL_INDIRECT or op == ir.RETURN_CALL_INDIRECT:
             k = 1 if op == ir.RETURN_CALL_INDIRECT else 2

@@ -29,7 +29,8 @@ ST_RLEN = const(7)
 ST_CSLEN = const(8)
 ST_COUNT = const(9)  # counting mode: wasm instructions run since the driver last looked
 ST_PSHIFT = const(10)  # log2 of the memory's page-table granularity
-ST_WORDS = const(11)
+ST_BULK = const(11)  # 1: memory.copy/fill on a flat memory run in the loop (compat.BULK_IN_LOOP)
+ST_WORDS = const(12)
 
 # Trap codes in ST_TRAP (instance.py maps them to errors' reasons).
 T_UNREACHABLE = const(1)
@@ -87,6 +88,7 @@ def run(code: ptr32, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
     cslen = st[ST_CSLEN]
     psh = st[ST_PSHIFT]
     pmask = (1 << psh) - 1
+    bulk = st[ST_BULK]
     trap = 0
     while True:
         op = code[pc]
@@ -649,7 +651,7 @@ def run(code: ptr32, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                 else:
                     regs[d + 1] = M
             continue
-        if (op == _MEMORY_COPY or op == _MEMORY_FILL) and psh == 16:
+        if (op == _MEMORY_COPY or op == _MEMORY_FILL) and psh == 16 and bulk:
             # Bulk memory on a flat memory (addresses are arena offsets): op d s|value n.
             d = regs[fp + code[pc + 1]] & M
             a = regs[fp + code[pc + 2]] & M
