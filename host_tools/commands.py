@@ -3,6 +3,7 @@
 The board-side code they send is kept short and readable here; everything about the serial
 line is in transport.py, everything about guest output framing in wasi_micro/wire.py.
 """
+import ast
 import binascii
 import hashlib
 import json
@@ -120,6 +121,13 @@ except OSError:
  print(0)
 """
 
+_ABANDON = """\
+try:
+ f.close()
+except Exception:
+ pass
+""" + _REMOVE
+
 _READ = """\
 try:
  f=open(%r);print(repr(f.read()));f.close()
@@ -179,13 +187,12 @@ class Session:
         try:
             return self.transport().exec(code)
         except ExecError as e:
-            raise CommandError("on the board: %s" % e)
+            raise CommandError("on the board: %s" % _board_error(e))
         except TransportError as e:
             raise CommandError(str(e))
 
     def eval(self, code):
         """The Python literal that `code` prints."""
-        import ast
         return ast.literal_eval(self.exec(code).decode().strip())
 
     def probe(self):
@@ -221,6 +228,12 @@ class Session:
 
 
 # -- helpers ----------------------------------------------------------------------------------
+
+def _board_error(e):
+    """The last line of a board traceback; an OSError in words (littlefs gives bare numbers)."""
+    m = re.match(r"OSError: (?:\[Errno )?(\d+)", str(e))
+    return os.strerror(int(m.group(1))) if m else str(e)
+
 
 def _join(d, name):
     return d.rstrip("/") + "/" + name
@@ -271,8 +284,8 @@ def _chunk_code(enc, chunk):
         c = zlib.compressobj(9, zlib.DEFLATED, -_WBITS)
         z = c.compress(chunk) + c.flush()
         if len(z) < len(chunk):
-            return "f.write(D(B(A(%r)),RAW,%d).read())" % (binascii.b2a_base64(z, newline=False),
-                                                          _WBITS)
+            return "f.write(D(B(A(%r)),RAW,%d).read())" % (
+                binascii.b2a_base64(z, newline=False), _WBITS)
         enc = "base64"  # incompressible
     if enc == "base64":
         return "f.write(A(%r))" % binascii.b2a_base64(chunk, newline=False)
@@ -302,7 +315,7 @@ class _Progress:
 
 def upload(s, data, dest, label=None):
     """Write `data` to `dest` on the board: into dest.part, check its sha256 there, then rename
-    over dest. Cut off anywhere, the old dest is left as it was. Returns the encoding used."""
+    over dest. Cut off anywhere, the old dest is left as it was."""
     t = s.transport()
     if s.encoding is None:
         s.encoding = _encoding(s)
@@ -315,9 +328,9 @@ def upload(s, data, dest, label=None):
             t.exec(_chunk_code(enc, data[i:i + _CHUNK]))
             progress(min(i + _CHUNK, len(data)))
         t.exec("f.close()\ndel f")
-    except ExecError as e:
-        s.exec(_REMOVE % tmp)
-        raise CommandError("writing %s on the board failed: %s" % (dest, e))
+    except ExecError as e:  # e.g. ENOSPC: flash full
+        s.exec(_ABANDON % tmp)
+        raise CommandError("writing %s on the board failed: %s" % (dest, _board_error(e)))
     except TransportError as e:
         raise CommandError(str(e))
     if _hashes(s, [tmp])[0] != hashlib.sha256(data).digest():
@@ -326,7 +339,6 @@ def upload(s, data, dest, label=None):
                            "unchanged" % dest)
     folder, base = dest.rsplit("/", 1)
     s.exec(_RENAME % (folder or "/", base + ".part", base, base, base + ".part", base))
-    return enc
 
 
 def _check_name(name):

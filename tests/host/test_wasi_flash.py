@@ -318,6 +318,20 @@ def test_put_cut_off_midway_keeps_the_old_module(ready, tmp_path):
     wf(ready, "rm", "victim")
 
 
+def test_put_onto_full_flash(ready, tmp_path):
+    info = wf(ready, "info").stdout.decode()
+    free = int(re.search(r"flash:\s+(\d+) bytes free", info).group(1))
+    big = tmp_path / "huge.wasm"
+    big.write_bytes(big_module(free + 64 * 1024))
+    p = wf(ready, "put", str(big), "--as", "g", timeout=300)
+    assert p.returncode == 1
+    assert p.stderr == (b"wasi-flash: writing /wasm/g.wasm on the board failed: No space "
+                        b"left on device\n")
+    assert board_sha256(ready, "/wasm/g.wasm") == sha256_of(GUEST)
+    info = wf(ready, "info").stdout.decode()
+    assert int(re.search(r"flash:\s+(\d+) bytes free", info).group(1)) == free
+
+
 def test_put_damaged_in_transit_is_refused(ready, monkeypatch):
     # Change one byte on its way (in this process, below the CLI): the board's sha256 of
     # the received file differs, the .part is removed and the old module stays.
