@@ -1,14 +1,28 @@
 # Command line: run a WASI command like `wasmtime run`.
-#   python -m wasi_micro run [--dir HOST[::GUEST]]... [--env NAME[=VALUE]]...
-#                            [--max-memory BYTES] [--fuel N] PROG.wasm [ARGS...]
+#   python -m wasi_micro run [--dir HOST[::GUEST]]... [--env NAME[=VALUE]]... [LIMITS]
+#                            PROG.wasm [ARGS...]
 #   python -m wasi_micro PROG.wasm [ARGS...]
+# LIMITS (Config fields; going past one is a trap, exit 134, or a load error, exit 2):
+#   --max-memory BYTES --fuel N --deadline SECONDS --call-depth N --stack-slots N
+#   --max-table N --max-module BYTES --max-functions N --max-locals N --max-segment BYTES
 # Exit status: the guest's; 134 after a trap; 2 for a bad module, file or option; 1 for an
 # unexpected host failure. Every error is one line on stderr, never a traceback.
 import os
 import sys
 
 _USAGE = ("usage: wasi_micro run [--dir HOST[::GUEST]]... [--env NAME[=VALUE]]... "
-          "[--max-memory BYTES] [--fuel N] PROG.wasm [ARGS...]")
+          "[--max-memory BYTES] [--fuel N] [--deadline SECONDS] [--call-depth N] "
+          "[--stack-slots N] [--max-table N] [--max-module BYTES] [--max-functions N] "
+          "[--max-locals N] [--max-segment BYTES] PROG.wasm [ARGS...]")
+
+# Limit options -> (Config keyword, smallest value).
+_LIMITS = {
+    "--max-memory": ("max_memory", 0), "--fuel": ("fuel", 0), "--deadline": ("deadline", 0),
+    "--call-depth": ("call_depth", 1), "--stack-slots": ("stack_slots", 1),
+    "--max-table": ("max_table", 0), "--max-module": ("max_module", 0),
+    "--max-functions": ("max_functions", 0), "--max-locals": ("max_locals", 0),
+    "--max-segment": ("max_segment", 0),
+}
 
 
 class _Usage(Exception):
@@ -21,23 +35,24 @@ def _split(s, sep):
     return (s, None) if i < 0 else (s[:i], s[i + len(sep):])
 
 
-def _int(opt, text):
+def _number(opt, text, least):
     try:
-        n = int(text)
+        n = float(text) if opt == "--deadline" else int(text)
     except ValueError:
         n = -1
-    if n < 0:
+    if n < least or (opt == "--deadline" and not n > 0):
         raise _Usage("invalid value for %s: %r" % (opt, text))
     return n
 
 
 def parse(argv):
-    """-> (prog, guest args, env pairs, preopens, max_memory, fuel). Raises _Usage."""
+    """-> (prog, guest args, env pairs, preopens, limits {Config keyword: value}). Raises
+    _Usage."""
     if argv and argv[0] == "run":
         argv = argv[1:]
     env = []
     dirs = []
-    opts = {"--max-memory": None, "--fuel": None}
+    limits = {}
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -49,7 +64,7 @@ def parse(argv):
         if a in ("-h", "--help"):
             raise _Usage(None)
         name, value = _split(a, "=")
-        if name not in ("--dir", "--env", "--max-memory", "--fuel"):
+        if name not in _LIMITS and name != "--dir" and name != "--env":
             raise _Usage("unknown option %s" % a)
         if value is None:
             i += 1
@@ -68,10 +83,11 @@ def parse(argv):
                     continue
             env.append((k, v))
         else:
-            opts[name] = _int(name, value)
+            key, least = _LIMITS[name]
+            limits[key] = _number(name, value, least)
     if i >= len(argv):
         raise _Usage("no program given")
-    return argv[i], argv[i:], env, dirs, opts["--max-memory"], opts["--fuel"]
+    return argv[i], argv[i:], env, dirs, limits
 
 
 def _err(msg):
@@ -83,15 +99,16 @@ def main(argv=None):
     if argv is None:
         argv = sys.argv[1:]
     try:
-        prog, args, env, dirs, max_memory, fuel = parse(argv)
+        prog, args, env, dirs, limits = parse(argv)
     except _Usage as e:
         if e.args[0] is None:
             print(_USAGE)
             return 0
         sys.stderr.write("error: %s\n%s\n" % (e.args[0], _USAGE))
         return 2
-    from . import load, Config, compat
+    from . import Config, compat
     from .errors import Trap, WasmError
+    from .validate import load
     from .wasi import run_command
     from .wasi_fs import is_dir
     for host, guest in dirs:
@@ -106,11 +123,16 @@ def main(argv=None):
             data = f.read()
     except OSError as e:
         return _err("cannot read %s: %s" % (prog, e))
+    config = Config(**limits) if limits else None
     try:
-        module = load(data)
-        config = None
-        if max_memory is not None or fuel is not None:
-            config = Config(max_memory=max_memory, fuel=fuel)
+        module = load(data, config)
+    except WasmError as e:  # malformed, invalid, or past a load-time limit (not a trap)
+        return _err(e)
+    except MemoryError:
+        sys.stderr.write("error: out of host memory\n")
+        return 1
+    data = None
+    try:
         return run_command(module, args, env, dirs, config=config) & 0xFF
     except Trap as e:
         sys.stdout.flush()
