@@ -4,6 +4,7 @@
 import wasi_micro
 from wasi_micro import interp, ir, numeric, opcodes
 from wasi_micro.errors import Trap
+from test_decode import codes, func_sec, leb, module, name, sec, type_sec, vec
 
 _E32 = (0, 1, 2, 3, 7, 31, 32, 33, 0x7F, 0x80, 0xFF, 0x7FFF, 0x8000, 0xFFFF, 0x10000,
         0x3FFFFFFF, 0x40000000, 0x7FFFFFFE, 0x7FFFFFFF, 0x80000000, 0x80000001, 0xFFFFFFFE,
@@ -16,41 +17,14 @@ _OPS = tuple(range(0x45, 0x5B)) + tuple(range(0x67, 0x79)) + (0x7C, 0x7D, 0x7E) 
     tuple(range(0x83, 0x8B)) + (0xA7, 0xAC, 0xAD) + tuple(range(0xC0, 0xC5))
 
 
-def _leb(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
 def _module(ops):
     """A module exporting f<i>(params) = OP_i(params) for each op, typed from opcodes.SIG."""
-    n = len(ops)
-    types = bytearray(_leb(n))
-    for op in ops:
-        params, results = opcodes.SIGS[opcodes.SIG[op]]
-        types += b"\x60" + _leb(len(params)) + params + _leb(len(results)) + results
-    funcs = _leb(n) + b"".join(_leb(i) for i in range(n))
-    exports = bytearray(_leb(n))
-    bodies = bytearray(_leb(n))
-    for i in range(n):
-        name = ("f%d" % i).encode()
-        exports += _leb(len(name)) + name + b"\x00" + _leb(i)
-        nparams = len(opcodes.SIGS[opcodes.SIG[ops[i]]][0])
-        body = b"\x00" + b"".join(b"\x20" + _leb(k) for k in range(nparams)) + \
-            bytes([ops[i]]) + b"\x0b"
-        bodies += _leb(len(body)) + body
-
-    def section(sid, payload):
-        return bytes([sid]) + _leb(len(payload)) + payload
-
-    return (b"\x00asm\x01\x00\x00\x00" + section(1, bytes(types)) + section(3, funcs) +
-            section(7, bytes(exports)) + section(10, bytes(bodies)))
+    sigs = [opcodes.SIGS[opcodes.SIG[op]] for op in ops]
+    exports = sec(7, vec(*[name(("f%d" % i).encode()) + b"\x00" + leb(i)
+                           for i in range(len(ops))]))
+    bodies = [b"".join(b"\x20" + leb(k) for k in range(len(sigs[i][0]))) + bytes([ops[i]]) +
+              b"\x0b" for i in range(len(ops))]
+    return module(type_sec(*sigs), func_sec(*range(len(ops))), exports, codes(*bodies))
 
 
 def _outcome(fn, args):

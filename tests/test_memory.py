@@ -78,3 +78,31 @@ def test_guest_past_limit_traps():
     inst = wasi_micro.instantiate(_guest(), None, wasi_micro.Config(max_memory=4096))
     e = support.raises(LimitError, inst.invoke, "touch", [20])  # 20 pages of 1 KiB
     assert e.reason == "out of memory" and e.func is not None
+
+
+def _page_size_one(limits):
+    # The custom-page-sizes proposal: memory limits flag 0x08 and log2(page size) = 0.
+    from test_decode import codes, func_sec, leb, mem_sec, module, name, sec, type_sec, vec
+    types = type_sec((b"", b"\x7f"), (b"\x7f", b"\x7f"), (b"\x7f\x7f", b""))
+    exports = sec(7, vec(name(b"size") + b"\x00\x00", name(b"grow") + b"\x00\x01",
+                         name(b"load") + b"\x00\x02", name(b"store") + b"\x00\x03"))
+    bodies = (b"\x3f\x00\x0b", b"\x20\x00\x40\x00\x0b", b"\x20\x00\x2d\x00\x00\x0b",
+              b"\x20\x00\x20\x01\x3a\x00\x00\x0b")
+    return module(types, func_sec(0, 1, 1, 2), mem_sec(limits), exports, codes(*bodies))
+
+
+def test_custom_page_size_one():
+    # 100 one-byte pages, at most 200: bounds are exact to the byte.
+    data = _page_size_one(b"\x09\x64\xc8\x01\x00")
+    for cfg in (None, wasi_micro.Config(max_memory=170)):
+        inst = wasi_micro.instantiate(wasi_micro.load(data), None, cfg)
+        assert inst.invoke("size") == [100]
+        inst.invoke("store", [99, 7])
+        assert inst.invoke("load", [99]) == [7]
+        support.raises(Trap, inst.invoke, "load", [100])
+        assert inst.invoke("grow", [50]) == [100] and inst.invoke("size") == [150]
+        inst.invoke("store", [149, 8])
+        assert inst.invoke("load", [149]) == [8]
+        # 201 pages exceed the declared max; with max_memory=170, 171 exceed the limit.
+        assert inst.invoke("grow", [51 if cfg is None else 21]) == [0xFFFFFFFF]
+        assert inst.invoke("grow", [50 if cfg is None else 20]) == [150]

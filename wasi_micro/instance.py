@@ -4,8 +4,8 @@ from . import interp
 from .compat import BULK_IN_LOOP, const, micropython, new_words, words_from
 from .config import DEFAULT
 from .errors import Exhaustion, LimitError, LinkError, Trap, CALL_EXHAUSTED, DEADLINE, DIV_ZERO, \
-    INDIRECT_MISMATCH, INT_OVERFLOW, OOB_MEMORY, OOB_TABLE, OUT_OF_FUEL, STACK_EXHAUSTED, \
-    UNDEF_ELEMENT, UNINIT_ELEMENT, UNREACHABLE
+    INDIRECT_MISMATCH, INT_OVERFLOW, OOB_MEMORY, OOB_TABLE, OUT_OF_FUEL, OUT_OF_MEMORY, \
+    STACK_EXHAUSTED, UNDEF_ELEMENT, UNINIT_ELEMENT, UNREACHABLE
 from .interp import ST_BULK, ST_COUNT, ST_CSBASE, ST_CSLEN, ST_CSP, ST_FP, ST_FUEL, ST_MLEN, \
     ST_PC, ST_PSHIFT, ST_RLEN, ST_TRAP, ST_WORDS
 from .lower import Lowerer
@@ -132,7 +132,11 @@ class Instance:
                 nslots += slots(t)
         self.gslot = gslot
         self.gtypes = gtypes
-        self.regs = new_words(nslots + config.stack_slots, True)
+        try:
+            self.regs = new_words(nslots + config.stack_slots, True)
+            self.cs = new_words(2 * config.call_depth)
+        except MemoryError:
+            raise LimitError(OUT_OF_MEMORY)
         self.cells = cells
         for k in range(len(m.globals)):
             g = len(gimports) + k
@@ -148,7 +152,6 @@ class Instance:
         st[ST_RLEN] = len(self.regs)
         st[ST_CSLEN] = 2 * config.call_depth
         st[ST_BULK] = 1 if BULK_IN_LOOP else 0
-        self.cs = new_words(2 * config.call_depth)
         self.top = nslots  # first free register slot (base of the next entry frame)
         self.ctop = 0  # first free call-stack word
         # Code position 0 holds `RETURN 0`: the driver resumes there after it has placed a
@@ -266,8 +269,11 @@ class Instance:
         if e == 0:
             m = self.module
             base = len(self.code)
-            words = self.lowerer.lower(fidx, base, self.entries)
-            self.code.extend(words)
+            try:
+                words = self.lowerer.lower(fidx, base, self.entries)
+                self.code.extend(words)
+            except MemoryError:  # the board's heap, not a bug: a clean, named error
+                raise LimitError(OUT_OF_MEMORY, m.func_name(fidx))
             self.entries[fidx] = e = base
             self.entry_list.append((base, fidx))
         return e

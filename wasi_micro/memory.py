@@ -30,23 +30,27 @@ class Memory:
         self.limit = limit
         self.pages = limits.min
         self.size = limits.min << self.page_log2
-        self.shift = _FLAT_SHIFT if limit is None else _FRAME_SHIFT
+        # A limit below one frame keeps the memory flat (and at most that big).
+        self.paged = paged = limit is not None and limit >= 1 << _FRAME_SHIFT
+        self.shift = _FRAME_SHIFT if paged else _FLAT_SHIFT
         self.used = 0  # arena bytes handed out to frames (paged)
+        if not paged and limit is not None and self.size > limit:
+            _oom()
         try:
-            if limit is None:
-                self.arena = bytearray(self.size)
-            else:
+            if paged:
                 self.arena = bytearray(min(_FIRST_ARENA, limit >> _FRAME_SHIFT << _FRAME_SHIFT))
+            else:
+                self.arena = bytearray(self.size)
             self.ptab = self._table(self.size, None)
         except MemoryError:
             _oom()
-        self.buf = self.arena if limit is None else PagedView(self)
+        self.buf = PagedView(self) if paged else self.arena
 
     def _table(self, size, old):
         sh = self.shift
         n = (size + (1 << sh) - 1) >> sh
         t = new_words(n)
-        if self.limit is None:
+        if not self.paged:
             for i in range(n):
                 t[i] = (i << sh) + 1
         elif old is not None:
@@ -65,7 +69,7 @@ class Memory:
             return -1
         if delta:
             try:
-                if self.limit is None:
+                if not self.paged:
                     arena = bytearray(size)
                     arena[:self.size] = self.arena
                     self.arena = self.buf = arena
@@ -106,7 +110,7 @@ class Memory:
     def read(self, addr, n):
         """n bytes at addr (bounds-checked; IndexError when out of bounds)."""
         self._check(addr, n)
-        if self.limit is None:
+        if not self.paged:
             return bytes(self.arena[addr:addr + n])
         out = bytearray(n)
         sh = self.shift
@@ -123,7 +127,7 @@ class Memory:
 
     def write(self, addr, data):
         self._check(addr, len(data))
-        if self.limit is None:
+        if not self.paged:
             self.arena[addr:addr + len(data)] = data
             return
         sh = self.shift
@@ -139,7 +143,7 @@ class Memory:
 
     def fill(self, addr, value, n):
         self._check(addr, n)
-        if self.limit is None:
+        if not self.paged:
             self.arena[addr:addr + n] = bytes([value]) * n
             return
         sh = self.shift
@@ -157,7 +161,7 @@ class Memory:
     def copy(self, dst, src, n):
         self._check(src, n)
         self._check(dst, n)
-        if self.limit is None:
+        if not self.paged:
             self.arena[dst:dst + n] = self.arena[src:src + n]
         else:
             self.write(dst, self.read(src, n))
