@@ -160,7 +160,8 @@ class Instance:
         self.entries = [0] * len(funcs)  # 0: not lowered yet
         self.entry_list = []  # (entry pc, function index) in code order, for trap names
         self.lowerer = Lowerer(m, gslot, self.typeids, config.count)
-        self.executed = 0  # wasm instructions run, in counting mode
+        self.executed = 0  # counting mode: wasm instructions run
+        self.left_loop = 0  # counting mode: ops run outside the viper loop (slow path, driver)
         self.depth = 0
         self.refresh = False  # the loop stopped only so the driver re-reads memory pointers
         self.arena = None  # the memory arena the running loop points at
@@ -286,7 +287,7 @@ class Instance:
         if deadline is not None:
             from .compat import ticks_us
             end = ticks_us() + int(deadline * 1000000)
-        ext = self._ext
+        ext = self._ext_counted if self.config.count else self._ext
         while True:
             mem = self.memory_obj or _NO_MEMORY
             st[ST_MLEN] = mem.size
@@ -304,6 +305,8 @@ class Instance:
             if self.config.count:
                 self.executed += st[ST_COUNT]
                 st[ST_COUNT] = 0
+                if status == interp.EXIT:
+                    self.left_loop += 1
             if status == interp.DONE:
                 return
             if budget is not None:
@@ -329,6 +332,10 @@ class Instance:
         return self.module.func_name(best[1]) if best else "?"
 
     # -- ops run by the driver: they change the machine state or call out ----------------------
+
+    def _ext_counted(self, pc, fp):
+        self.left_loop += 1
+        return self._ext(pc, fp)
 
     def _exit_op(self):
         if self.refresh:  # only the pointers changed: resume at the next op
