@@ -73,11 +73,20 @@ class Transport:
     def enter_raw_repl(self, soft_reset=True):
         """Stop whatever runs (Ctrl-C), enter the raw REPL and, by default, soft-reset so the
         session starts with a clean heap (boot.py runs, main.py does not)."""
-        self._write(b"\r\x03\x03")
-        self._drain(0.05)
-        self._write(b"\r\x01")
-        rest = self._wait_for(_RAW_BANNER + b">", "no MicroPython REPL answers on %s"
-                              % self.port)
+        # Asked again every second: a board that resets when the port opens (ESP32 DTR/RTS)
+        # misses what is sent while it boots.
+        deadline = time.monotonic() + self.timeout
+        while True:
+            self._write(b"\r\x03\x03")
+            self._drain(0.05)
+            self._write(b"\r\x01")
+            try:
+                rest = self._wait_for(_RAW_BANNER + b">", "no MicroPython REPL answers on %s"
+                                      % self.port, wait=min(1.0, self.timeout))
+                break
+            except TransportError:
+                if time.monotonic() > deadline:
+                    raise
         if soft_reset:
             self._write(b"\x04")
             rest = self._wait_for(b"soft reboot\r\n", "the board did not soft-reset")
@@ -148,9 +157,10 @@ class Transport:
             else:
                 time.sleep(_POLL_S)
 
-    def _wait_for(self, ending, message, data=b""):
-        """Read up to `ending`; return what was read past it."""
-        end = time.monotonic() + self.timeout
+    def _wait_for(self, ending, message, data=b"", wait=None):
+        """Read up to `ending` (within `wait`, default `timeout`, seconds); return what was
+        read past it."""
+        end = time.monotonic() + (self.timeout if wait is None else wait)
         while True:
             i = data.find(ending)
             if i >= 0:
