@@ -3,12 +3,15 @@
 #                              [--no-diff] [--replay I]
 # Input i of seed N is made from Random((N, i)) alone, so `--replay I` re-runs one input. Kinds:
 # random valid modules (tests/fuzz/wasmgen.py), some in deterministic form also run on wasmtime
-# (when installed) and compared; mutations of the spec suite's and the bench programs' modules
+# (when installed) and compared; guests making WASI calls with hostile arguments in a scratch
+# directory (tests/fuzz/wasi_fuzz.py); mutations of the spec suite's and the bench programs' modules
 # and of generated ones (tests/fuzz/mutate.py). Each goes through tests/fuzz/harness.py under
 # its limits. A bug is an exception the runtime must not raise, a disagreement with wasmtime,
 # an input running past --timeout (a hang beyond fuel and deadline) or one making the worker's
 # peak memory jump by more than 256 MiB; each is saved to DIR as .wasm + .txt, the first of each
-# kind minimised. The last line is the summary: inputs, outcomes by class, calls, bugs.
+# kind minimised. Odd-numbered workers use the integer-only float path (softfloat.py), so the
+# differential checks it too. The last line is the summary: inputs, outcomes by class, calls,
+# bugs.
 import argparse
 import glob
 import multiprocessing as mp
@@ -22,7 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 sys.path.insert(0, ROOT)
 
-from fuzz import diff, harness, mutate, wasmgen  # noqa: E402
+from fuzz import diff, harness, mutate, wasi_fuzz, wasmgen  # noqa: E402
 import support  # noqa: E402
 
 _MEM_JUMP = 256 << 20
@@ -53,24 +56,26 @@ class Maker:
         return b
 
     def make(self, i):
-        """(kind, bytes, flat) of input i: kind is gen, diff, code (a generated or seed
-        module with a body changed) or mut (byte mutations); flat: run on flat memory."""
+        """(kind, bytes, mode) of input i: kind is gen, diff, wasi, code (a generated or seed
+        module with a body changed) or mut (byte mutations); mode: harness.MODES."""
         r = random.Random("%d:%d" % (self.seed, i))
-        flat = r.random() < 0.5
+        mode = r.choice(harness.MODES)
         x = r.random()
-        if x < 0.15 and self.diff_on:
-            return "diff", wasmgen.Gen(r, det=True).module(), flat
-        if x < 0.45 or not self.paths:
-            return "gen", wasmgen.Gen(r, det=r.random() < 0.3).module(), flat
-        if x < 0.75:
+        if x < 0.13 and self.diff_on:
+            return "diff", wasmgen.Gen(r, det=True).module(), mode
+        if x < 0.25:
+            return "wasi", wasi_fuzz.module(r), mode
+        if x < 0.5 or not self.paths:
+            return "gen", wasmgen.Gen(r, det=r.random() < 0.3).module(), mode
+        if x < 0.78:
             base = wasmgen.Gen(r).module() if r.random() < 0.6 else self._read(
                 r.choice(self.paths))
             data = mutate.mutate_code(base, r)
             if data is not None:
-                return "code", data, flat
+                return "code", data, mode
         base = wasmgen.Gen(r).module() if r.random() < 0.2 else self._read(r.choice(self.paths))
         other = self._read(r.choice(self.paths)) if self.paths else None
-        return "mut", mutate.mutate(base, r, other), flat
+        return "mut", mutate.mutate(base, r, other), mode
 
 
 def signature(res):
@@ -86,14 +91,17 @@ def signature(res):
     return "%s@%s" % (type(e).__name__, where)
 
 
-def check(kind, data, flat=False):
+def check(kind, data, mode="paged"):
     """(result, bug signature or None, detail)."""
-    res = harness.run(data, flat=flat)
+    if kind == "wasi":
+        res = wasi_fuzz.run(data, harness.config(mode))
+    else:
+        res = harness.run(data, mode=mode)
     if res.cls == "bug":
         return res, signature(res), harness.traceback_text(res.error)
     if kind == "diff":
         try:
-            bad = diff.compare(data, flat=flat)
+            bad = diff.compare(data, mode=mode)
         except Exception as e:  # noqa: BLE001 - the comparison itself failed
             return res, "diff-error:" + type(e).__name__, harness.traceback_text(e)
         if bad:
@@ -101,13 +109,13 @@ def check(kind, data, flat=False):
     return res, None, None
 
 
-def minimise(data, kind, flat, sig, budget=60.0):
+def minimise(data, kind, mode, sig, budget=60.0):
     """Smaller bytes showing the same bug signature (chunk deletion, then byte zeroing)."""
     end = time.time() + budget
 
     def same(b):
         try:
-            return check(kind, b, flat)[1] == sig
+            return check(kind, b, mode)[1] == sig
         except Exception:  # noqa: BLE001 - e.g. the differential choking on a broken module
             return False
     best = data
@@ -141,6 +149,11 @@ def _save(out, i, kind, data, sig, detail, small=None):
     return base
 
 
+def _soft():
+    from wasi_micro import numeric
+    return numeric.SOFT
+
+
 def worker(j, jobs, args, cur, since, q):
     try:
         resource.setrlimit(resource.RLIMIT_AS, (_AS_LIMIT, _AS_LIMIT))
@@ -152,12 +165,14 @@ def worker(j, jobs, args, cur, since, q):
     while i < args.inputs:
         cur[j] = i
         since[j] = time.time()
-        kind, data, flat = maker.make(i)
+        kind, data, mode = maker.make(i)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss << 10
-        res, sig, detail = check(kind, data, flat)
+        res, sig, detail = check(kind, data, mode)
         grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss << 10) - peak
         if sig is None and grown > _MEM_JUMP:
             sig, detail = "memory", "peak RSS grew by %d MiB" % (grown >> 20)
+        if sig and _soft():
+            sig, detail = sig + "(softfloat)", "softfloat (WASI_MICRO_SOFTFLOAT=1)\n" + detail
         q.put((i, kind, res.cls, [c[1] for c in res.calls], sig, detail))
         i += jobs
     cur[j] = -2  # done
@@ -175,12 +190,15 @@ def main(argv=None):
     ap.add_argument("--no-minimise", action="store_true")
     ap.add_argument("--replay", type=int, default=None, help="run input I alone, verbosely")
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--no-softfloat", dest="softfloat", action="store_false",
+                    help="odd-numbered workers run the integer-only float path unless given")
     args = ap.parse_args(argv)
     if args.replay is not None:
-        kind, data, flat = Maker(args.seed, not args.no_diff).make(args.replay)
-        res, sig, detail = check(kind, data, flat)
-        print("input %d (%s, %s memory, %d bytes): %s" % (
-            args.replay, kind, "flat" if flat else "paged", len(data), res.summary()))
+        kind, data, mode = Maker(args.seed, not args.no_diff).make(args.replay)
+        res, sig, detail = check(kind, data, mode)
+        print("input %d (%s, %s, %d bytes%s): %s" % (
+            args.replay, kind, mode, len(data), ", softfloat" if _soft() else "",
+            res.summary()))
         if sig:
             print("BUG %s\n%s" % (sig, detail))
         return 1 if sig else 0
@@ -190,13 +208,17 @@ def main(argv=None):
 def run(args):
     t0 = time.time()
     jobs = max(1, args.jobs)
-    cur = mp.Array("q", [-1] * jobs, lock=False)
-    since = mp.Array("d", [0.0] * jobs, lock=False)
-    q = mp.Queue()
+    # Spawned workers import the runtime afresh, so each can choose its float path.
+    ctx = mp.get_context("spawn")
+    cur = ctx.Array("q", [-1] * jobs, lock=False)
+    since = ctx.Array("d", [0.0] * jobs, lock=False)
+    q = ctx.Queue()
     procs = [None] * jobs
 
     def start(j):
-        p = mp.Process(target=worker, args=(j, jobs, args, cur, since, q), daemon=True)
+        soft = args.softfloat and j % 2 == 1
+        os.environ["WASI_MICRO_SOFTFLOAT"] = "1" if soft else "0"
+        p = ctx.Process(target=worker, args=(j, jobs, args, cur, since, q), daemon=True)
         p.start()
         procs[j] = p
     for j in range(jobs):
@@ -251,8 +273,9 @@ def run(args):
                                                           now - t0), flush=True)
     for p in procs:
         p.join()
-    line = "fuzz: %d inputs (seed %d; %s): %s; calls: %s; bugs: %d (%d unique)%s; %.0f s" % (
-        done, args.seed, _fmt(kinds), _fmt(classes), _fmt(calls), len(bugs), len(sigs),
+    line = "fuzz: %d inputs (seed %d%s; %s): %s; calls: %s; bugs: %d (%d unique)%s; %.0f s" % (
+        done, args.seed, "; softfloat in odd workers" if args.softfloat and jobs > 1 else "",
+        _fmt(kinds), _fmt(classes), _fmt(calls), len(bugs), len(sigs),
         "" if diff.available and not args.no_diff else "; no wasmtime: no differential",
         time.time() - t0)
     for sig, (i, base) in sorted(sigs.items()):
@@ -265,10 +288,10 @@ def _bug(args, maker, bugs, sigs, i, kind, sig, detail, minimise_it=True):
     bugs.append((sig, i, kind))
     if sig in sigs:
         return
-    kind, data, flat = maker.make(i)
+    kind, data, mode = maker.make(i)
     small = None
     if minimise_it and not args.no_minimise:
-        small = minimise(data, kind, flat, sig)
+        small = minimise(data, kind, mode, sig)
     sigs[sig] = (i, _save(args.out, i, kind, data, sig, detail, small))
     print("BUG %s at input %d (%s)" % (sig, i, kind), flush=True)
 

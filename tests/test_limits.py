@@ -48,6 +48,29 @@ def test_deadline():
     assert 0.3 <= took < 10, took
 
 
+def test_deadline_bounds_poll_oneoff():
+    # A guest sleeping in poll_oneoff (a 3 s clock subscription) under a 0.3 s deadline.
+    import io
+    from wasi_micro.compat import ticks_us
+    from wasi_micro.wasi import Wasi
+    m = B.Module()
+    po = m.import_func("wasi_snapshot_preview1", "poll_oneoff", [B.I32] * 4, [B.I32])
+    m.set_memory(1)
+    m.data(0, bytes(16) + b"\x01" + bytes(7) + (3 * 10 ** 9).to_bytes(8, "little") + bytes(16))
+    m.func([], [], B.i32(0) + B.i32(64) + B.i32(1) + B.i32(128) + b"\x10" + B.uleb(po) +
+           b"\x1a\x03\x40\x0c\x00\x0b", export="nap")
+    w = Wasi(["p"], [], [], io.BytesIO(), io.BytesIO(), io.BytesIO())
+    inst = wasi_micro.instantiate(wasi_micro.load(m.bytes()), w.imports(), Config(deadline=0.3))
+    w.bind(inst)
+    t = ticks_us()
+    e = _limit(inst.invoke, "nap", [])
+    took = (ticks_us() - t) / 1e6
+    assert e.reason == "deadline exceeded"
+    if took > 2.5:
+        _known_bug(3, "poll_oneoff slept %.1f s past a 0.3 s deadline" % took)
+    assert took < 2, took
+
+
 def _recursive():
     """down(n): calls itself n deep."""
     m = B.Module()

@@ -166,9 +166,9 @@ def run_wasmtime(data, types_of, cfg=None):
     return out
 
 
-def compare(data, cfg=None, flat=False):
+def compare(data, cfg=None, mode="paged"):
     """Disagreements between wasi_micro and wasmtime on module `data`, as strings."""
-    ours = harness.run(data, cfg, keep_memory=True, flat=flat)
+    ours = harness.run(data, cfg, keep_memory=True, mode=mode)
     if ours.cls == "bug":
         return ["wasi_micro bug: %s" % harness.describe(ours)]
     if ours.cls in ("malformed", "invalid", "load-limit"):

@@ -18,11 +18,15 @@ from wasi_micro.runtime import Func, GlobalCell, Memory, Store, Table
 FLAT_PAGES = 16
 
 
-def config(flat=False):
+MODES = ("paged", "flat", "count")
+
+
+def config(mode="paged"):
     """The limits every fuzz input runs under (small: inputs must finish in well under 1 s).
-    flat: no max_memory, so memory is one bytearray (the caller bounds its size)."""
-    return wasi_micro.Config(max_memory=None if flat else 1 << 20, fuel=100000, deadline=2.0,
-                             call_depth=200,
+    mode flat: no max_memory, so memory is one bytearray (the caller bounds its size); count:
+    paged, in counting mode (lower.py's other code shape)."""
+    return wasi_micro.Config(max_memory=None if mode == "flat" else 1 << 20, fuel=100000,
+                             deadline=2.0, call_depth=200, count=mode == "count",
                              stack_slots=1 << 14, max_table=10000, max_module=1 << 20,
                              max_functions=10000, max_locals=10000, max_segment=1 << 20)
 
@@ -110,12 +114,13 @@ def _check_results(values, types):
             raise AssertionError("result %r out of range for type 0x%x" % (v, t))
 
 
-def run(data, cfg=None, keep_memory=False, flat=False):
-    """Run module bytes `data` end to end; a Result. flat: on flat memory when the module's
-    memory is declared small enough (FLAT_PAGES), else paged."""
+def run(data, cfg=None, keep_memory=False, mode="paged"):
+    """Run module bytes `data` end to end; a Result. Mode flat runs on flat memory when the
+    module's memory is declared small enough (FLAT_PAGES), else paged."""
     res = Result()
     try:
-        _run(data, cfg or config(), res, keep_memory, flat)
+        _run(data, cfg or config("count" if mode == "count" else "paged"), res, keep_memory,
+             mode == "flat")
     except MemoryError as e:
         # Host memory ran out although every limit was set: the limits failed to bound it.
         res.cls = "bug"
@@ -147,7 +152,7 @@ def _run(data, cfg, res, keep_memory, flat):
         res.cls = "load-limit"
         return
     if flat and cfg.max_memory is not None and _bounded(m):
-        cfg = config(flat=True)
+        cfg = config("flat")
     try:
         inst = wasi_micro.instantiate(m, stub_imports(m, cfg), cfg, Store())
     except LinkError:

@@ -99,13 +99,16 @@ def mutate_code(data, rng):
     for start, end in sections(data):
         if data[start] != 10:
             continue
-        _, p = _uleb_at(data, start + 1)
-        count, p = _uleb_at(data, p)
-        bodies = []
-        for _ in range(count):
-            size, q = _uleb_at(data, p)
-            bodies.append(bytearray(data[q:q + size]))
-            p = q + size
+        try:
+            _, p = _uleb_at(data, start + 1)
+            count, p = _uleb_at(data, p)
+            bodies = []
+            for _ in range(min(count, end - p)):
+                size, q = _uleb_at(data, p)
+                bodies.append(bytearray(data[q:q + size]))
+                p = q + size
+        except IndexError:  # a seed whose code section is itself broken
+            return None
         if not bodies:
             return None
         b = bodies[rng.randrange(len(bodies))]

@@ -134,8 +134,8 @@ class Gen:
 
     def _rand_type(self):
         r = self.r
-        ps = tuple(r.choice(NUM) for _ in range(r.choice((0, 1, 1, 2, 2, 3))))
-        rs = tuple(r.choice(NUM) for _ in range(r.choice((0, 1, 1, 1, 2))))
+        ps = tuple(r.choice(NUM) for _ in range(r.choice((0, 1, 1, 2, 2, 3, 9))))
+        rs = tuple(r.choice(NUM) for _ in range(r.choice((0, 1, 1, 1, 2, 4))))
         return ps, rs
 
     def _add_type(self, t):
@@ -226,7 +226,7 @@ class Gen:
         self.labels = [(f.results, False)]  # (branch types, is loop) per label, innermost last
         self.results = f.results
         self.index = index
-        self.left = self.budget_per_func
+        self.left = self.budget_per_func * r.choice((1, 1, 1, 4))
         code = bytearray()
         depth = r.randint(1, 5)
         for _ in range(r.randint(0, 4)):
@@ -261,8 +261,11 @@ class Gen:
         """An i32 address, mostly within the first page or two."""
         r = self.r
         x = r.random()
-        if x < 0.5:
+        if x < 0.3:
             code += b"\x41" + sleb(r.randint(0, 70000) if r.random() < 0.2 else r.randint(0, 64))
+        elif x < 0.5:  # near a 1 KiB frame or a 64 KiB page boundary: accesses that cross
+            edge = r.choice((1024, 2048, 4096, 31744, 65536, 131072)) + r.randint(-9, 2)
+            code += b"\x41" + sleb(edge)
         elif x < 0.85:
             self._value(code, I32, depth - 1)
             code += b"\x41" + sleb(r.choice((0xFF, 0xFFF, 0xFFFF, 0x1FFFF))) + b"\x71"  # and
@@ -467,13 +470,15 @@ class Gen:
                 self._stmt(code, depth - 1)
             self.labels.pop()
             code += b"\x0b"
-        elif choice < 60:
+        elif choice < 56:
             code += b"\x02\x40"
             self.labels.append(((), False))
             for _ in range(r.randint(1, 3)):
                 self._stmt(code, depth - 1)
             self.labels.pop()
             code += b"\x0b"
+        elif choice < 60:
+            self._multi(code, depth)
         elif choice < 66:
             self._loop(code, depth)
         elif choice < 74:
@@ -504,6 +509,41 @@ class Gen:
         else:
             code += b"\x01"
 
+    def _multi(self, code, depth):
+        """A block, loop or if with a type index: parameters in, several results out (then
+        stored to locals or dropped)."""
+        r = self.r
+        ti = r.randrange(len(self.types))
+        ps, rs = self.types[ti]
+        for t in ps:
+            self._value(code, t, depth - 1)
+        kind = r.choice((0x02, 0x02, 0x03, 0x04))
+        if kind == 0x04:
+            self._value(code, I32, depth - 1)
+        code += bytes([kind]) + sleb(ti)
+        # A loop's label takes its parameters; re-entering it needs a counter, so no branches
+        # target it here (the body never branches to depth 0 when it is a loop).
+        self.labels.append((ps, True) if kind == 0x03 else (rs, False))
+        for arm in range(2 if kind == 0x04 else 1):
+            if arm:
+                code += b"\x05"
+            # the parameters are on the stack: keep some, replace others with fresh values
+            for t in reversed(ps):
+                i = self._local(t)
+                if i is not None and r.random() < 0.5:
+                    code += b"\x21" + uleb(i)
+                else:
+                    code += b"\x1a"
+            if r.random() < 0.5:
+                self._stmt(code, depth - 1)
+            for t in rs:
+                self._value(code, t, depth - 1)
+        self.labels.pop()
+        code += b"\x0b"
+        for t in reversed(rs):
+            i = self._local(t)
+            code += b"\x21" + uleb(i) if i is not None and r.random() < 0.7 else b"\x1a"
+
     def _exit(self, code, depth):
         """return, a tail call, or unreachable (rare: they end the block's reachable code)."""
         r = self.r
@@ -516,6 +556,15 @@ class Gen:
                 self._value(code, t, depth - 1)
             code += b"\x0f"
             return
+        if x < 0.75 and self.has_table:
+            tis = [i for i in range(len(self.types)) if self.types[i][1] == self.results]
+            if tis:
+                ti = r.choice(tis)
+                for p in self.types[ti][0]:
+                    self._value(code, p, depth - 1)
+                self._table_index(code, depth)
+                code += b"\x13" + uleb(ti) + b"\x00"  # return_call_indirect
+                return
         cands = [i for i in range(len(self.funcs)) if self.funcs[i].results == self.results
                  and i > self.index]
         if not cands:
