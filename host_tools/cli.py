@@ -45,16 +45,21 @@ def do_put(s, a):
     return EXIT_OK
 
 
-def do_run(s, a):
+def _env(a):
+    """--env values as "NAME=VALUE"; NAME alone passes the host's value, as wasmtime does."""
     env = []
     for e in a.env:
         k, eq, v = e.partition("=")
-        if not eq:  # NAME alone passes the host's value, as wasmtime does
+        if not eq:
             v = os.environ.get(k)
             if v is None:
                 continue
         env.append("%s=%s" % (k, v))
-    return commands.run(s, a.name, a.args, env, a.dir or None, a.max_memory, a.fuel)
+    return env
+
+
+def do_run(s, a):
+    return commands.run(s, a.name, a.args, _env(a), a.dir or None, a.max_memory, a.fuel)
 
 
 def do_ls(s, a):
@@ -73,8 +78,7 @@ def do_rm(s, a):
 def do_boot(s, a):
     if a.off and a.name:
         raise CommandError("boot: give a module name or --off, not both")
-    cfg = commands.boot(s, a.name, a.args, [tuple(e.split("=", 1)) for e in a.env],
-                        a.dir or None, a.off)
+    cfg = commands.boot(s, a.name, a.args, _env(a), a.dir or None, a.off)
     if cfg is None:
         _say("autorun: off")
     else:
@@ -195,7 +199,7 @@ def main(argv=None):
     ap.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     handler, make_parser = _COMMANDS[a.command]
-    args = make_parser().parse_args(a.rest)
+    args = make_parser().parse_intermixed_args(a.rest)  # options before or after NAME
     s = commands.Session(a.port, a.board, a.timeout)
     try:
         return handler(s, args)

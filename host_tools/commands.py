@@ -496,8 +496,9 @@ def _boot_config(s):
 
 
 def boot(s, name=None, args=(), env=(), dirs=None, off=False):
-    """Choose the module main.py runs at power-up (installing /main.py), or turn that off.
-    Returns the boot configuration now in force (None: off)."""
+    """Choose the module main.py runs at power-up (installing /main.py), or turn that off;
+    env as ["NAME=VALUE"], dirs as ["DIR[::GUEST]"]. Returns the boot configuration now in
+    force (None: off)."""
     s.installed()
     if off:
         s.eval(_REMOVE % BOOT_FILE)
@@ -515,7 +516,7 @@ def boot(s, name=None, args=(), env=(), dirs=None, off=False):
                            "wasi_run.autorun()" % MAIN_FILE)
     if old is None or old.encode() != main:
         upload(s, main, MAIN_FILE)
-    cfg = {"name": name, "args": list(args), "env": dict(env)}
+    cfg = {"name": name, "args": list(args), "env": list(env)}
     if dirs:
         cfg["dirs"] = list(dirs)
     upload(s, json.dumps(cfg).encode(), BOOT_FILE)
@@ -533,7 +534,7 @@ def info(s):
 
 # -- run --------------------------------------------------------------------------------------
 
-def run(s, name, args=(), env=(), dirs=None, max_memory=None, fuel=None, timeout=None):
+def run(s, name, args=(), env=(), dirs=None, max_memory=None, fuel=None):
     """Run a module on the board, streaming its stdout/stderr here as it prints. Returns its
     exit status (134 trap, 2 bad module, 130 interrupted); the one-line reason for a
     non-exit is written to stderr. Ctrl-C here interrupts the guest on the board."""
@@ -578,7 +579,7 @@ def run(s, name, args=(), env=(), dirs=None, max_memory=None, fuel=None, timeout
 
     old = signal.signal(signal.SIGINT, on_sigint)
     try:
-        _, err = t.exec_follow(code, dec.feed, timeout, poll)
+        _, err = t.exec_follow(code, dec.feed, None, poll)  # a guest may be quiet for long
     except ValueError as e:  # the framing was broken: not our runner on the other end
         raise CommandError("garbled output from the board: %s" % e)
     except TransportError as e:

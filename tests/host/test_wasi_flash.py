@@ -430,7 +430,7 @@ def test_run_stdout_and_stderr_apart(ready):
 
 
 def test_run_args_and_env(ready):
-    p = wf(ready, "run", "--env", "A=1", "--env", "B=x=y", "g", "--", "echo", "a b", "-c")
+    p = wf(ready, "run", "--env", "A=1", "g", "--env", "B=x=y", "--", "echo", "a b", "-c")
     assert (p.returncode, p.stdout) == (0, b"a b\n-c\nA=1\nB=x=y\n")
 
 
@@ -516,6 +516,16 @@ def test_boot_autorun_after_soft_reset(ready):
     assert (p.returncode, p.stdout) == (0, b"autorun: off\n")
     out = soft_reset_friendly(ready)
     assert b"spinning" not in out and b"exiting" not in out
+
+
+def test_boot_with_arguments_environment_and_dirs(ready):
+    p = wf(ready, "boot", "--env", "K=V", "--dir", "/data::/d", "g", "--", "file", "/d/b.txt")
+    assert (p.returncode, p.stdout) == (0, b"autorun: g file /d/b.txt\n")
+    assert b"/d/b.txt\n" in soft_reset_friendly(ready)
+    assert mp(ready, "fs", "cat", ":/data/b.txt") == "/d/b.txt"
+    assert wf(ready, "boot", "g", "--env", "K=V", "--", "echo", "hi").returncode == 0
+    assert b"hi\nK=V\n" in soft_reset_friendly(ready)
+    assert wf(ready, "boot", "--off").returncode == 0
 
 
 def test_rm_of_the_autorun_module_turns_autorun_off(ready):
