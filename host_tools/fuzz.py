@@ -110,7 +110,7 @@ def check(kind, data, mode="paged"):
 
 
 def minimise(data, kind, mode, sig, budget=60.0):
-    """Smaller bytes showing the same bug signature (chunk deletion, then byte zeroing)."""
+    """Smaller bytes showing the same bug signature (whole sections, then chunks, deleted)."""
     end = time.time() + budget
 
     def same(b):
@@ -119,6 +119,10 @@ def minimise(data, kind, mode, sig, budget=60.0):
         except Exception:  # noqa: BLE001 - e.g. the differential choking on a broken module
             return False
     best = data
+    for start, end in reversed(mutate.sections(best)):  # whole sections first
+        cand = best[:start] + best[end:]
+        if same(cand):
+            best = cand
     chunk = max(1, len(best) // 2)
     while chunk >= 1 and time.time() < end:
         i = 8

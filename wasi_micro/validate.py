@@ -190,7 +190,8 @@ def _const(c, ex, t, nglob):
                 raise InvalidError("unknown global %d" % x)
             if c.globals[x][1]:
                 raise InvalidError("constant expression required")
-        elif not (0x41 <= op <= 0x44 or op == 0xD0 or op == 0xD2 or op in _CONST_ARITH):
+        elif not (0x41 <= op <= 0x44 or op == 0xD0 or op == 0xD2 or
+                  (op < 0x100 and op in _CONST_ARITH)):  # (0xFC ops are not bytes)
             raise InvalidError("constant expression required")
     stack = []
     for op, x in ex:

@@ -103,7 +103,15 @@ class Result:
         self.memory = None  # bytes of the exported memory after the calls (when small)
 
     def summary(self):
-        return "%s %s" % (self.cls, " ".join("%s:%s" % (n, k) for n, k, v in self.calls))
+        """The outcome as one line: the class, then per call name=ok[results in hex] or
+        name=KIND(reason or status)."""
+        parts = [self.cls]
+        for n, k, v in self.calls:
+            if k == "ok":
+                parts.append("%s=ok[%s]" % (n, ",".join("0x%x" % x for x in v)))
+            else:
+                parts.append("%s=%s(%s)" % (n, k, v))
+        return " ".join(parts)
 
 
 def _check_results(values, types):
