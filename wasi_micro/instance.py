@@ -32,6 +32,8 @@ def _wide(t):
 def _numeric(op):
     """(function, operand and result widths) of numeric op `op`, or None. numeric.py is
     imported on first use: integer programs never need it."""
+    if not (0x45 <= op <= 0xC4 or 0x100 <= op <= 0x107):
+        return None
     if not _num:
         from .numeric import func
         table = [None] * len(SIG)
@@ -41,7 +43,7 @@ def _numeric(op):
                 p, r = SIGS[SIG[o]]
                 table[o] = (f, _wide(p[0]), _wide(p[1]) if len(p) == 2 else None, _wide(r[0]))
         _num.append(table)
-    return _num[0][op] if op < len(SIG) else None
+    return _num[0][op]
 
 
 def _const_expr(expr, inst):
