@@ -6,6 +6,10 @@ import sys
 
 IS_MICROPYTHON = sys.implementation.name == "micropython"
 
+# Default register file (4-byte words) and call depth: a board's heap is a few hundred KB.
+STACK_SLOTS = 8192 if IS_MICROPYTHON else 65536
+CALL_DEPTH = 1000 if IS_MICROPYTHON else 4000
+
 # Bulk memory ops on a flat memory: viper copies bytes at machine speed inside the loop; plain
 # Python is far faster with the slow path's slice copies.
 BULK_IN_LOOP = IS_MICROPYTHON

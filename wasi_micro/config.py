@@ -1,10 +1,8 @@
 # Limits and options of a run. None means the default; the defaults suit a desktop, boards/
 # gives each board its own. Going past a limit raises LimitError (a Trap) naming it, except
 # call and value stack exhaustion, which raise Exhaustion as the spec says.
-from .compat import const
+from .compat import CALL_DEPTH, STACK_SLOTS, const
 
-_CALL_DEPTH = const(4000)
-_STACK_SLOTS = const(65536)
 _MAX_TABLE = const(1 << 20)
 _MAX_LOCALS = const(50000)
 
@@ -18,8 +16,8 @@ class Config:
         self.max_memory = max_memory
         self.fuel = fuel  # total branches + calls before a LimitError
         self.deadline = deadline  # seconds of wall-clock time per call
-        self.call_depth = call_depth or _CALL_DEPTH
-        self.stack_slots = stack_slots or _STACK_SLOTS  # register-file words (4 bytes each)
+        self.call_depth = call_depth or CALL_DEPTH
+        self.stack_slots = stack_slots or STACK_SLOTS  # register-file words (4 bytes each)
         # Elements per table: a 5-byte table type may ask for 2**32 - 1 of them.
         self.max_table = max_table or _MAX_TABLE
         self.count = count  # count executed wasm instructions (Instance.executed)
