@@ -10,7 +10,8 @@
 # an input running past --timeout (a hang beyond fuel and deadline) or one making the worker's
 # peak memory jump by more than 256 MiB; each is saved to DIR as .wasm + .txt, the first of each
 # kind minimised. Odd-numbered workers use the integer-only float path (softfloat.py), so the
-# differential checks it too. The last line is the summary: inputs, outcomes by class, calls,
+# differential checks it too. The deterministic inputs are also re-run in batches under the
+# MicroPython unix port (the viper loop) and their outcomes compared with CPython's. The last line is the summary: inputs, outcomes by class, calls,
 # bugs.
 import argparse
 import glob
@@ -158,6 +159,52 @@ def _soft():
     return numeric.SOFT
 
 
+_MPY_BATCH = 40
+
+
+def mpy_check(batch, soft):
+    """Run [(i, mode, data, CPython outcome)] under the MicroPython unix port; [(i, sig,
+    detail)] for every input whose outcome differs (the viper loop against plain Python)."""
+    import shutil
+    import subprocess
+    import tempfile
+    exe = shutil.which("micropython")
+    if exe is None or not batch:
+        return []
+    d = tempfile.mkdtemp(prefix="wasi-micro-mpy-")
+    try:
+        for i, mode, data, want in batch:
+            with open(os.path.join(d, "%09d.%s.wasm" % (i, mode)), "wb") as f:
+                f.write(data)
+        env = dict(os.environ, WASI_MICRO_SOFTFLOAT="1" if soft else "0")
+        try:
+            p = subprocess.run([exe, "-X", "heapsize=256M",
+                                os.path.join(ROOT, "tests", "fuzz", "mpy_batch.py"), d],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+                               timeout=25)
+            out = p.stdout.decode("utf-8", "replace")
+        except subprocess.TimeoutExpired:
+            out = ""
+        got = {}
+        for line in out.splitlines():
+            k, _, rest = line.partition(" ")
+            if k.isdigit():
+                got[int(k)] = rest
+        bad = []
+        for i, mode, data, want in batch:
+            line = got.get(i)
+            if line is None:
+                bad.append((i, "mpy-crash", "no outcome from micropython:\n" + out[-2000:]))
+                break  # the rest of the batch did not run
+            if line != want:
+                tag = "mpy-bug" if line.startswith("bug") else "mpy-diff"
+                bad.append((i, tag, "mode %s\nCPython:     %s\nMicroPython: %s" % (
+                    mode, want, line)))
+        return bad
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def worker(j, jobs, args, cur, since, q):
     try:
         resource.setrlimit(resource.RLIMIT_AS, (_AS_LIMIT, _AS_LIMIT))
@@ -165,6 +212,7 @@ def worker(j, jobs, args, cur, since, q):
         pass
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 1000))
     maker = Maker(args.seed, not args.no_diff)
+    batch = []  # deterministic inputs waiting for the MicroPython comparison
     i = cur[j] if cur[j] >= 0 else j
     while i < args.inputs:
         cur[j] = i
@@ -178,9 +226,22 @@ def worker(j, jobs, args, cur, since, q):
         if sig and _soft():
             sig, detail = sig + "(softfloat)", "softfloat (WASI_MICRO_SOFTFLOAT=1)\n" + detail
         q.put((i, kind, res.cls, [c[1] for c in res.calls], sig, detail))
+        if kind == "diff" and args.mpy and not sig:
+            want = harness.run(data, keep_memory=True, mode=mode).summary(True)
+            batch.append((i, mode, data, want))
+            if len(batch) >= _MPY_BATCH:
+                _mpy_flush(batch, q)
         i += jobs
+    _mpy_flush(batch, q)
     cur[j] = -2  # done
     q.put(None)
+
+
+def _mpy_flush(batch, q):
+    for i, sig, detail in mpy_check(batch, _soft()):
+        q.put(("bug", i, "diff", sig + ("(softfloat)" if _soft() else ""), detail))
+    q.put(("mpy", len(batch)))
+    del batch[:]
 
 
 def main(argv=None):
@@ -194,6 +255,8 @@ def main(argv=None):
     ap.add_argument("--no-minimise", action="store_true")
     ap.add_argument("--replay", type=int, default=None, help="run input I alone, verbosely")
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--no-mpy", dest="mpy", action="store_false",
+                    help="skip re-running the deterministic inputs under micropython")
     ap.add_argument("--no-softfloat", dest="softfloat", action="store_false",
                     help="odd-numbered workers run the integer-only float path unless given")
     args = ap.parse_args(argv)
@@ -233,6 +296,7 @@ def run(args):
     bugs = []  # (sig, i, kind)
     sigs = {}
     done = 0
+    mpy_done = 0
     running = jobs
     maker = Maker(args.seed, not args.no_diff)
     last = time.time()
@@ -243,6 +307,11 @@ def run(args):
             msg = False
         if msg is None:
             running -= 1
+        elif msg and msg[0] == "mpy":
+            mpy_done += msg[1]
+        elif msg and msg[0] == "bug":
+            _, i, kind, sig, detail = msg
+            _bug(args, maker, bugs, sigs, i, kind, sig, detail, minimise_it=False)
         elif msg:
             i, kind, cls, ks, sig, detail = msg
             done += 1
@@ -277,11 +346,12 @@ def run(args):
                                                           now - t0), flush=True)
     for p in procs:
         p.join()
-    line = "fuzz: %d inputs (seed %d%s; %s): %s; calls: %s; bugs: %d (%d unique)%s; %.0f s" % (
+    line = ("fuzz: %d inputs (seed %d%s; %s): %s; calls: %s; %s; %d also under MicroPython; "
+            "bugs: %d (%d unique); %.0f s") % (
         done, args.seed, "; softfloat in odd workers" if args.softfloat and jobs > 1 else "",
-        _fmt(kinds), _fmt(classes), _fmt(calls), len(bugs), len(sigs),
-        "" if diff.available and not args.no_diff else "; no wasmtime: no differential",
-        time.time() - t0)
+        _fmt(kinds), _fmt(classes), _fmt(calls),
+        "%d vs wasmtime" % kinds.get("diff", 0) if diff.available and not args.no_diff
+        else "no wasmtime: no differential", mpy_done, len(bugs), len(sigs), time.time() - t0)
     for sig, (i, base) in sorted(sigs.items()):
         print("BUG %s: input %d, %s.txt" % (sig, i, base))
     print(line)

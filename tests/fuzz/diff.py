@@ -74,18 +74,10 @@ def _from_wasmtime(v, t):
     return v
 
 
-def _is_nan(v, t):
-    if t == 0x7D:
-        return v & 0x7F800000 == 0x7F800000 and v & 0x7FFFFF
-    if t == 0x7C:
-        return v & 0x7FF0000000000000 == 0x7FF0000000000000 and v & 0xFFFFFFFFFFFFF
-    return False
-
-
 def same_value(a, b, t):
     """Raw values equal, any NaN matching any NaN."""
-    if _is_nan(a, t) or _is_nan(b, t):
-        return bool(_is_nan(a, t) and _is_nan(b, t))
+    if harness.is_nan(a, t) or harness.is_nan(b, t):
+        return harness.is_nan(a, t) and harness.is_nan(b, t)
     return a == b
 
 

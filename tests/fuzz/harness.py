@@ -77,6 +77,14 @@ def args_for(params, k):
     return out
 
 
+def is_nan(v, t):
+    if t == 0x7D:
+        return v & 0x7F800000 == 0x7F800000 and v & 0x7FFFFF != 0
+    if t == 0x7C:
+        return v >> 52 & 0x7FF == 0x7FF and v & 0xFFFFFFFFFFFFF != 0
+    return False
+
+
 def _kind(e):
     if isinstance(e, LimitError):
         return "limit"
@@ -101,16 +109,27 @@ class Result:
         self.calls = []
         self.error = None
         self.memory = None  # bytes of the exported memory after the calls (when small)
+        self.types = {}  # export name -> result types
 
-    def summary(self):
+    def summary(self, nan_class=False):
         """The outcome as one line: the class, then per call name=ok[results in hex] or
-        name=KIND(reason or status)."""
+        name=KIND(reason or status). nan_class: every NaN result reads "nan" (the spec lets
+        engines differ in NaN bits), and a digest of the memory follows when it was kept."""
         parts = [self.cls]
         for n, k, v in self.calls:
             if k == "ok":
-                parts.append("%s=ok[%s]" % (n, ",".join("0x%x" % x for x in v)))
+                types = self.types.get(n, b"")
+                vals = []
+                for i in range(len(v)):
+                    nan = nan_class and i < len(types) and is_nan(v[i], types[i])
+                    vals.append("nan" if nan else "0x%x" % v[i])
+                parts.append("%s=ok[%s]" % (n, ",".join(vals)))
             else:
                 parts.append("%s=%s(%s)" % (n, k, v))
+        if nan_class and self.memory is not None:
+            import hashlib
+            parts.append("memory=%s" % "".join(
+                "%02x" % b for b in hashlib.sha256(self.memory).digest()[:8]))
         return " ".join(parts)
 
 
@@ -179,6 +198,7 @@ def _run(data, cfg, res, keep_memory, flat):
         if ex.kind != K_FUNC:
             continue
         f = inst.exports[ex.name]
+        res.types[ex.name] = f.type[1]
         try:
             out = inst.invoke(ex.name, args_for(f.type[0], k))
             _check_results(out, f.type[1])

@@ -1,0 +1,29 @@
+# Runs a batch of fuzz inputs under MicroPython for the driver's cross-interpreter check:
+#   micropython tests/fuzz/mpy_batch.py DIR
+# DIR holds INDEX.MODE.wasm files; prints "INDEX OUTCOME" per file (harness summary, NaNs as a
+# class, with a memory digest), which the driver compares with CPython's.
+import os
+import sys
+
+HERE = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
+sys.path.insert(0, HERE + "/..")
+sys.path.insert(0, HERE + "/../..")
+
+from fuzz import harness  # noqa: E402
+
+
+def main(d):
+    for name in sorted(os.listdir(d)):
+        if not name.endswith(".wasm"):
+            continue
+        index, mode = name.split(".")[:2]
+        with open(d + "/" + name, "rb") as f:
+            data = f.read()
+        res = harness.run(data, keep_memory=True, mode=mode)
+        line = res.summary(True)
+        if res.cls == "bug":
+            line += " " + harness.describe(res)
+        print("%s %s" % (index, line))
+
+
+main(sys.argv[1])
