@@ -1,6 +1,6 @@
 # The long fuzz run (CPython):
 #   python3 -m host_tools.fuzz --inputs 100000 [--seed N] [--jobs 2] [--out DIR] [--timeout S]
-#                              [--no-diff] [--replay I]
+#                              [--no-diff] [--no-mpy] [--no-softfloat] [--replay I]
 # Input i of seed N is made from Random((N, i)) alone, so `--replay I` re-runs one input. Kinds:
 # random valid modules (tests/fuzz/wasmgen.py), some in deterministic form also run on wasmtime
 # (when installed) and compared; guests making WASI calls with hostile arguments in a scratch
@@ -11,8 +11,8 @@
 # peak memory jump by more than 256 MiB; each is saved to DIR as .wasm + .txt, the first of each
 # kind minimised. Odd-numbered workers use the integer-only float path (softfloat.py), so the
 # differential checks it too. The deterministic inputs are also re-run in batches under the
-# MicroPython unix port (the viper loop) and their outcomes compared with CPython's. The last line is the summary: inputs, outcomes by class, calls,
-# bugs.
+# MicroPython unix port (the viper loop) and their outcomes compared with CPython's. The last
+# line is the summary: inputs, outcomes by class, calls, bugs.
 import argparse
 import glob
 import multiprocessing as mp
@@ -164,12 +164,15 @@ _MPY_BATCH = 40
 
 def mpy_check(batch, soft):
     """Run [(i, mode, data, CPython outcome)] under the MicroPython unix port; [(i, sig,
-    detail)] for every input whose outcome differs (the viper loop against plain Python)."""
+    detail)] for every input whose outcome differs (the viper loop against plain Python), or
+    None when there is no micropython."""
     import shutil
     import subprocess
     import tempfile
     exe = shutil.which("micropython")
-    if exe is None or not batch:
+    if exe is None:
+        return None
+    if not batch:
         return []
     d = tempfile.mkdtemp(prefix="wasi-micro-mpy-")
     try:
@@ -238,9 +241,11 @@ def worker(j, jobs, args, cur, since, q):
 
 
 def _mpy_flush(batch, q):
-    for i, sig, detail in mpy_check(batch, _soft()):
-        q.put(("bug", i, "diff", sig + ("(softfloat)" if _soft() else ""), detail))
-    q.put(("mpy", len(batch)))
+    bad = mpy_check(batch, _soft())
+    if bad is not None:
+        for i, sig, detail in bad:
+            q.put(("bug", i, "diff", sig + ("(softfloat)" if _soft() else ""), detail))
+        q.put(("mpy", len(batch)))
     del batch[:]
 
 

@@ -226,6 +226,23 @@ def test_locals_bomb_allocates_nothing():
     assert e.msg == "too many locals"
 
 
+def test_locals_bomb_across_functions():
+    # 2000 functions of 8 bytes, each declaring 49999 i64 locals (under the per-function
+    # limit): 100 MB of locals from a 16 KB module, unless the module-wide limit stops it.
+    body = B.vec([B.uleb(49999) + bytes([B.I64])]) + b"\x0b"
+    n = 2000
+    data = (b"\x00asm\x01\x00\x00\x00" + B.section(1, B.vec([b"\x60\x00\x00"])) +
+            B.section(3, B.vec([b"\x00"] * n)) +
+            B.section(10, B.vec([B.uleb(len(body)) + body] * n)))
+    e = _limit(load, data)
+    assert e.reason == "too many locals in the module"
+    assert Config().max_all_locals == 1 << 20
+    m = load(_locals_module([(60, B.I32)]), Config(max_all_locals=60))
+    assert len(m.codes[0].locals) == 60
+    e = _limit(load, _locals_module([(61, B.I32)]), Config(max_all_locals=60))
+    assert e.reason == "too many locals in the module"
+
+
 def _segments_module(data_len, elem_len):
     m = B.Module()
     m.set_memory(1)
@@ -276,11 +293,13 @@ def test_cli_limit_options():
     prog, args, env, dirs, limits = cli.parse(
         ["run", "--fuel", "10", "--max-memory=4096", "--deadline", "0.5", "--call-depth", "64",
          "--stack-slots", "2048", "--max-table", "100", "--max-module", "1000",
-         "--max-functions", "20", "--max-locals", "30", "--max-segment", "40", "p.wasm", "x"])
+         "--max-functions", "20", "--max-locals", "30", "--max-all-locals", "50",
+         "--max-segment", "40", "p.wasm", "x"])
     assert (prog, args) == ("p.wasm", ["p.wasm", "x"])
     assert limits == {"fuel": 10, "max_memory": 4096, "deadline": 0.5, "call_depth": 64,
                       "stack_slots": 2048, "max_table": 100, "max_module": 1000,
-                      "max_functions": 20, "max_locals": 30, "max_segment": 40}
+                      "max_functions": 20, "max_locals": 30, "max_all_locals": 50,
+                      "max_segment": 40}
     cfg = Config(**limits)
     assert (cfg.deadline, cfg.call_depth, cfg.max_segment) == (0.5, 64, 40)
     for bad in (["--deadline", "0", "p"], ["--deadline", "x", "p"], ["--call-depth", "0", "p"],

@@ -4,7 +4,8 @@
 #   python -m wasi_micro PROG.wasm [ARGS...]
 # LIMITS (Config fields; going past one is a trap, exit 134, or a load error, exit 2):
 #   --max-memory BYTES --fuel N --deadline SECONDS --call-depth N --stack-slots N
-#   --max-table N --max-module BYTES --max-functions N --max-locals N --max-segment BYTES
+#   --max-table N --max-module BYTES --max-functions N --max-locals N --max-all-locals N
+#   --max-segment BYTES
 # Exit status: the guest's; 134 after a trap; 2 for a bad module, file or option; 1 for an
 # unexpected host failure. Every error is one line on stderr, never a traceback.
 import os
@@ -13,7 +14,7 @@ import sys
 _USAGE = ("usage: wasi_micro run [--dir HOST[::GUEST]]... [--env NAME[=VALUE]]... "
           "[--max-memory BYTES] [--fuel N] [--deadline SECONDS] [--call-depth N] "
           "[--stack-slots N] [--max-table N] [--max-module BYTES] [--max-functions N] "
-          "[--max-locals N] [--max-segment BYTES] PROG.wasm [ARGS...]")
+          "[--max-locals N] [--max-all-locals N] [--max-segment BYTES] PROG.wasm [ARGS...]")
 
 # Limit options -> (Config keyword, smallest value).
 _LIMITS = {
@@ -21,7 +22,7 @@ _LIMITS = {
     "--call-depth": ("call_depth", 1), "--stack-slots": ("stack_slots", 1),
     "--max-table": ("max_table", 0), "--max-module": ("max_module", 0),
     "--max-functions": ("max_functions", 0), "--max-locals": ("max_locals", 0),
-    "--max-segment": ("max_segment", 0),
+    "--max-all-locals": ("max_all_locals", 0), "--max-segment": ("max_segment", 0),
 }
 
 

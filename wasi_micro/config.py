@@ -5,12 +5,13 @@ from .compat import CALL_DEPTH, STACK_SLOTS, const
 
 _MAX_TABLE = const(1 << 20)
 _MAX_LOCALS = const(50000)
+_MAX_ALL_LOCALS = const(1 << 20)
 
 
 class Config:
     def __init__(self, max_memory=None, fuel=None, deadline=None, call_depth=None,
                  stack_slots=None, max_table=None, count=False, max_module=None,
-                 max_functions=None, max_locals=None, max_segment=None):
+                 max_functions=None, max_locals=None, max_segment=None, max_all_locals=None):
         # Bytes of linear memory; may be below one page. Set, it makes memory paged: RAM is
         # taken in 1 KiB frames as pages are first written (memory.py).
         self.max_memory = max_memory
@@ -22,10 +23,13 @@ class Config:
         self.max_table = max_table or _MAX_TABLE
         self.count = count  # count executed wasm instructions (Instance.executed)
         # Load-time limits (decode.py): bytes of the binary, functions (imported + defined),
-        # declared locals per function, bytes of a data segment or entries of an element one.
+        # declared locals per function and in all functions (each costs a byte from load on:
+        # without the second, a few bytes per function would still ask for gigabytes), bytes
+        # of a data segment or entries of an element one.
         self.max_module = max_module
         self.max_functions = max_functions
         self.max_locals = max_locals or _MAX_LOCALS
+        self.max_all_locals = max_all_locals or _MAX_ALL_LOCALS
         self.max_segment = max_segment
 
 

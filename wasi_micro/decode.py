@@ -15,6 +15,7 @@ MAX_LOCALS = const(50000)  # the default limit on declared locals per function (
 TOO_BIG = "module size limit exceeded"
 TOO_MANY_FUNCS = "function count limit exceeded"
 TOO_MANY_LOCALS = "too many locals"
+TOO_MANY_ALL_LOCALS = "too many locals in the module"
 DATA_TOO_BIG = "data segment size limit exceeded"
 ELEM_TOO_BIG = "element segment size limit exceeded"
 
@@ -444,6 +445,7 @@ def _data_count(m, r, _cfg):
 
 def _codes(m, r, cfg):
     n = r.end
+    left = cfg.max_all_locals
     for _ in range(_len(r)):
         size = _size(r)
         start = r.pos
@@ -461,6 +463,9 @@ def _codes(m, r, cfg):
             r.fail("too many locals", start)
         if total > cfg.max_locals:
             raise LimitError(TOO_MANY_LOCALS)
+        left -= total
+        if left < 0:
+            raise LimitError(TOO_MANY_ALL_LOCALS)
         locs = b""
         for i in range(0, len(groups), 2):
             locs += _ONE[groups[i + 1]] * groups[i]
