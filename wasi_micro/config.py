@@ -3,6 +3,7 @@
 # call and value stack exhaustion, which raise Exhaustion as the spec says.
 from .compat import CALL_DEPTH, STACK_SLOTS, const
 
+_FUEL_SLICE = const(20000)
 _MAX_TABLE = const(1 << 20)
 _MAX_LOCALS = const(50000)
 _MAX_ALL_LOCALS = const(1 << 20)
@@ -11,11 +12,15 @@ _MAX_ALL_LOCALS = const(1 << 20)
 class Config:
     def __init__(self, max_memory=None, fuel=None, deadline=None, call_depth=None,
                  stack_slots=None, max_table=None, count=False, max_module=None,
-                 max_functions=None, max_locals=None, max_segment=None, max_all_locals=None):
+                 max_functions=None, max_locals=None, max_segment=None, max_all_locals=None,
+                 fuel_slice=None):
         # Bytes of linear memory; may be below one page. Set, it makes memory paged: RAM is
         # taken in 1 KiB frames as pages are first written (memory.py).
         self.max_memory = max_memory
         self.fuel = fuel  # total branches + calls before a LimitError
+        # Branches + calls between the loop's returns to bytecode, where Ctrl-C (a pending
+        # KeyboardInterrupt), the deadline and the fuel are checked: a board's responsiveness.
+        self.fuel_slice = fuel_slice or _FUEL_SLICE
         self.deadline = deadline  # seconds of wall-clock time per call
         self.call_depth = call_depth or CALL_DEPTH
         self.stack_slots = stack_slots or STACK_SLOTS  # register-file words (4 bytes each)

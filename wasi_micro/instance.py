@@ -16,7 +16,6 @@ from .runtime import DEFAULT_STORE, Func, GlobalCell, Memory, Table, read_value,
 from . import ir
 
 _M32 = const(0xFFFFFFFF)
-_SLICE = const(20000)  # branches and calls between returns to bytecode (Ctrl-C, deadline)
 
 # interp's trap codes -> reasons; codes 3 and 4 are exhaustion.
 _TRAPS = (None, UNREACHABLE, OOB_MEMORY, CALL_EXHAUSTED, STACK_EXHAUSTED, DIV_ZERO, INT_OVERFLOW)
@@ -295,7 +294,9 @@ class Instance:
             st[ST_MLEN] = mem.size
             st[ST_PSHIFT] = mem.shift
             self.arena = mem.arena
-            slice_ = _SLICE if budget is None or budget > _SLICE else budget
+            slice_ = self.config.fuel_slice
+            if budget is not None and budget < slice_:
+                slice_ = budget
             st[ST_FUEL] = slice_
             try:
                 status = run(self.code, self.regs, mem.arena, mem.ptab, st, self.cs, ext)
