@@ -78,7 +78,7 @@ def _execute(cfg, name, args, env, dirs, max_memory, fuel, out, err):
     gc.collect()
     config = Config(max_memory=limits.get("max_memory") if max_memory is None else max_memory,
                     fuel=fuel, call_depth=limits.get("call_depth"),
-                    stack_slots=limits.get("stack_slots"))
+                    stack_slots=limits.get("stack_slots"), fuel_slice=limits.get("fuel_slice"))
     return run_command(module, [name] + list(args), _env_pairs(env), _preopens(cfg, dirs),
                        stdin=BytesIO(b""), stdout=out, stderr=err, config=config)
 
