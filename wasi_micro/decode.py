@@ -394,6 +394,7 @@ def _start(m, r, _cfg):
 def _elems(m, r, cfg):
     # Flags: bit 0 passive or declarative, bit 1 explicit table (active) or declarative,
     # bit 2 items are expressions rather than function indices.
+    shared = {}
     for _ in range(_len(r)):
         p = r.pos
         flags = r.u32()
@@ -420,7 +421,15 @@ def _elems(m, r, cfg):
         if flags & 4:
             items = [expr(r) for _ in range(n)]
         else:
-            items = [[(0xD2, r.u32())] for _ in range(n)]
+            # One shared expression per function: a byte per item must not cost a list and a
+            # tuple (about 130 bytes under CPython).
+            items = []
+            for _ in range(n):
+                x = r.u32()
+                e = shared.get(x)
+                if e is None:
+                    e = shared[x] = [(0xD2, x)]
+                items.append(e)
         m.elems.append(M.Elem(mode, rt, items, table, offset))
 
 
