@@ -20,6 +20,7 @@ import os
 import random
 import resource
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -168,7 +169,6 @@ def mpy_check(batch, soft):
     None when there is no micropython."""
     import shutil
     import subprocess
-    import tempfile
     exe = shutil.which("micropython")
     if exe is None:
         return None
@@ -254,7 +254,8 @@ def main(argv=None):
     ap.add_argument("--inputs", type=int, default=100000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--out", default="fuzz-out")
+    ap.add_argument("--out", default=os.path.join(tempfile.gettempdir(), "wasi_micro_fuzz"),
+                    help="where bugs are saved")
     ap.add_argument("--timeout", type=float, default=30.0, help="seconds before an input hangs")
     ap.add_argument("--no-diff", action="store_true", help="skip the wasmtime comparison")
     ap.add_argument("--no-minimise", action="store_true")
@@ -332,6 +333,7 @@ def run(args):
             if i >= 0 and procs[j].is_alive() and now - since[j] > args.timeout:
                 procs[j].kill()
                 procs[j].join()
+                i = cur[j]  # (the input it was on when killed)
                 done += 1
                 classes["hang"] = classes.get("hang", 0) + 1
                 _bug(args, maker, bugs, sigs, i, maker.make(i)[0], "hang",
