@@ -136,12 +136,19 @@ def _known_bug(n, what):
 
 
 def test_memory_declared_past_the_limit():
-    # The declared size is address space, not RAM: only frames written cost memory.
+    # The declared size is address space, not RAM: only frames written cost memory (and the
+    # page table: 4 bytes per KiB of address space, 16 MB for 4 GiB under MicroPython, where a
+    # fragmented heap may refuse it with the same clean LimitError).
     import gc
     for pages in (32768, 65535, 65536):
         inst = None
-        gc.collect()  # (each page table is 16 MB of words under MicroPython)
-        inst = wasi_micro.instantiate(_memory_module(pages), None, Config(max_memory=4096))
+        gc.collect()
+        try:
+            inst = wasi_micro.instantiate(_memory_module(pages), None, Config(max_memory=4096))
+        except LimitError as e:
+            if support.IS_MICROPYTHON and e.reason == "out of memory":
+                continue
+            raise
         top = pages << 16
         assert inst.memory().size == top
         try:
