@@ -1,6 +1,7 @@
 # The long fuzz run (CPython):
 #   python3 -m host_tools.fuzz --inputs 100000 [--seed N] [--jobs 2] [--out DIR] [--timeout S]
-#                              [--no-diff] [--no-mpy] [--no-softfloat] [--replay I]
+#                              [--no-diff] [--no-mpy] [--mpy-exe PATH] [--no-softfloat]
+#                              [--replay I]
 # Input i of seed N is made from Random((N, i)) alone, so `--replay I` re-runs one input. Kinds:
 # random valid modules (tests/fuzz/wasmgen.py), some in deterministic form also run on wasmtime
 # (when installed) and compared; guests making WASI calls with hostile arguments in a scratch
@@ -163,13 +164,13 @@ def _soft():
 _MPY_BATCH = 40
 
 
-def mpy_check(batch, soft):
+def mpy_check(batch, soft, exe=None):
     """Run [(i, mode, data, CPython outcome)] under the MicroPython unix port; [(i, sig,
     detail)] for every input whose outcome differs (the viper loop against plain Python), or
     None when there is no micropython."""
     import shutil
     import subprocess
-    exe = shutil.which("micropython")
+    exe = exe or shutil.which("micropython")
     if exe is None:
         return None
     if not batch:
@@ -233,15 +234,15 @@ def worker(j, jobs, args, cur, since, q):
             want = harness.run(data, keep_memory=True, mode=mode).summary(True)
             batch.append((i, mode, data, want))
             if len(batch) >= _MPY_BATCH:
-                _mpy_flush(batch, q)
+                _mpy_flush(batch, q, args.mpy_exe)
         i += jobs
-    _mpy_flush(batch, q)
+    _mpy_flush(batch, q, args.mpy_exe)
     cur[j] = -2  # done
     q.put(None)
 
 
-def _mpy_flush(batch, q):
-    bad = mpy_check(batch, _soft())
+def _mpy_flush(batch, q, exe):
+    bad = mpy_check(batch, _soft(), exe)
     if bad is not None:
         for i, sig, detail in bad:
             q.put(("bug", i, "diff", sig + ("(softfloat)" if _soft() else ""), detail))
@@ -263,6 +264,9 @@ def main(argv=None):
     ap.add_argument("--quiet", action="store_true")
     ap.add_argument("--no-mpy", dest="mpy", action="store_false",
                     help="skip re-running the deterministic inputs under micropython")
+    ap.add_argument("--mpy-exe", default=None, help="the micropython binary for that (e.g. a "
+                    "32-bit build from tools/build_micropython.sh --32bit: viper words as on "
+                    "boards)")
     ap.add_argument("--no-softfloat", dest="softfloat", action="store_false",
                     help="odd-numbered workers run the integer-only float path unless given")
     args = ap.parse_args(argv)

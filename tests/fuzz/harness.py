@@ -77,6 +77,14 @@ def args_for(params, k):
     return out
 
 
+def digest(data):
+    """A 61-bit polynomial hash of data (no hashlib: some MicroPython builds lack it)."""
+    h = len(data)
+    for i in range(0, len(data), 1024):
+        h = (h * 1000003 + int.from_bytes(data[i:i + 1024], "little")) % 0x1FFFFFFFFFFFFFFF
+    return h
+
+
 def is_nan(v, t):
     if t == 0x7D:
         return v & 0x7F800000 == 0x7F800000 and v & 0x7FFFFF != 0
@@ -127,9 +135,7 @@ class Result:
             else:
                 parts.append("%s=%s(%s)" % (n, k, v))
         if nan_class and self.memory is not None:
-            import hashlib
-            parts.append("memory=%s" % "".join(
-                "%02x" % b for b in hashlib.sha256(self.memory).digest()[:8]))
+            parts.append("memory=%x" % digest(self.memory))
         return " ".join(parts)
 
 
