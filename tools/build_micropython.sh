@@ -114,6 +114,23 @@ if [ $frozen = 1 ] && [ ! -f "$src/tools/mpy-tool.py" ]; then
     cp "$mp/tools/makemanifest.py" "$mp/tools/manifestfile.py" "$mp/tools/mpy-tool.py" "$src/tools/"
     cp -r "$mp/mpy-cross/mpy_cross" "$src/mpy-cross/"
     rm -rf "$tmp"
+    # mpy-tool writes float constants with 16 digits (a double needs 17 to come back exact),
+    # and fails on one that rounds to an f32 infinity (for the float-in-pointer object model,
+    # unused here): make both exact.
+    python3 - "$src/tools/mpy-tool.py" <<'PY'
+import sys
+path = sys.argv[1]
+text = open(path).read()
+edits = [
+    ("(mp_float_t)%.16g", "(mp_float_t)%.17g"),
+    ('struct.pack("<f", obj)',
+     'struct.pack("<f", obj if not abs(obj) >= 2.0 ** 128 - 2.0 ** 103 else obj * 1e300)'),
+]
+for old, new in edits:
+    assert old in text, "mpy-tool.py: %r not found" % old
+    text = text.replace(old, new)
+open(path, "w").write(text)
+PY
 fi
 
 # put PATH: stdin becomes the file PATH under the source tree, rewritten only when it changed
