@@ -9,6 +9,9 @@ IS_MICROPYTHON = sys.implementation.name == "micropython"
 # Default register file (4-byte words) and call depth: a board's heap is a few hundred KB.
 STACK_SLOTS = 8192 if IS_MICROPYTHON else 65536
 CALL_DEPTH = 1000 if IS_MICROPYTHON else 4000
+# Host <-> wasm re-entry (a host function calling back into wasm) nests Python frames, about
+# five a level: MicroPython's main thread allows ~140 Python levels, a board's C stack less.
+REENTRY = 16 if IS_MICROPYTHON else 100
 
 # Bulk memory ops on a flat memory: viper copies bytes at machine speed inside the loop; plain
 # Python is far faster with the slow path's slice copies.
@@ -30,6 +33,11 @@ if IS_MICROPYTHON:
     def ticks_us():
         import time
         return time.ticks_us()
+
+    def ticks_diff(a, b):
+        # ticks wrap (after 2**30 us on boards): only differences are meaningful.
+        import time
+        return time.ticks_diff(a, b)
 
     try:
         maxsize = sys.maxsize
@@ -67,6 +75,9 @@ else:
     def ticks_us():
         import time
         return time.perf_counter_ns() // 1000
+
+    def ticks_diff(a, b):
+        return a - b
 
     maxsize = sys.maxsize
 

@@ -1,7 +1,8 @@
 # Instantiation (link imports, allocate, run segment initialisers and start) and execution: the
 # driver around interp.run, lazy lowering, and the slow ops the loop hands out.
 from . import interp
-from .compat import BULK_IN_LOOP, const, micropython, new_words, words_from
+from .compat import BULK_IN_LOOP, REENTRY, const, micropython, new_words, ticks_diff, ticks_us, \
+    words_from
 from .config import DEFAULT
 from .errors import Exhaustion, LimitError, LinkError, Trap, CALL_EXHAUSTED, DEADLINE, DIV_ZERO, \
     INDIRECT_MISMATCH, INT_OVERFLOW, OOB_MEMORY, OOB_TABLE, OUT_OF_FUEL, OUT_OF_MEMORY, \
@@ -22,6 +23,7 @@ _TRAPS = (None, UNREACHABLE, OOB_MEMORY, CALL_EXHAUSTED, STACK_EXHAUSTED, DIV_ZE
 
 
 _num = []
+_nesting = [0]  # wasm invocations on the Python stack, all instances together
 
 
 def _wide(t):
@@ -163,7 +165,7 @@ class Instance:
         self.lowerer = Lowerer(m, gslot, self.typeids, config.count)
         self.executed = 0  # counting mode: wasm instructions run
         self.left_loop = 0  # counting mode: ops run outside the viper loop (slow path, driver)
-        self.depth = 0
+        self.started = None  # ticks when the outermost call began (Config.deadline)
         self.refresh = False  # the loop stopped only so the driver re-reads memory pointers
         self.arena = None  # the memory arena the running loop points at
         self.exports = {}
@@ -246,10 +248,10 @@ class Instance:
         entry = self._entry(f.index)
         st = self.st
         saved = (self.top, self.ctop)
-        self.depth += 1
-        if self.depth > 200:  # host <-> wasm re-entry nests Python frames
-            self.depth -= 1
+        if _nesting[0] >= REENTRY:  # host <-> wasm re-entry, counted across instances
             raise Exhaustion(CALL_EXHAUSTED)
+        _nesting[0] += 1
+        started = self.started
         try:
             st[ST_PC] = entry
             st[ST_FP] = fp
@@ -257,8 +259,9 @@ class Instance:
             st[ST_CSBASE] = self.ctop
             self._drive()
         finally:
-            self.depth -= 1
+            _nesting[0] -= 1
             self.top, self.ctop = saved
+            self.started = started
         out = []
         s = fp
         for t in results:
@@ -285,13 +288,14 @@ class Instance:
         run = interp.run
         budget = self.config.fuel
         deadline = self.config.deadline
-        if deadline is not None:
-            from .compat import ticks_us
-            end = ticks_us() + int(deadline * 1000000)
+        if deadline is not None and self.started is None:
+            self.started = ticks_us()
         ext = self._ext_counted if self.config.count else self._ext
         while True:
             mem = self.memory_obj or _NO_MEMORY
-            st[ST_MLEN] = mem.size
+            # The last valid address (as u32 bits); an empty memory gets 0 and a page table
+            # whose one entry is unmapped, so its accesses end in Memory's bounds check.
+            st[ST_MLEN] = mem.size - 1 if mem.size else 0
             st[ST_PSHIFT] = mem.shift
             self.arena = mem.arena
             slice_ = self.config.fuel_slice
@@ -317,7 +321,7 @@ class Instance:
             if status == interp.FUEL:
                 if budget is not None and budget <= 0:
                     raise LimitError(OUT_OF_FUEL, self.func_name_at(st[ST_PC]))
-                if deadline is not None and ticks_us() > end:
+                if deadline is not None and self.time_left_ns() == 0:
                     raise LimitError(DEADLINE, self.func_name_at(st[ST_PC]))
             elif status == interp.TRAP:
                 code = st[ST_TRAP]
@@ -325,6 +329,14 @@ class Instance:
                 raise cls(_TRAPS[code], self.func_name_at(st[ST_PC]))
             else:
                 self._exit_op()
+
+    def time_left_ns(self):
+        """Nanoseconds left before Config.deadline (None without one): host functions that
+        block (poll_oneoff) wait at most this long."""
+        if self.config.deadline is None or self.started is None:
+            return None
+        left = int(self.config.deadline * 1000000) - ticks_diff(ticks_us(), self.started)
+        return left * 1000 if left > 0 else 0
 
     def func_name_at(self, pc):
         lst = self.entry_list
@@ -467,7 +479,10 @@ class Instance:
         code = self.code
         regs = self.regs
         if 0x28 <= op <= 0x3E:
-            return self._moved(self._load_store(op, pc, fp))
+            try:
+                return self._moved(self._load_store(op, pc, fp))
+            except IndexError:  # an empty memory: the loop could not rule it out
+                raise Trap(OOB_MEMORY)
         if op == ir.GLOBAL_GET_X:
             g = code[pc + 2]
             write_value(regs, fp + code[pc + 1], self.gtypes[g][0], self.cells[g].value)

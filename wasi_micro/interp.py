@@ -22,7 +22,7 @@ ST_PC = const(0)
 ST_FP = const(1)
 ST_CSP = const(2)
 ST_FUEL = const(3)
-ST_MLEN = const(4)
+ST_MLEN = const(4)  # the last valid address of memory (size - 1)
 ST_CSBASE = const(5)
 ST_TRAP = const(6)
 ST_RLEN = const(7)
@@ -82,7 +82,7 @@ def run(code: ptr32, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
     fp = st[ST_FP]
     csp = st[ST_CSP]
     fuel = st[ST_FUEL]
-    mlen = st[ST_MLEN]
+    mmax = st[ST_MLEN]  # the memory's last valid address (u32 bits: 4 GiB memories fit)
     csbase = st[ST_CSBASE]
     rlen = st[ST_RLEN]
     cslen = st[ST_CSLEN]
@@ -412,14 +412,15 @@ def run(code: ptr32, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                 else:
                     n = 2
             off = code[pc + 3] & M
-            lim = mlen - n
-            if lim < 0 or uint(a) > uint(lim) or uint(off) > uint(lim - a):
+            # In bounds iff a + off + n - 1 <= mmax, in unsigned words without overflow.
+            lim = mmax - (n - 1)
+            if uint(mmax) < uint(n - 1) or uint(a) > uint(lim) or uint(off) > uint(lim - a):
                 trap = T_OOB
                 break
             ea = a + off
             # The page table maps the address into the arena (memory.py); an unmapped page or
             # an access across pages goes out.
-            t = ptab[ea >> psh]
+            t = ptab[int(uint(ea) >> psh)]
             ea &= pmask
             if t == 0 or ea > pmask + 1 - n:
                 pc = int(ext(pc, fp))
@@ -651,13 +652,15 @@ def run(code: ptr32, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                 else:
                     regs[d + 1] = M
             continue
-        if (op == _MEMORY_COPY or op == _MEMORY_FILL) and psh == 16 and bulk:
+        if (op == _MEMORY_COPY or op == _MEMORY_FILL) and psh == 16 and bulk and \
+                mmax < 0x3FFFFFFF:
             # Bulk memory on a flat memory (addresses are arena offsets): op d s|value n.
             d = regs[fp + code[pc + 1]] & M
             a = regs[fp + code[pc + 2]] & M
             n = regs[fp + code[pc + 3]] & M
-            if uint(n) > uint(mlen) or uint(d) > uint(mlen - n) or \
-                    (op == _MEMORY_COPY and uint(a) > uint(mlen - n)):
+            i = mmax + 1  # the size: a flat memory in RAM is far below 2 GiB
+            if uint(n) > uint(i) or uint(d) > uint(i - n) or \
+                    (op == _MEMORY_COPY and uint(a) > uint(i - n)):
                 trap = T_OOB
                 break
             if op == _MEMORY_FILL:

@@ -48,10 +48,12 @@ class Memory:
 
     def _table(self, size, old):
         sh = self.shift
-        n = (size + (1 << sh) - 1) >> sh
-        t = new_words(n)
+        # At least one entry: an empty memory's unmapped one sends its accesses to read/write,
+        # whose bounds check traps.
+        mapped = (size + (1 << sh) - 1) >> sh
+        t = new_words(max(mapped, 1))
         if not self.paged:
-            for i in range(n):
+            for i in range(mapped):
                 t[i] = (i << sh) + 1
         elif old is not None:
             for i in range(len(old)):

@@ -153,8 +153,11 @@ def poll_oneoff(w, subs, events, nsubs, nevents):
     if clocks:
         wait = min(c[0] for c in clocks)
         if not ready:
+            # Never sleep past the instance's deadline: the driver traps when the guest
+            # resumes, so a sleeping guest cannot outlive Config.deadline.
+            cap = w.inst.time_left_ns() if w.inst is not None else None
             if wait:
-                compat.sleep_ns(wait)
+                compat.sleep_ns(wait if cap is None or wait < cap else cap)
         else:
             wait = 0
         for left, ud in clocks:
@@ -275,6 +278,7 @@ class Wasi:
         items = env.items() if hasattr(env, "items") else env
         self.env = [_encode(k) + b"=" + _encode(v) for k, v in items]
         self.mem = None
+        self.inst = None
         self.fds = {
             0: fs.stdio(fs.STDIN, _std(stdin, sys.stdin, True)),
             1: fs.stdio(fs.STDOUT, _std(stdout, sys.stdout, False)),
@@ -291,6 +295,7 @@ class Wasi:
         return {"wasi_snapshot_preview1": _Functions(self, host_func)}
 
     def bind(self, instance):
+        self.inst = instance
         self.mem = instance.memory()
 
     def close(self):
