@@ -23,9 +23,6 @@ KNOWN_PORTABLE = {
     # mp_small_int_floor_divide, which first adds |divisor| - 1 to the dividend when the signs
     # differ: with 32-bit words that overflows unless |a| + |b| fits in 31 bits.
     "test_interp.test_loop_matches_numeric_on_edges",
-    # interp.py's bounds check (`lim = mlen - n; if lim < 0 ...`) reads the memory size as a
-    # signed word: a memory of 2 GiB or more traps on every access.
-    "test_limits.test_memory_declared_past_the_limit",
 }
 KNOWN_SPEC = {"i32.json:72", "i32.json:73", "i32.json:111"}  # div_s/rem_s, as above
 
