@@ -144,32 +144,35 @@ def run(code: ptr32, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                     trap = T_DIV_ZERO
                     pc -= 4
                     break
+                # Signed ops divide the magnitudes as unsigned words, then apply the signs:
+                # viper's // adds |b| - 1 to a when the signs differ (mp_small_int_floor_divide),
+                # which overflows a 32-bit word.
+                sa = 0
+                sb = 0
                 if op == 0x6D or op == 0x6F:
-                    a = (a ^ S) - S
-                    b = (b ^ S) - S
-                    if b == -1:
-                        if op == 0x6D and a == -S:
-                            trap = T_INT_OVERFLOW
-                            pc -= 4
-                            break
-                        q = 0 - a
-                        rem = 0
-                    else:
-                        q = a // b
-                        rem = a - q * b
-                        if rem != 0 and (rem ^ a) < 0:  # the remainder's sign follows a
-                            q += 1
-                            rem -= b
+                    if a & S:
+                        a = (0 - a) & M
+                        sa = 1
+                    if b & S:
+                        b = (0 - b) & M
+                        sb = 1
+                    if op == 0x6D and sb and b == 1 and a == S:  # -2**31 / -1
+                        trap = T_INT_OVERFLOW
+                        pc -= 4
+                        break
+                if uint(b) >= uint(S):
+                    q = 1 if uint(a) >= uint(b) else 0
+                elif uint(a) < uint(S):
+                    q = a // b
                 else:
-                    if uint(b) >= uint(S):
-                        q = 1 if uint(a) >= uint(b) else 0
-                    elif uint(a) < uint(S):
-                        q = a // b
-                    else:
-                        q = (int(uint(a) >> 1) // b) << 1
-                        if uint((a - q * b) & M) >= uint(b):
-                            q += 1
-                    rem = a - q * b
+                    q = (int(uint(a) >> 1) // b) << 1
+                    if uint((a - q * b) & M) >= uint(b):
+                        q += 1
+                rem = a - q * b
+                if sa != sb:
+                    q = 0 - q
+                if sa:
+                    rem = 0 - rem
                 regs[d] = (q if op <= 0x6E else rem) & M
             elif op == 0x75:
                 regs[d] = (((a ^ S) - S) >> (b & 31)) & M
