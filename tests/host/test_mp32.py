@@ -16,17 +16,6 @@ SPEC = [os.path.join(SHARED, "wasm-spec", s)
         for s in ("core", "proposals/tail-call", "proposals/extended-const")]
 BENCH = os.path.join(SHARED, "bench")
 
-# Failures the 32-bit build shows that the x64 one does not, each a known runtime bug (not of
-# the build): a fixed one simply stops appearing; any other failure fails the test.
-KNOWN_PORTABLE = {
-    # interp.py's signed i32 division (`q = a // b` for div_s/rem_s) calls MicroPython's
-    # mp_small_int_floor_divide, which first adds |divisor| - 1 to the dividend when the signs
-    # differ: with 32-bit words that overflows unless |a| + |b| fits in 31 bits.
-    "test_interp.test_loop_matches_numeric_on_edges",
-}
-KNOWN_SPEC = {"i32.json:72", "i32.json:73", "i32.json:111"}  # div_s/rem_s, as above
-
-
 @pytest.fixture(scope="module")
 def build(tmp_path_factory):
     """build(*flags) -> path of the binary tools/build_micropython.sh makes with those flags."""
@@ -56,10 +45,6 @@ def _run(exe, args, env=None, timeout=900, cwd=mp.REPO):
     return p.returncode, p.stdout.decode("utf-8", "replace")
 
 
-def _unexpected(failed, known):
-    return sorted(f for f in failed if f not in known)
-
-
 def test_viper_words_are_32_bits(build):
     exe = build("--32bit")
     src = ("import micropython\nfrom array import array\n"
@@ -77,8 +62,7 @@ def test_portable_tests_32bit(build):
     m = re.match(r"micropython: (\d+) passed, (\d+) failed, (\d+) skipped$", last)
     assert m, out[-3000:]
     failed = re.findall(r"^FAIL (\S+)", out, re.M)
-    assert int(m.group(2)) == len(failed)
-    assert not _unexpected(failed, KNOWN_PORTABLE), out[-6000:]
+    assert int(m.group(2)) == len(failed) == 0, out[-6000:]
     assert int(m.group(1)) > 100, last
 
 
@@ -109,8 +93,7 @@ def test_spec_32bit(spec_runs, config):
     m = re.match(r"spec .*: (\d+) passed, (\d+) failed, (\d+) not-applicable$", mp.last_line(out))
     assert m, out[-3000:]
     failed = re.findall(r"^FAIL (\S+:\d+) ", out, re.M)
-    assert int(m.group(2)) == len(failed) and (status == 0) == (not failed), out[-3000:]
-    assert not _unexpected(failed, KNOWN_SPEC), out[-6000:]
+    assert int(m.group(2)) == len(failed) == 0 and status == 0, out[-6000:]
     assert int(m.group(1)) + len(failed) > 27000
 
 
