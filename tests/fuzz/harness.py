@@ -121,10 +121,15 @@ class Result:
 
     def summary(self, nan_class=False):
         """The outcome as one line: the class, then per call name=ok[results in hex] or
-        name=KIND(reason or status). nan_class: every NaN result reads "nan" (the spec lets
-        engines differ in NaN bits), and a digest of the memory follows when it was kept."""
+        name=KIND(reason or status). nan_class (for comparing engines): every NaN result
+        reads "nan" (the spec lets engines differ in NaN bits), a digest of the memory follows
+        when it was kept, and the line ends at a call stopped by fuel or the deadline (which
+        comes first depends on the host's speed)."""
         parts = [self.cls]
         for n, k, v in self.calls:
+            if k == "limit" and nan_class:
+                parts.append("%s=limit" % n)
+                return " ".join(parts)
             if k == "ok":
                 types = self.types.get(n, b"")
                 vals = []
