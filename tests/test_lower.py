@@ -90,8 +90,8 @@ def test_tail_calls():
 
 def lowered(name):
     i = inst()
-    f = i.exports[name]
-    return ir.body(i.code, i._entry(f.index))
+    entry = i._entry(i.exports[name].index)  # lowering may grow (replace) the code array
+    return ir.body(i.code, entry)
 
 
 def test_shape_fused_set():
@@ -110,13 +110,22 @@ def test_shape_compare_branch_fused():
     assert ir.BR_LT_S in ops, code
 
 
-def test_ir_word_layout():
-    # The word layout the viper loop reads: op then operands, fixed per op.
+def test_ir_halfword_layout():
+    # The layout the viper loop reads through ptr16: op, then halfword slots; 32-bit fields
+    # (targets, offsets, indices, counts) take two halfwords, low first.
     assert ir.length([ir.MOV, 0, 0], 0) == 3
-    assert ir.length([ir.BR_LT_S, 0, 0, 0], 0) == 4
+    assert ir.length([ir.BR, 0, 0], 0) == 3
+    assert ir.length([ir.BR_LT_S, 0, 0, 0, 0], 0) == 5
     assert ir.length([0x6A, 0, 0, 0], 0) == 4
     assert ir.length([0x45, 0, 0], 0) == 3
-    assert ir.length([0x28, 0, 0, 0], 0) == 4
-    assert ir.length([ir.BR_TABLE, 0, 2, 0, 0, 0], 0) == 6
+    assert ir.length([0x28, 0, 0, 0, 0], 0) == 5
+    assert ir.length([ir.BR_TABLE, 0, 2, 0] + [0] * 6, 0) == 10
     assert ir.length([ir.RETURN, 2, 0, 0], 0) == 4
-    assert ir.length([ir.ENTER, 0, 0, 0, 0], 0) == 5
+    assert ir.length([ir.ENTER, 0, 0, 0, 0, 0], 0) == 6
+    assert ir.length([ir.CALL, 0, 0, 0, 0, 0], 0) == 6
+    assert ir.word([0x5678, 0x1234], 0) == 0x12345678
+
+
+def test_code_is_halfwords():
+    code = inst().code
+    assert all(0 <= w <= 0xFFFF for w in code)

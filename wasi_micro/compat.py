@@ -27,8 +27,12 @@ if IS_MICROPYTHON:
         # Python-side code stores the same u32 values as under CPython.
         return array("I" if unsigned else "i", bytes(4 * n))
 
-    def words_from(seq):
-        return array("i", seq)
+    def halfwords(n, seq=None):
+        # Register code for ptr16: n halfwords, the first ones from seq.
+        a = array("H", bytes(2 * n))
+        if seq is not None:
+            a[:len(seq)] = seq if isinstance(seq, array) else array("H", seq)
+        return a
 
     def ticks_us():
         import time
@@ -69,8 +73,11 @@ else:
         # A list indexes faster than an array under CPython; the loop masks every store.
         return [0] * n
 
-    def words_from(seq):
-        return list(seq)
+    def halfwords(n, seq=None):
+        a = [0] * n
+        if seq is not None:
+            a[:len(seq)] = seq
+        return a
 
     def ticks_us():
         import time

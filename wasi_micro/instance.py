@@ -1,14 +1,15 @@
 # Instantiation (link imports, allocate, run segment initialisers and start) and execution: the
 # driver around interp.run, lazy lowering, and the slow ops the loop hands out.
 from . import interp
-from .compat import BULK_IN_LOOP, REENTRY, const, micropython, new_words, ticks_diff, ticks_us, \
-    words_from
+from .compat import BULK_IN_LOOP, REENTRY, const, halfwords, micropython, new_words, ticks_diff, \
+    ticks_us
 from .config import DEFAULT
 from .errors import Exhaustion, LimitError, LinkError, Trap, CALL_EXHAUSTED, DEADLINE, DIV_ZERO, \
     INDIRECT_MISMATCH, INT_OVERFLOW, OOB_MEMORY, OOB_TABLE, OUT_OF_FUEL, OUT_OF_MEMORY, \
     STACK_EXHAUSTED, UNDEF_ELEMENT, UNINIT_ELEMENT, UNREACHABLE
 from .interp import ST_BULK, ST_COUNT, ST_CSBASE, ST_CSLEN, ST_CSP, ST_FP, ST_FUEL, ST_MLEN, \
     ST_PC, ST_PSHIFT, ST_RLEN, ST_TRAP, ST_WORDS
+from .ir import word
 from .lower import Lowerer
 from .module import K_FUNC, K_GLOBAL, K_MEM, K_TABLE, M_ACTIVE, M_DECLARATIVE, Limits, slots
 from .opcodes import SIG, SIGS
@@ -159,7 +160,16 @@ class Instance:
         self.ctop = 0  # first free call-stack word
         # Code position 0 holds `RETURN 0`: the driver resumes there after it has placed a
         # call's results itself.
-        self.code = words_from([ir.RETURN, 0])
+        # The code array has room to spare (a board cannot afford to copy it for each function
+        # lowered): about a halfword per byte of function bodies, grown by half when full.
+        cap = 2
+        for c in m.codes:
+            cap += c.end - c.start
+        try:
+            self.code = halfwords(cap, [ir.RETURN, 0])
+        except MemoryError:
+            raise LimitError(OUT_OF_MEMORY)
+        self.code_len = 2
         self.entries = [0] * len(funcs)  # 0: not lowered yet
         self.entry_list = []  # (entry pc, function index) in code order, for trap names
         self.lowerer = Lowerer(m, gslot, self.typeids, config.count)
@@ -273,12 +283,16 @@ class Instance:
         e = self.entries[fidx]
         if e == 0:
             m = self.module
-            base = len(self.code)
+            base = self.code_len
             try:
                 words = self.lowerer.lower(fidx, base, self.entries)
-                self.code.extend(words)
+                end = base + len(words)
+                if end > len(self.code):
+                    self.code = halfwords(max(end, len(self.code) * 3 // 2), self.code)
+                self.code[base:end] = halfwords(len(words), words)
             except MemoryError:  # the board's heap, not a bug: a clean, named error
                 raise LimitError(OUT_OF_MEMORY, m.func_name(fidx))
+            self.code_len = end
             self.entries[fidx] = e = base
             self.entry_list.append((base, fidx))
         return e
@@ -361,31 +375,32 @@ class Instance:
         pc = st[ST_PC]
         fp = st[ST_FP]
         op = code[pc]
-        if op == ir.CALL:
-            self._entry(code[pc + 3])
-            code[pc + 2] = self.entries[code[pc + 3]]
-        elif op == ir.RETURN_CALL:
-            self._entry(code[pc + 2])
-            code[pc + 1] = self.entries[code[pc + 2]]
+        if op == ir.CALL or op == ir.RETURN_CALL:
+            # Lower the callee, then patch its entry into the call (code may have moved).
+            k = pc + (2 if op == ir.CALL else 1)
+            e = self._entry(word(code, k + 2))
+            code = self.code
+            code[k] = e & 0xFFFF
+            code[k + 1] = e >> 16
         elif op == ir.CALL_IMPORT:
             base = fp + code[pc + 1]
-            self._call_out(self.funcs[code[pc + 2]], base)
-            st[ST_PC] = pc + 3
+            self._call_out(self.funcs[word(code, pc + 2)], base)
+            st[ST_PC] = pc + 4
         elif op == ir.CALL_INDIRECT:
-            f = self._indirect(code[pc + 2], code[pc + 3], code[pc + 4], fp)
+            f = self._indirect(code[pc + 2], word(code, pc + 3), word(code, pc + 5), fp)
             if f.inst is self:
                 self._entry(f.index)  # now lowered: the loop runs the call itself
             else:
                 self._call_out(f, fp + code[pc + 1])
-                st[ST_PC] = pc + 5
+                st[ST_PC] = pc + 7
         elif op == ir.RETURN_CALL_INDIRECT:
-            f = self._indirect(code[pc + 1], code[pc + 2], code[pc + 3], fp)
+            f = self._indirect(code[pc + 1], word(code, pc + 2), word(code, pc + 4), fp)
             if f.inst is self:
                 self._entry(f.index)
             else:
-                n = code[pc + 4]
+                n = code[pc + 6]
                 regs = self.regs
-                vals = [regs[fp + code[pc + 5 + i]] for i in range(n)]
+                vals = [regs[fp + code[pc + 7 + i]] for i in range(n)]
                 for i in range(n):
                     regs[fp + i] = vals[i]
                 self._call_out(f, fp)
@@ -466,8 +481,9 @@ class Instance:
                 regs[a + 1] = r >> 32
             return pc + n
         if op == ir.CALL_INDIRECT or op == ir.RETURN_CALL_INDIRECT:
-            k = 1 if op == ir.RETURN_CALL_INDIRECT else 2
-            f = self._indirect(code[pc + k], code[pc + k + 1], code[pc + k + 2], fp)
+            k = pc + (1 if op == ir.RETURN_CALL_INDIRECT else 2)
+            f = self._indirect(code[k], code[k + 1] | code[k + 2] << 16,
+                               code[k + 3] | code[k + 4] << 16, fp)
             if f.inst is self:
                 e = self.entries[f.index]
                 if e:
@@ -484,75 +500,75 @@ class Instance:
             except IndexError:  # an empty memory: the loop could not rule it out
                 raise Trap(OOB_MEMORY)
         if op == ir.GLOBAL_GET_X:
-            g = code[pc + 2]
+            g = word(code, pc + 2)
             write_value(regs, fp + code[pc + 1], self.gtypes[g][0], self.cells[g].value)
-            return pc + 3
+            return pc + 4
         if op == ir.GLOBAL_SET_X:
-            g = code[pc + 2]
+            g = word(code, pc + 2)
             self.cells[g].value = read_value(regs, fp + code[pc + 1], self.gtypes[g][0])
-            return pc + 3
+            return pc + 4
         if op == ir.MEMORY_SIZE:
             regs[fp + code[pc + 1]] = self.memory_obj.pages
             return pc + 2
         if op == ir.REF_FUNC:
-            regs[fp + code[pc + 1]] = self.store.ref(self.funcs[code[pc + 2]])
-            return pc + 3
+            regs[fp + code[pc + 1]] = self.store.ref(self.funcs[word(code, pc + 2)])
+            return pc + 4
         if op == ir.TABLE_GET:
             i = regs[fp + code[pc + 2]]
-            elems = self.tables[code[pc + 3]].elems
+            elems = self.tables[word(code, pc + 3)].elems
             if i >= len(elems):
                 raise Trap(OOB_TABLE)
             regs[fp + code[pc + 1]] = elems[i]
-            return pc + 4
+            return pc + 5
         if op == ir.TABLE_SET:
             i = regs[fp + code[pc + 1]]
-            elems = self.tables[code[pc + 3]].elems
+            elems = self.tables[word(code, pc + 3)].elems
             if i >= len(elems):
                 raise Trap(OOB_TABLE)
             elems[i] = regs[fp + code[pc + 2]]
-            return pc + 4
+            return pc + 5
         if op == ir.TABLE_SIZE:
-            regs[fp + code[pc + 1]] = len(self.tables[code[pc + 2]].elems)
-            return pc + 3
+            regs[fp + code[pc + 1]] = len(self.tables[word(code, pc + 2)].elems)
+            return pc + 4
         if op == ir.TABLE_GROW:
-            t = self.tables[code[pc + 4]]
+            t = self.tables[word(code, pc + 4)]
             r = t.grow(regs[fp + code[pc + 3]], regs[fp + code[pc + 2]])
             regs[fp + code[pc + 1]] = r & _M32
-            return pc + 5
+            return pc + 6
         if op == ir.TABLE_FILL:
             i = regs[fp + code[pc + 1]]
             v = regs[fp + code[pc + 2]]
             n = regs[fp + code[pc + 3]]
-            elems = self.tables[code[pc + 4]].elems
+            elems = self.tables[word(code, pc + 4)].elems
             if i + n > len(elems):
                 raise Trap(OOB_TABLE)
             for k in range(i, i + n):
                 elems[k] = v
-            return pc + 5
+            return pc + 6
         if op == ir.TABLE_COPY:
             d = regs[fp + code[pc + 1]]
             s = regs[fp + code[pc + 2]]
             n = regs[fp + code[pc + 3]]
-            dst = self.tables[code[pc + 4]].elems
-            src = self.tables[code[pc + 5]].elems
+            dst = self.tables[word(code, pc + 4)].elems
+            src = self.tables[word(code, pc + 6)].elems
             if s + n > len(src) or d + n > len(dst):
                 raise Trap(OOB_TABLE)
             dst[d:d + n] = src[s:s + n]
-            return pc + 6
+            return pc + 8
         if op == ir.TABLE_INIT:
-            self._table_init(code[pc + 5], code[pc + 4], regs[fp + code[pc + 1]],
+            self._table_init(word(code, pc + 6), word(code, pc + 4), regs[fp + code[pc + 1]],
                              regs[fp + code[pc + 2]], regs[fp + code[pc + 3]])
-            return pc + 6
+            return pc + 8
         if op == ir.ELEM_DROP:
-            self.elems[code[pc + 1]] = []
-            return pc + 2
+            self.elems[word(code, pc + 1)] = []
+            return pc + 3
         if op == ir.MEMORY_INIT:
-            self._memory_init(code[pc + 4], regs[fp + code[pc + 1]], regs[fp + code[pc + 2]],
-                              regs[fp + code[pc + 3]])
-            return self._moved(pc + 5)
+            self._memory_init(word(code, pc + 4), regs[fp + code[pc + 1]],
+                              regs[fp + code[pc + 2]], regs[fp + code[pc + 3]])
+            return self._moved(pc + 6)
         if op == ir.DATA_DROP:
-            self.datas[code[pc + 1]] = b""
-            return pc + 2
+            self.datas[word(code, pc + 1)] = b""
+            return pc + 3
         if op == ir.MEMORY_COPY:
             try:
                 self.memory_obj.copy(regs[fp + code[pc + 1]], regs[fp + code[pc + 2]],
@@ -600,7 +616,7 @@ class Instance:
         mem = self.memory_obj
         if op <= 0x35:
             n = _LOAD_SIZE[op - 0x28]
-            ea = regs[fp + code[pc + 2]] + (code[pc + 3] & 0xFFFFFFFF)
+            ea = regs[fp + code[pc + 2]] + word(code, pc + 3)
             v = int.from_bytes(mem.read(ea, n), "little")
             bits = n * 8
             if op in _SIGNED_LOADS and v >> (bits - 1):
@@ -609,10 +625,10 @@ class Instance:
             write_value(regs, fp + code[pc + 1], t, v)
         else:
             n = _LOAD_SIZE[op - 0x28]
-            ea = regs[fp + code[pc + 1]] + (code[pc + 3] & 0xFFFFFFFF)
+            ea = regs[fp + code[pc + 1]] + word(code, pc + 3)
             v = read_value(regs, fp + code[pc + 2], SIGS[SIG[op]][0][1])
             mem.write(ea, (v & ((1 << (n * 8)) - 1)).to_bytes(n, "little"))
-        return pc + 4
+        return pc + 5
 
 
 # Bytes accessed by each load and store, 0x28..0x3E.

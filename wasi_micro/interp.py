@@ -9,7 +9,7 @@
 # it in st when the memory's arena moved (the driver refreshes the pointers and resumes). Ops
 # that need the whole machine state (host calls, memory.grow, lazy lowering) return to the
 # driver (instance.py).
-from .compat import const, micropython, ptr8, ptr32, uint  # noqa: F401 - casts for plain Python
+from .compat import const, micropython, ptr8, ptr16, ptr32, uint  # noqa: F401 - plain-Python casts
 
 # Loop results.
 DONE = const(0)
@@ -75,7 +75,7 @@ _MEMORY_FILL = const(0x10B)
 
 
 @micropython.viper
-def run(code: ptr32, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, ext) -> int:
+def run(code: ptr16, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, ext) -> int:
     M = int(0xFFFFFFFF)
     S = int(0x80000000)
     pc = st[ST_PC]
@@ -188,17 +188,18 @@ def run(code: ptr32, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
         if op < 0x28:
             if op <= _BR_TABLE:
                 if op == _BR:
-                    pc = code[pc + 1]
+                    pc = code[pc + 1] | (code[pc + 2] << 16)
                     fuel -= 1
                     if fuel <= 0:
                         break
                     continue
                 if op == _BR_TABLE:
                     i = regs[fp + code[pc + 1]] & M
-                    n = code[pc + 2]
+                    n = code[pc + 2] | (code[pc + 3] << 16)
                     if uint(i) >= uint(n):
                         i = n
-                    pc = code[pc + 3 + i]
+                    t = pc + 4 + 2 * i
+                    pc = code[t] | (code[t + 1] << 16)
                     fuel -= 1
                     if fuel <= 0:
                         break
@@ -209,16 +210,16 @@ def run(code: ptr32, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                 a = regs[fp + code[pc + 1]]
                 if op == _BR_NZ:
                     taken = a != 0
-                    t = code[pc + 2]
-                    pc += 3
+                    t = code[pc + 2] | (code[pc + 3] << 16)
+                    pc += 4
                 elif op == _BR_Z:
                     taken = a == 0
-                    t = code[pc + 2]
-                    pc += 3
+                    t = code[pc + 2] | (code[pc + 3] << 16)
+                    pc += 4
                 else:
                     b = regs[fp + code[pc + 2]]
-                    t = code[pc + 3]
-                    pc += 4
+                    t = code[pc + 3] | (code[pc + 4] << 16)
+                    pc += 5
                     if op == _BR_EQ:
                         taken = (a & M) == (b & M)
                     elif op == _BR_NE:
@@ -249,13 +250,13 @@ def run(code: ptr32, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                 pc += 3
                 continue
             if op == _CALL:
-                t = code[pc + 2]
+                t = code[pc + 2] | (code[pc + 3] << 16)
                 if t == 0:  # not lowered yet: the driver lowers it
                     break
                 if csp >= cslen:
                     trap = T_CALL_DEPTH
                     break
-                cs[csp] = pc + 4
+                cs[csp] = pc + 6
                 cs[csp + 1] = fp
                 csp += 2
                 fp += code[pc + 1]
@@ -273,14 +274,14 @@ def run(code: ptr32, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                 while i < n:
                     regs[i] = 0
                     i += 1
-                t = code[pc + 4]
+                t = code[pc + 4] | (code[pc + 5] << 16)
                 n = code[t]
                 t += 1
                 while n > 0:
-                    regs[fp + code[t]] = code[t + 1] & M
-                    t += 2
+                    regs[fp + code[t]] = (code[t + 1] | (code[t + 2] << 16)) & M
+                    t += 3
                     n -= 1
-                pc += 5
+                pc += 6
                 continue
             if op == _RETURN:
                 n = code[pc + 1]
@@ -320,7 +321,7 @@ def run(code: ptr32, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                 if csp >= cslen:
                     trap = T_CALL_DEPTH
                     break
-                cs[csp] = pc + 5
+                cs[csp] = pc + 7
                 cs[csp + 1] = fp
                 csp += 2
                 fp += code[pc + 1]
@@ -330,13 +331,13 @@ def run(code: ptr32, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                     break
                 continue
             if op == _RETURN_CALL:
-                t = code[pc + 1]
+                t = code[pc + 1] | (code[pc + 2] << 16)
                 if t == 0:
                     break
-                n = code[pc + 3]
+                n = code[pc + 5]
                 i = 0
                 while i < n:
-                    regs[fp + i] = regs[fp + code[pc + 4 + i]]
+                    regs[fp + i] = regs[fp + code[pc + 6 + i]]
                     i += 1
                 pc = t
                 fuel -= 1
@@ -347,10 +348,10 @@ def run(code: ptr32, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                 t = int(ext(pc, fp))
                 if t < 0:
                     break
-                n = code[pc + 4]
+                n = code[pc + 6]
                 i = 0
                 while i < n:
-                    regs[fp + i] = regs[fp + code[pc + 5 + i]]
+                    regs[fp + i] = regs[fp + code[pc + 7 + i]]
                     i += 1
                 pc = t
                 fuel -= 1
@@ -384,8 +385,8 @@ def run(code: ptr32, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
             if op == _CALL_IMPORT:
                 break
             if op == _COUNT:
-                st[ST_COUNT] = st[ST_COUNT] + code[pc + 1]
-                pc += 2
+                st[ST_COUNT] = st[ST_COUNT] + (code[pc + 1] | (code[pc + 2] << 16))
+                pc += 3
                 continue
             pc = int(ext(pc, fp))
             if pc < 0:  # the driver must refresh the memory pointers first
@@ -393,7 +394,7 @@ def run(code: ptr32, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                 break
             continue
         if op <= 0x3E:
-            # Loads (0x28..0x35: op d addr offset) and stores (0x36..0x3E: op addr value offset).
+            # Loads (0x28..0x35: op d addr off:w) and stores (0x36..0x3E: op addr value off:w).
             if op <= 0x35:
                 a = regs[fp + code[pc + 2]] & M
                 if op == 0x28 or op == 0x2A or op == 0x34 or op == 0x35:
@@ -414,7 +415,7 @@ def run(code: ptr32, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                     n = 1
                 else:
                     n = 2
-            off = code[pc + 3] & M
+            off = (code[pc + 3] | (code[pc + 4] << 16)) & M
             # In bounds iff a + off + n - 1 <= mmax, in unsigned words without overflow.
             lim = mmax - (n - 1)
             if uint(mmax) < uint(n - 1) or uint(a) > uint(lim) or uint(off) > uint(lim - a):
@@ -476,7 +477,7 @@ def run(code: ptr32, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                             mem[ea + 5] = (v >> 8) & 0xFF
                             mem[ea + 6] = (v >> 16) & 0xFF
                             mem[ea + 7] = (v >> 24) & 0xFF
-            pc += 4
+            pc += 5
             continue
         if op >= 0x45 and op <= 0x4F:
             d = fp + code[pc + 1]

@@ -11,6 +11,7 @@
 # reaches the set, lazy locals are materialised when a block, loop or if begins.
 from . import ir
 from .compat import const
+from .errors import LimitError
 from .module import K_FUNC, slots
 from .opcodes import IMM, IMM_BLOCK, IMM_BR_TABLE, IMM_CALL_IND, IMM_F32, IMM_F64, IMM_I32, \
     IMM_I64, IMM_MEMARG, IMM_NONE, IMM_REFTYPE, IMM_SELECT_T, IMM_U32, IMM_U32_U32, \
@@ -56,10 +57,8 @@ class _Frame:
         return self.params if self.kind == _LOOP else self.results
 
 
-def _word(w):
-    # Code arrays hold signed 32-bit words.
-    w &= 0xFFFFFFFF
-    return w - 0x100000000 if w & 0x80000000 else w
+def _u32(w):
+    return w & 0xFFFFFFFF
 
 
 class Lowerer:
@@ -111,7 +110,8 @@ class Lowerer:
         code.append(self.nparam_slots)
         code.append(n)
         code.append(0)  # frame size, patched
-        code.append(0)  # constant table position, patched
+        code.append(0)  # constant table position (2 halfwords), patched
+        code.append(0)
         self._body(Reader(m.bytes, body.start, body.end))
         return self._finish()
 
@@ -157,6 +157,11 @@ class Lowerer:
         if s & _TAGS:
             self.fix.append(len(self.code))
         self.code.append(s)
+
+    def _w(self, v):
+        """Emit a 32-bit field as two halfwords, low first."""
+        self.code.append(v & 0xFFFF)
+        self.code.append((v >> 16) & 0xFFFF)
 
     def _emit(self, op, *operands):
         self.last_dst = -1
@@ -206,7 +211,7 @@ class Lowerer:
         """Counting mode: account for the instructions since the last control point."""
         if self.pending:
             self.code.append(ir.COUNT)
-            self.code.append(self.pending)
+            self._w(self.pending)
             self.pending = 0
 
     def _label(self):
@@ -238,10 +243,9 @@ class Lowerer:
     def _jump_to(self, f):
         """Emit the target word of a branch to frame f (patched later for forward labels)."""
         if f.kind == _LOOP:
-            self.code.append(f.pc)
+            self._w(f.pc)
         else:
-            f.fix.append(len(self.code))
-            self.code.append(-1)
+            self._fwd(f.fix)
 
     def _br(self, depth):
         f = self.ctrl[-1 - depth]
@@ -323,18 +327,23 @@ class Lowerer:
         return False
 
     def _fwd(self, lst):
+        """Emit a branch target to patch later; remember its position in lst."""
         lst.append(len(self.code))
-        self.code.append(-1)
+        self._w(0)
 
     def _patch(self, lst, pc):
         for p in lst:
-            self.code[p] = pc
+            self._set(p, pc)
+
+    def _set(self, p, v):
+        self.code[p] = v & 0xFFFF
+        self.code[p + 1] = v >> 16
 
     def _br_table(self, labels, default):
         a = self._pop()
         self._flush()
         self._emit(ir.BR_TABLE, a)
-        self.code.append(len(labels))
+        self._w(len(labels))
         stubs = []  # (position of the target word, frame)
         for depth in labels + [default]:
             f = self.ctrl[-1 - depth]
@@ -342,7 +351,7 @@ class Lowerer:
                 self._jump_to(f)
             else:
                 stubs.append((len(self.code), f))
-                self.code.append(-1)
+                self._w(0)
         done = {}
         for pos, f in stubs:
             key = id(f)
@@ -352,7 +361,7 @@ class Lowerer:
                     self._return()
                 else:
                     self._br(self.ctrl[::-1].index(f))
-            self.code[pos] = done[key]
+            self._set(pos, done[key])
 
     def _return(self):
         self._copy_out(ir.RETURN, self.results, (), (), 0)
@@ -386,7 +395,7 @@ class Lowerer:
         self._flush()
         self._emit(op, *head_slots)
         for w in head_words:
-            self.code.append(w)
+            self._w(w)
         self.code.append(len(srcs))
         for s in srcs:
             self._slot(s)
@@ -447,9 +456,8 @@ class Lowerer:
         if not f.dead:
             self._end_values(f)
             self._emit(ir.BR)
-            f.fix.append(len(self.code))
-            self.code.append(-1)
-        self.code[f.else_fix] = self._label()
+            self._fwd(f.fix)
+        self._set(f.else_fix, self._label())
         f.kind = _ELSE
         f.dead = False
         self._truncate(f.n)
@@ -468,7 +476,7 @@ class Lowerer:
             self._end_values(f)
         if f.kind == _IF:
             # No else: the false path carries the params through as results.
-            self.code[f.else_fix] = self.base + len(self.code)
+            self._set(f.else_fix, self.base + len(self.code))
         pc = self._label()
         self._patch(f.fix, pc)
         self._push_results(f, f.results)
@@ -547,27 +555,27 @@ class Lowerer:
             elif op == 0x21 or op == 0x22:  # local.set / local.tee
                 self._set_local(r.u32(), op == 0x22)
             elif op == 0x41:
-                self._const((_word(r.s32()),), 0x7F)
+                self._const((_u32(r.s32()),), 0x7F)
             elif op == 0x42:
                 v = r.s64() & 0xFFFFFFFFFFFFFFFF
-                self._const((_word(v), _word(v >> 32)), 0x7E)
+                self._const((_u32(v), _u32(v >> 32)), 0x7E)
             elif op == 0x43:
-                self._const((_word(r.f32()),), 0x7D)
+                self._const((_u32(r.f32()),), 0x7D)
             elif op == 0x44:
                 v = r.f64()
-                self._const((_word(v), _word(v >> 32)), 0x7C)
+                self._const((_u32(v), _u32(v >> 32)), 0x7C)
             elif 0x28 <= op <= 0x3E:
                 r.u32()
                 off = r.u32()
                 if op <= 0x35:
                     a = self._pop()
                     self._produce(op, SIGS[SIG[op]][1][0], a)
-                    self.code.append(_word(off))
+                    self._w(off)
                 else:
                     v = self._pop()
                     a = self._pop()
                     self._emit(op, a, v)
-                    self.code.append(_word(off))
+                    self._w(off)
             elif SIG[op]:
                 params, res = SIGS[SIG[op]]
                 if op in _MOVES:
@@ -638,7 +646,7 @@ class Lowerer:
                     self._produce(ir.GLOBAL_GET2 if slots(t) == 2 else ir.GLOBAL_GET, t, s)
                 else:
                     self._produce(ir.GLOBAL_GET_X, t)
-                    self.code.append(g)
+                    self._w(g)
             elif op == 0x24:
                 g = r.u32()
                 a = self._pop()
@@ -649,7 +657,7 @@ class Lowerer:
                     self._slot(a)
                 else:
                     self._emit(ir.GLOBAL_SET_X, a)
-                    self.code.append(g)
+                    self._w(g)
             elif op == 0x00:
                 self._flush()
                 self._emit(ir.UNREACHABLE)
@@ -683,7 +691,7 @@ class Lowerer:
             elif op == 0xD2:
                 f = r.u32()
                 self._produce(ir.REF_FUNC, 0x70)
-                self.code.append(f)
+                self._w(f)
             else:
                 self._misc(r, op)
 
@@ -716,11 +724,11 @@ class Lowerer:
         self._flush()
         if f < self.m.func_imports:
             self._emit(ir.CALL_IMPORT, argbase)
-            self.code.append(f)
+            self._w(f)
         else:
             self._emit(ir.CALL, argbase)
-            self.code.append(self.entries[f])
-            self.code.append(f)
+            self._w(self.entries[f])
+            self._w(f)
         self._results(results)
 
     def _args(self, n):
@@ -746,8 +754,8 @@ class Lowerer:
         self._flush()
         # The index may live above the arguments: the loop reads it before the call.
         self._emit(ir.CALL_INDIRECT, argbase, idx)
-        self.code.append(table)
-        self.code.append(self.typeid[t])
+        self._w(table)
+        self._w(self.typeid[t])
         self._results(results)
 
     def _return_call(self, f):
@@ -766,18 +774,17 @@ class Lowerer:
         self._copy_out(ir.RETURN_CALL_INDIRECT, params, (idx,), (table, self.typeid[t]), 1)
 
     def _misc(self, r, op):
-        code = self.code
         if op == 0x25:  # table.get
             t = r.u32()
             a = self._pop()
             self._produce(ir.TABLE_GET, self._table_type(t), a)
-            code.append(t)
+            self._w(t)
         elif op == 0x26:
             t = r.u32()
             v = self._pop()
             a = self._pop()
             self._emit(ir.TABLE_SET, a, v)
-            code.append(t)
+            self._w(t)
         elif op == 0x108:  # memory.init
             d = r.u32()
             r.u8()
@@ -785,10 +792,10 @@ class Lowerer:
             s = self._pop()
             a = self._pop()
             self._emit(op, a, s, n)
-            code.append(d)
+            self._w(d)
         elif op == 0x109 or op == 0x10D:  # data.drop / elem.drop
             self._emit(op)
-            code.append(r.u32())
+            self._w(r.u32())
         elif op == 0x10A or op == 0x10B:  # memory.copy / memory.fill
             r.u8()
             if op == 0x10A:
@@ -804,25 +811,25 @@ class Lowerer:
             s = self._pop()
             a = self._pop()
             self._emit(op, a, s, n)
-            code.append(x)
-            code.append(y)
+            self._w(x)
+            self._w(y)
         elif op == 0x10F:  # table.grow
             t = r.u32()
             n = self._pop()
             v = self._pop()
             self._produce(op, 0x7F, v, n)
-            code.append(t)
+            self._w(t)
         elif op == 0x110:
             t = r.u32()
             self._produce(op, 0x7F)
-            code.append(t)
+            self._w(t)
         elif op == 0x111:
             t = r.u32()
             n = self._pop()
             v = self._pop()
             a = self._pop()
             self._emit(op, a, v, n)
-            code.append(t)
+            self._w(t)
         else:
             raise ValueError("lower: unexpected opcode 0x%x" % op)
 
@@ -833,16 +840,19 @@ class Lowerer:
         code = self.code
         nl = self.nlocal_slots
         nk = len(self.consts)
+        size = nl + nk + self.maxh
+        if size > 0xFFFF:  # slots are halfwords
+            raise LimitError("function frame too large")
         for p in self.fix:
             w = code[p]
             if w & _TAGS == _TEMP:
                 code[p] = w - _TEMP + nl + nk
             elif w & _TAGS == _CONST:
                 code[p] = w - _CONST + nl
-        code[3] = nl + nk + self.maxh
-        code[4] = self.base + len(code)
+        code[3] = size
+        self._set(4, self.base + len(code))
         code.append(nk)
         for k in range(nk):
             code.append(nl + k)
-            code.append(self.consts[k])
+            self._w(self.consts[k])
         return code
