@@ -161,7 +161,7 @@ def _soft():
     return numeric.SOFT
 
 
-_MPY_BATCH = 40
+_MPY_BATCH = 20
 
 
 def mpy_check(batch, soft, exe=None):
@@ -185,7 +185,7 @@ def mpy_check(batch, soft, exe=None):
             p = subprocess.run([exe, "-X", "heapsize=256M",
                                 os.path.join(ROOT, "tests", "fuzz", "mpy_batch.py"), d],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
-                               timeout=25)
+                               timeout=120)
             out = p.stdout.decode("utf-8", "replace")
         except subprocess.TimeoutExpired:
             out = ""
