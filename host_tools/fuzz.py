@@ -11,8 +11,9 @@
 # an input running past --timeout (a hang beyond fuel and deadline) or one making the worker's
 # peak memory jump by more than 256 MiB; each is saved to DIR as .wasm + .txt, the first of each
 # kind minimised. Odd-numbered workers use the integer-only float path (softfloat.py), so the
-# differential checks it too. The deterministic inputs are also re-run in batches under the
-# MicroPython unix port (the viper loop) and their outcomes compared with CPython's. The last
+# differential checks it too. The generated inputs are also re-run in batches under the
+# MicroPython unix port (the viper loop) and their outcomes compared with CPython's, bit for bit
+# (the runtime is exact on every host; NaNs as a class for the wasmtime-checked ones). The last
 # line is the summary: inputs, outcomes by class, calls, bugs.
 import argparse
 import glob
@@ -165,9 +166,9 @@ _MPY_BATCH = 20
 
 
 def mpy_check(batch, soft, exe=None):
-    """Run [(i, mode, data, CPython outcome)] under the MicroPython unix port; [(i, sig,
-    detail)] for every input whose outcome differs (the viper loop against plain Python), or
-    None when there is no micropython."""
+    """Run [(i, "MODE.COMPARE", data, CPython outcome)] under the MicroPython unix port;
+    [(i, sig, detail)] for every input whose outcome differs (the viper loop against plain
+    Python), or None when there is no micropython."""
     import shutil
     import subprocess
     exe = exe or shutil.which("micropython")
@@ -230,9 +231,11 @@ def worker(j, jobs, args, cur, since, q):
         if sig and _soft():
             sig, detail = sig + "(softfloat)", "softfloat (WASI_MICRO_SOFTFLOAT=1)\n" + detail
         q.put((i, kind, res.cls, [c[1] for c in res.calls], sig, detail))
-        if kind == "diff" and args.mpy and not sig:
-            want = harness.run(data, keep_memory=True, mode=mode).summary(True)
-            batch.append((i, mode, data, want))
+        if kind in ("diff", "gen") and args.mpy and not sig:
+            # the same bits on both hosts, except where wasmtime's NaNs were the reference
+            compare = "nan" if kind == "diff" else "exact"
+            want = harness.run(data, keep_memory=True, mode=mode).summary(compare)
+            batch.append((i, mode + "." + compare, data, want))
             if len(batch) >= _MPY_BATCH:
                 _mpy_flush(batch, q, args.mpy_exe)
         i += jobs
@@ -245,7 +248,7 @@ def _mpy_flush(batch, q, exe):
     bad = mpy_check(batch, _soft(), exe)
     if bad is not None:
         for i, sig, detail in bad:
-            q.put(("bug", i, "diff", sig + ("(softfloat)" if _soft() else ""), detail))
+            q.put(("bug", i, "gen", sig + ("(softfloat)" if _soft() else ""), detail))
         q.put(("mpy", len(batch)))
     del batch[:]
 

@@ -119,27 +119,28 @@ class Result:
         self.memory = None  # bytes of the exported memory after the calls (when small)
         self.types = {}  # export name -> result types
 
-    def summary(self, nan_class=False):
+    def summary(self, compare=None):
         """The outcome as one line: the class, then per call name=ok[results in hex] or
-        name=KIND(reason or status). nan_class (for comparing engines): every NaN result
-        reads "nan" (the spec lets engines differ in NaN bits), a digest of the memory follows
-        when it was kept, and the line ends at a call stopped by fuel or the deadline (which
-        comes first depends on the host's speed)."""
+        name=KIND(reason or status). For comparing runs on two hosts, compare is "exact" (the
+        runtime promises the same bits everywhere) or "nan" (against another engine: the spec
+        lets engines differ in NaN bits, so every NaN reads "nan"); then a digest of the
+        memory follows when it was kept, and the line ends at a call stopped by fuel or the
+        deadline (which comes first depends on the host's speed)."""
         parts = [self.cls]
         for n, k, v in self.calls:
-            if k == "limit" and nan_class:
+            if k == "limit" and compare:
                 parts.append("%s=limit" % n)
                 return " ".join(parts)
             if k == "ok":
                 types = self.types.get(n, b"")
                 vals = []
                 for i in range(len(v)):
-                    nan = nan_class and i < len(types) and is_nan(v[i], types[i])
+                    nan = compare == "nan" and i < len(types) and is_nan(v[i], types[i])
                     vals.append("nan" if nan else "0x%x" % v[i])
                 parts.append("%s=ok[%s]" % (n, ",".join(vals)))
             else:
                 parts.append("%s=%s(%s)" % (n, k, v))
-        if nan_class and self.memory is not None:
+        if compare and self.memory is not None:
             parts.append("memory=%x" % digest(self.memory))
         return " ".join(parts)
 

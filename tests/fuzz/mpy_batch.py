@@ -1,7 +1,7 @@
 # Runs a batch of fuzz inputs under MicroPython for the driver's cross-interpreter check:
 #   micropython tests/fuzz/mpy_batch.py DIR
-# DIR holds INDEX.MODE.wasm files; prints "INDEX OUTCOME" per file (harness summary, NaNs as a
-# class, with a memory digest), which the driver compares with CPython's.
+# DIR holds INDEX.MODE.COMPARE.wasm files; prints "INDEX OUTCOME" per file (the harness summary
+# in COMPARE form, exact or nan), which the driver compares with CPython's.
 import os
 import sys
 
@@ -16,11 +16,11 @@ def main(d):
     for name in sorted(os.listdir(d)):
         if not name.endswith(".wasm"):
             continue
-        index, mode = name.split(".")[:2]
+        index, mode, compare = name.split(".")[:3]
         with open(d + "/" + name, "rb") as f:
             data = f.read()
         res = harness.run(data, keep_memory=True, mode=mode)
-        line = res.summary(True)
+        line = res.summary(compare)
         if res.cls == "bug":
             line += " " + harness.describe(res)
         print("%s %s" % (index, line))
