@@ -10,7 +10,7 @@
 # local.set/tee overwrites it (`_preserve`), and since such a copy only runs on the path that
 # reaches the set, lazy locals are materialised when a block, loop or if begins.
 from . import ir
-from .compat import const
+from .compat import const, halfwords
 from .errors import LimitError
 from .module import K_FUNC, slots
 from .opcodes import IMM, IMM_BLOCK, IMM_BR_TABLE, IMM_CALL_IND, IMM_F32, IMM_F64, IMM_I32, \
@@ -61,24 +61,85 @@ def _u32(w):
     return w & 0xFFFFFFFF
 
 
+class _Function:
+    """The function being lowered, written in place into the code array (a board cannot spare
+    a second copy of a big function): list-like, positions relative to the function's start.
+    Slot halfwords keep their tag (temp or constant) in `kinds` until the frame layout is
+    known; `resolve` then adds the bases."""
+
+    def __init__(self, low, base):
+        self.low = low
+        self.base = base
+        self.n = 0
+
+    def append(self, v):
+        low = self.low
+        p = self.base + self.n
+        if p >= len(low.array):
+            low.grow(p + 1)
+        if self.n >= len(low.kinds):
+            low.kinds.extend(bytes(len(low.kinds) + 64))
+        self._put(p, v)
+        self.n += 1
+
+    def _put(self, p, v):
+        tag = v & _TAGS
+        self.low.array[p] = v - tag
+        self.low.kinds[p - self.base] = 1 if tag == _TEMP else (2 if tag == _CONST else 0)
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        k = self.low.kinds[i]
+        return self.low.array[self.base + i] + (_TEMP if k == 1 else (_CONST if k == 2 else 0))
+
+    def __setitem__(self, i, v):
+        self._put(self.base + i, v)
+
+    def __delitem__(self, s):  # only `del code[pos:]`: drop the tail
+        self.n = s.start
+
+    def resolve(self, temps, consts):
+        code = self.low.array
+        kinds = self.low.kinds
+        b = self.base
+        for i in range(self.n):
+            k = kinds[i]
+            if k:
+                code[b + i] += temps if k == 1 else consts
+
+
 class Lowerer:
     """Lowers functions of one module. `gslot[g]` is the absolute register slot of global g,
     or -1 when it lives in a shared cell; `typeid[t]` is the canonical id of type index t.
     With `count`, COUNT ops add the number of wasm instructions run (for benchmarks)."""
 
-    def __init__(self, module, gslot, typeid, count=False):
+    def __init__(self, module, gslot, typeid, array, used, count=False):
         self.m = module
         self.gslot = gslot
         self.typeid = typeid
         self.count = count
         self.gtypes = [t for t, _ in module.global_types()]
+        # The code array (halfwords, `used` of them in use) and the slot tags of the function
+        # being lowered, both allocated now, while the heap is young and unfragmented.
+        self.array = array
+        self.used = used
+        biggest = 0
+        for c in module.codes:
+            if c.end - c.start > biggest:
+                biggest = c.end - c.start
+        self.kinds = bytearray(biggest + 64)
 
-    def lower(self, fidx, base, entries):
-        """Lower defined function `fidx` as if placed at code position `base`; returns its
-        words. Direct calls to functions already lowered (entries[f] != 0) are bound now, the
-        others when first executed."""
+    def grow(self, need):
+        self.array = halfwords(max(need, len(self.array) * 3 // 2), self.array)
+
+    def lower(self, fidx, entries):
+        """Lower defined function `fidx` at the end of the code array; returns its entry.
+        Direct calls to functions already lowered (entries[f] != 0) are bound now, the others
+        when first executed."""
         m = self.m
-        self.base = base
+        self.base = base = self.used
         self.entries = entries
         params, results = m.func_type(fidx)
         body = m.codes[fidx - m.func_imports]
@@ -92,8 +153,7 @@ class Lowerer:
         self.loff = loff
         self.nparam_slots = sum(slots(t) for t in params)
         self.nlocal_slots = n
-        self.code = code = []
-        self.fix = []  # positions of tagged slot words
+        self.code = code = _Function(self, base)
         self.consts = []  # constant words, one per slot
         self.const_index = {}
         self.sslot = []  # operand stack: slot of each entry (tagged)
@@ -113,7 +173,11 @@ class Lowerer:
         code.append(0)  # constant table position (2 halfwords), patched
         code.append(0)
         self._body(Reader(m.bytes, body.start, body.end))
-        return self._finish()
+        self._finish()
+        self.used = base + len(code)
+        self.code = None  # drop the per-function state: a board needs the room
+        self.consts = self.const_index = self.ctrl = None
+        return base
 
     # -- the operand stack ------------------------------------------------------------------
 
@@ -154,8 +218,6 @@ class Lowerer:
     # -- emitting ---------------------------------------------------------------------------
 
     def _slot(self, s):
-        if s & _TAGS:
-            self.fix.append(len(self.code))
         self.code.append(s)
 
     def _w(self, v):
@@ -176,7 +238,6 @@ class Lowerer:
         pos = len(code)
         code.append(op)
         d = self._push_temp(t)
-        self.fix.append(pos + 1)
         code.append(d)
         for s in operands:
             self._slot(s)
@@ -269,8 +330,6 @@ class Lowerer:
             a = code[pos + 2]
             b = code[pos + 3]
             del code[pos:]
-            while self.fix and self.fix[-1] >= pos:
-                self.fix.pop()
             self._pop()
             row = _BRANCH[op]
             bop, swap = (row[0], row[1]) if when_true else (row[2], row[3])
@@ -283,8 +342,6 @@ class Lowerer:
             pos = self.last_dst - 1  # i32.eqz x; br_if -> BR_Z x
             a = self.code[pos + 2]
             del self.code[pos:]
-            while self.fix and self.fix[-1] >= pos:
-                self.fix.pop()
             self._pop()
             self._flush()
             self._emit(ir.BR_Z if when_true else ir.BR_NZ, a)
@@ -705,7 +762,6 @@ class Lowerer:
             if s not in self.sslot:
                 # The producer writes the local directly.
                 self.code[self.last_dst] = s
-                self.fix.remove(self.last_dst)
                 fused = True
             else:
                 self._push_slot(top, t)
@@ -843,16 +899,10 @@ class Lowerer:
         size = nl + nk + self.maxh
         if size > 0xFFFF:  # slots are halfwords
             raise LimitError("function frame too large")
-        for p in self.fix:
-            w = code[p]
-            if w & _TAGS == _TEMP:
-                code[p] = w - _TEMP + nl + nk
-            elif w & _TAGS == _CONST:
-                code[p] = w - _CONST + nl
+        code.resolve(nl + nk, nl)
         code[3] = size
         self._set(4, self.base + len(code))
         code.append(nk)
         for k in range(nk):
             code.append(nl + k)
             self._w(self.consts[k])
-        return code

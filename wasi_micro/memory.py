@@ -3,7 +3,7 @@
 # Without a limit the memory is flat: the arena is the whole memory and the table maps page i to
 # offset i << 16. With a limit (`max_memory`, for boards) the arena holds at most that many
 # bytes in 1 KiB frames, mapped on the first write to a page (the arena doubles as needed); pages
-# never written read as zeros and cost nothing. So a C program whose 64 KiB page it mostly never touches runs in a few KiB of RAM, and
+# never written read as zeros and take no frame. So a C program whose 64 KiB page it mostly never touches runs in a few KiB of RAM, and
 # no bytearray is bigger than the limit (a plain ESP32 cannot allocate 64 KiB in one piece).
 # Table entries are the frame's arena offset + 1; 0 is unmapped.
 from .compat import const, new_words
