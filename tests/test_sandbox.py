@@ -238,11 +238,6 @@ def _empty_memory_module():
 
 def test_empty_memory_bulk_ops():
     # A memory of 0 pages: every access of one byte or more traps, zero-length ops at 0 work.
-    if support.IS_MICROPYTHON:
-        # Under viper fill/copy of 1 byte at 0 wrote outside the arena (a segfault that would
-        # take this whole runner down): tests/host/test_fuzz.py checks it in a subprocess.
-        support.skip("known engine bug (/work/notes/fuzz_bugs.md #5): remove this guard once "
-                     "fixed")
     mod = _empty_memory_module()
     for label, cfg in configs()[:2]:
         inst = wasi_micro.instantiate(mod, None, cfg)

@@ -80,7 +80,7 @@ key=$( {
     cat "$SELF"
     if [ $frozen = 1 ]; then
         "$mpy_cross" --version
-        for f in "$REPO"/wasi_micro/*.py; do echo "$f"; cat "$f"; done
+        for f in "$REPO"/wasi_micro/*.py "$REPO"/firmware/wasi_run.py; do echo "$f"; cat "$f"; done
     fi
 } | sha256sum | cut -d' ' -f1)
 if [ -x "$cache/bin/$name" ] && [ "$(cat "$cache/bin/$name.key" 2>/dev/null)" = "$key" ]; then
@@ -997,8 +997,9 @@ if [ $bits = 32 ]; then
 fi
 args+=("CFLAGS_EXTRA=$cflags")
 if [ $frozen = 1 ]; then
-    # The runtime as firmware freezes it (firmware/manifest.py): every module, opt=3.
-    echo "package(\"wasi_micro\", base_path=\"$REPO\", opt=3)" | put manifest_wasi_micro.py
+    # The runtime and the board runner as firmware freezes them (firmware/manifest.py), opt=3.
+    printf 'package("wasi_micro", base_path="%s", opt=3)\nmodule("wasi_run.py", base_path="%s/firmware", opt=3)\n' \
+        "$REPO" "$REPO" | put manifest_wasi_micro.py
     march=x64
     [ $bits = 32 ] && march=x86
     args+=("FROZEN_MANIFEST=$src/manifest_wasi_micro.py" "MICROPY_MPYCROSS=$mpy_cross"

@@ -13,8 +13,9 @@ from .errors import Exit, Exhaustion, InvalidError, LimitError, LinkError, Malfo
 from .runtime import Extern, Func, GlobalCell, HostFunc, Memory, Store, Table  # noqa: F401
 
 
-def load(data):
-    """Decode and validate a module from bytes (or a file path)."""
+def load(data, config=None):
+    """Decode and validate a module from bytes (or a file path); config (a Config) sets the
+    load-time limits."""
     import sys
     from .compat import release
     from .validate import load as _load
@@ -22,7 +23,7 @@ def load(data):
         with open(data, "rb") as f:
             data = f.read()
     try:
-        return _load(data)
+        return _load(data, config)
     finally:
         release(sys.modules[__name__], ("validate", "decode"))
 

@@ -107,9 +107,8 @@ def main(argv=None):
             return 0
         sys.stderr.write("error: %s\n%s\n" % (e.args[0], _USAGE))
         return 2
-    from . import Config, compat
+    from . import Config, compat, load
     from .errors import Trap, WasmError
-    from .validate import load
     from .wasi import run_command
     from .wasi_fs import is_dir
     for host, guest in dirs:

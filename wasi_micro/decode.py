@@ -294,28 +294,28 @@ def _custom(m, r, end):
     r.end = len(r.data)
     p = r.pos
     r.pos = end
-    m.customs.append((name, r.data[p:end]))
-    if name == "name":
-        _names(m, Reader(r.data, p, end))
+    m.customs.append((name, memoryview(r.data)[p:end]))
 
 
-def _names(m, r):
-    # Lenient: function names are a debugging aid, so a broken name section is ignored.
+def names(data):
+    """{function index: name} from a `name` custom section's contents. Lenient: function names
+    are a debugging aid, so a broken name section gives what it could read."""
+    r = Reader(data)
+    out = {}
     try:
         while r.pos < r.end:
             sub = r.u8()
             end = r.u32() + r.pos
             if sub == 1 and end <= r.end:
                 r.end = end
-                names = {}
                 for _ in range(r.u32()):
                     i = r.u32()
-                    names[i] = r.name()
-                m.func_names = names
-                return
+                    out[i] = r.name()
+                return out
             r.pos = end
     except MalformedError:
         pass
+    return {}
 
 
 def _types(m, r, _cfg):
@@ -445,7 +445,7 @@ def _datas(m, r, cfg):
         if cfg.max_segment is not None and n > cfg.max_segment:
             raise LimitError(DATA_TOO_BIG)
         mode = M.M_PASSIVE if flags == 1 else M.M_ACTIVE
-        m.datas.append(M.Data(mode, r.bytes(n), mem, offset))
+        m.datas.append(M.Data(mode, r.view(n), mem, offset))
 
 
 def _data_count(m, r, _cfg):

@@ -155,18 +155,17 @@ class Instance:
         self.st = st = new_words(ST_WORDS)
         st[ST_RLEN] = len(self.regs)
         st[ST_CSLEN] = 2 * config.call_depth
-        st[ST_BULK] = 1 if BULK_IN_LOOP else 0
         self.top = nslots  # first free register slot (base of the next entry frame)
         self.ctop = 0  # first free call-stack word
         # Code position 0 holds `RETURN 0`: the driver resumes there after it has placed a
         # call's results itself.
-        # The code array has room to spare (a board cannot afford to copy it for each function
-        # lowered): programs lower about 85% of their bodies at 0.9 halfwords a byte, so 0.8
-        # halfwords a byte of function bodies; grown by half when full.
-        cap = 2
+        # The code array is reserved now, while the heap is young: growing it later needs the
+        # old and the new array at once. Lowered code is 0.9-1.0 halfwords a byte of body; a
+        # big program (libc) lowers about 85% of its bodies, a small one nearly all.
+        size = 0
         for c in m.codes:
-            cap += c.end - c.start
-        cap = cap * 4 // 5 + 2
+            size += c.end - c.start
+        cap = min(size, max(size * 4 // 5, 8192)) + 2
         try:
             self.lowerer = Lowerer(m, gslot, self.typeids, halfwords(cap, [ir.RETURN, 0]), 2,
                                    config.count)
@@ -302,17 +301,22 @@ class Instance:
         if deadline is not None and self.started is None:
             self.started = ticks_us()
         ext = self._ext_counted if self.config.count else self._ext
+        given = 0  # fuel handed to the loop: a slice, carried across its stops for host calls,
+        # memory.grow and lowering, so a loop of those still meets the fuel and the deadline
         while True:
             mem = self.memory_obj or _NO_MEMORY
             # The last valid address (as u32 bits); an empty memory gets 0 and a page table
-            # whose one entry is unmapped, so its accesses end in Memory's bounds check.
+            # whose one entry is unmapped, so its accesses end in Memory's bounds check (and
+            # its bulk ops in the slow path, which checks the size).
             st[ST_MLEN] = mem.size - 1 if mem.size else 0
             st[ST_PSHIFT] = mem.shift
+            st[ST_BULK] = 1 if BULK_IN_LOOP and mem.size else 0
             self.arena = mem.arena
-            slice_ = self.config.fuel_slice
-            if budget is not None and budget < slice_:
-                slice_ = budget
-            st[ST_FUEL] = slice_
+            if given <= 0:
+                given = self.config.fuel_slice
+                if budget is not None and budget < given:
+                    given = budget
+            st[ST_FUEL] = given
             try:
                 status = run(self.code, self.regs, mem.arena, mem.ptab, st, self.cs, ext)
             except Trap as t:
@@ -328,17 +332,18 @@ class Instance:
             if status == interp.DONE:
                 return
             if budget is not None:
-                budget -= slice_ - st[ST_FUEL]
-            if status == interp.FUEL:
+                budget -= given - st[ST_FUEL]
+            given = st[ST_FUEL]
+            if status == interp.FUEL or status == interp.EXIT:
                 if budget is not None and budget <= 0:
                     raise LimitError(OUT_OF_FUEL, self.func_name_at(st[ST_PC]))
                 if deadline is not None and self.time_left_ns() == 0:
                     raise LimitError(DEADLINE, self.func_name_at(st[ST_PC]))
-            elif status == interp.TRAP:
+            if status == interp.TRAP:
                 code = st[ST_TRAP]
                 cls = Exhaustion if code == 3 or code == 4 else Trap
                 raise cls(_TRAPS[code], self.func_name_at(st[ST_PC]))
-            else:
+            elif status == interp.EXIT:
                 self._exit_op()
 
     def time_left_ns(self):

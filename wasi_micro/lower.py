@@ -77,21 +77,28 @@ class _Function:
         p = self.base + self.n
         if p >= len(low.array):
             low.grow(p + 1)
-        if self.n >= len(low.kinds):
-            low.kinds.extend(bytes(len(low.kinds) + 64))
+        if self.n >> 2 >= len(low.kinds):
+            low.kinds.extend(bytes(len(low.kinds) + 16))
         self._put(p, v)
         self.n += 1
 
     def _put(self, p, v):
+        # kinds holds two bits a halfword: 0 plain, 1 temp, 2 constant.
         tag = v & _TAGS
         self.low.array[p] = v - tag
-        self.low.kinds[p - self.base] = 1 if tag == _TEMP else (2 if tag == _CONST else 0)
+        i = p - self.base
+        sh = (i & 3) << 1
+        kinds = self.low.kinds
+        kinds[i >> 2] = kinds[i >> 2] & ~(3 << sh) | (1 if tag == _TEMP else (2 if tag else 0)) << sh
+
+    def _kind(self, i):
+        return self.low.kinds[i >> 2] >> ((i & 3) << 1) & 3
 
     def __len__(self):
         return self.n
 
     def __getitem__(self, i):
-        k = self.low.kinds[i]
+        k = self._kind(i)
         return self.low.array[self.base + i] + (_TEMP if k == 1 else (_CONST if k == 2 else 0))
 
     def __setitem__(self, i, v):
@@ -102,10 +109,9 @@ class _Function:
 
     def resolve(self, temps, consts):
         code = self.low.array
-        kinds = self.low.kinds
         b = self.base
         for i in range(self.n):
-            k = kinds[i]
+            k = self._kind(i)
             if k:
                 code[b + i] += temps if k == 1 else consts
 
@@ -129,7 +135,7 @@ class Lowerer:
         for c in module.codes:
             if c.end - c.start > biggest:
                 biggest = c.end - c.start
-        self.kinds = bytearray(biggest + 64)
+        self.kinds = bytearray((biggest >> 2) + 16)
 
     def grow(self, need):
         self.array = halfwords(max(need, len(self.array) * 3 // 2), self.array)

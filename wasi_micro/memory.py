@@ -2,8 +2,8 @@
 #
 # Without a limit the memory is flat: the arena is the whole memory and the table maps page i to
 # offset i << 16. With a limit (`max_memory`, for boards) the arena holds at most that many
-# bytes in 1 KiB frames, mapped on the first write to a page (the arena doubles as needed); pages
-# never written read as zeros and take no frame. So a C program whose 64 KiB page it mostly never touches runs in a few KiB of RAM, and
+# bytes in 1 KiB frames, mapped on the first write to a page; pages never written read as zeros
+# and take no frame. So a C program whose 64 KiB page it mostly never touches runs in a few KiB of RAM, and
 # no bytearray is bigger than the limit (a plain ESP32 cannot allocate 64 KiB in one piece).
 # Table entries are the frame's arena offset + 1; 0 is unmapped.
 from .compat import const, new_words
@@ -13,6 +13,8 @@ _MAX_PAGES = const(65536)
 _FLAT_SHIFT = const(16)
 _FRAME_SHIFT = const(10)
 _FIRST_ARENA = const(8192)
+_WHOLE = const(65536)
+_CHUNK = const(4096)  # bulk ops on the host side go in chunks: no temporary bigger than this
 
 
 def _oom():
@@ -38,7 +40,10 @@ class Memory:
             _oom()
         try:
             if paged:
-                self.arena = bytearray(min(_FIRST_ARENA, limit >> _FRAME_SHIFT << _FRAME_SHIFT))
+                # A board-sized limit is taken whole now, while the heap is young (growing the
+                # arena later needs the old and the new one at once); a big one grows.
+                cap = limit >> _FRAME_SHIFT << _FRAME_SHIFT
+                self.arena = bytearray(cap if cap <= _WHOLE else _FIRST_ARENA)
             else:
                 self.arena = bytearray(self.size)
             self.ptab = self._table(self.size, None)
@@ -146,7 +151,13 @@ class Memory:
     def fill(self, addr, value, n):
         self._check(addr, n)
         if not self.paged:
-            self.arena[addr:addr + n] = bytes([value]) * n
+            # In chunks: a temporary as big as the fill could be more than the host has.
+            chunk = bytes([value]) * min(n, _CHUNK)
+            end = addr + n
+            while addr < end:
+                k = min(end - addr, _CHUNK)
+                self.arena[addr:addr + k] = chunk[:k] if k < len(chunk) else chunk
+                addr += k
             return
         sh = self.shift
         done = 0
@@ -161,12 +172,19 @@ class Memory:
             done += k
 
     def copy(self, dst, src, n):
+        """memory.copy: overlapping ranges copy as if through a buffer (chunks run backwards
+        when the destination is above the source)."""
         self._check(src, n)
         self._check(dst, n)
-        if not self.paged:
-            self.arena[dst:dst + n] = self.arena[src:src + n]
-        else:
-            self.write(dst, self.read(src, n))
+        done = 0
+        while done < n:
+            k = min(n - done, _CHUNK)
+            off = n - done - k if dst > src else done
+            if self.paged:
+                self.write(dst + off, self.read(src + off, k))
+            else:
+                self.arena[dst + off:dst + off + k] = self.arena[src + off:src + off + k]
+            done += k
 
 
 

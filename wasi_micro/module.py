@@ -115,8 +115,8 @@ class Module:
         self.datas = []
         self.data_count = None
         self.codes = []
-        self.customs = []  # (name, bytes)
-        self.func_names = {}  # function index -> name, from the `name` section
+        self.customs = []  # (name, contents as a memoryview of the module's bytes)
+        self._names = None
         # Index spaces (imports first), filled by the decoder after the import section.
         self.func_imports = 0
         self.table_imports = 0
@@ -133,6 +133,19 @@ class Module:
                         return self.types[im.desc]
                     n += 1
         return self.types[self.funcs[idx - self.func_imports]]
+
+    @property
+    def func_names(self):
+        """{function index: name} from the `name` section, parsed when first asked for (for
+        messages: a board should not keep every name in RAM)."""
+        if self._names is None:
+            self._names = {}
+            for name, data in self.customs:
+                if name == "name":
+                    from .decode import names
+                    self._names = names(data)
+                    break
+        return self._names
 
     def func_name(self, idx):
         name = self.func_names.get(idx)

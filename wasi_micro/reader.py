@@ -33,6 +33,15 @@ class Reader:
         self.pos = p + n
         return self.data[p:p + n]
 
+    def view(self, n):
+        """The next n bytes as a memoryview of the module (no copy: segments stay in the
+        module's bytes)."""
+        p = self.pos
+        if n > self.end - p:
+            self.fail("length out of bounds" if n > len(self.data) - p else _EOF)
+        self.pos = p + n
+        return memoryview(self.data)[p:p + n]
+
     def u32(self):
         data = self.data
         p = self.pos

@@ -115,10 +115,6 @@ def test_empty_flat_memory_bulk_ops_under_micropython():
     p = subprocess.run([exe, "-c", _EMPTY_MEMORY_SCRIPT % (TESTS, REPO)], cwd=REPO,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
     out = p.stdout.decode()
-    if p.returncode < 0 or p.returncode == 139:
-        pytest.skip("known engine bug (/work/notes/fuzz_bugs.md #5): micropython died with "
-                    "status %d on memory.fill/copy of 1 byte at 0 of an empty memory"
-                    % p.returncode)
     assert p.returncode == 0 and out.strip().endswith("ok"), out
 
 
