@@ -4,34 +4,10 @@ import support
 from wasi_micro import module as M
 from wasi_micro.decode import MAX_LOCALS, check_bodies, decode
 from wasi_micro.errors import LimitError, MalformedError
+from fuzz.build import sleb, uleb as leb  # noqa: F401 - the LEB128 encoders, shared
 
 
 # --- a tiny binary builder -----------------------------------------------------------------------
-
-def leb(n):
-    """Unsigned LEB128."""
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def sleb(n):
-    """Signed LEB128."""
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if (n == 0 and not b & 0x40) or (n == -1 and b & 0x40):
-            out.append(b)
-            return bytes(out)
-        out.append(b | 0x80)
-
 
 def vec(*items):
     return leb(len(items)) + b"".join(items)

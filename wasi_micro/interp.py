@@ -249,14 +249,21 @@ def run(code: ptr16, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                 regs[d + 1] = regs[a + 1]
                 pc += 3
                 continue
-            if op == _CALL:
-                t = code[pc + 2] | (code[pc + 3] << 16)
-                if t == 0:  # not lowered yet: the driver lowers it
-                    break
+            if op == _CALL or op == _CALL_INDIRECT:
+                if op == _CALL:
+                    t = code[pc + 2] | (code[pc + 3] << 16)
+                    if t == 0:  # not lowered yet: the driver lowers it
+                        break
+                    n = pc + 6
+                else:  # the slow path checks the table entry and its type
+                    t = int(ext(pc, fp))
+                    if t < 0:
+                        break
+                    n = pc + 7
                 if csp >= cslen:
                     trap = T_CALL_DEPTH
                     break
-                cs[csp] = pc + 6
+                cs[csp] = n
                 cs[csp + 1] = fp
                 csp += 2
                 fp += code[pc + 1]
@@ -314,44 +321,22 @@ def run(code: ptr16, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                     regs[fp + code[pc + 1]] = regs[fp + code[pc + 3]]
                 pc += 5
                 continue
-            if op == _CALL_INDIRECT:
-                t = int(ext(pc, fp))
-                if t < 0:
-                    break
-                if csp >= cslen:
-                    trap = T_CALL_DEPTH
-                    break
-                cs[csp] = pc + 7
-                cs[csp + 1] = fp
-                csp += 2
-                fp += code[pc + 1]
-                pc = t
-                fuel -= 1
-                if fuel <= 0:
-                    break
-                continue
-            if op == _RETURN_CALL:
-                t = code[pc + 1] | (code[pc + 2] << 16)
-                if t == 0:
-                    break
-                n = code[pc + 5]
+            if op == _RETURN_CALL or op == _RETURN_CALL_INDIRECT:
+                # Tail calls: the arguments move to the frame's first slots.
+                if op == _RETURN_CALL:
+                    t = code[pc + 1] | (code[pc + 2] << 16)
+                    if t == 0:
+                        break
+                    a = pc + 5
+                else:
+                    t = int(ext(pc, fp))
+                    if t < 0:
+                        break
+                    a = pc + 6
+                n = code[a]
                 i = 0
                 while i < n:
-                    regs[fp + i] = regs[fp + code[pc + 6 + i]]
-                    i += 1
-                pc = t
-                fuel -= 1
-                if fuel <= 0:
-                    break
-                continue
-            if op == _RETURN_CALL_INDIRECT:
-                t = int(ext(pc, fp))
-                if t < 0:
-                    break
-                n = code[pc + 6]
-                i = 0
-                while i < n:
-                    regs[fp + i] = regs[fp + code[pc + 7 + i]]
+                    regs[fp + i] = regs[fp + code[a + 1 + i]]
                     i += 1
                 pc = t
                 fuel -= 1

@@ -292,20 +292,7 @@ class Lowerer:
 
     def _moves(self, f):
         """(dst, src, type) copies that put the label values of frame f in place."""
-        types = f.label_types()
-        k = len(types)
-        out = []
-        if k == 0:
-            return out
-        top = len(self.sslot) - k
-        h = f.h
-        for j in range(k):
-            d = _TEMP + h
-            s = self.sslot[top + j]
-            if d != s:
-                out.append((d, s, types[j]))
-            h += slots(types[j])
-        return out
+        return self._moves_for(f.label_types(), f.h)
 
     def _jump_to(self, f):
         """Emit the target word of a branch to frame f (patched later for forward labels)."""

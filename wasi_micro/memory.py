@@ -114,22 +114,28 @@ class Memory:
         if addr < 0 or n < 0 or addr + n > self.size:
             raise IndexError("out of bounds memory access")
 
-    def read(self, addr, n):
-        """n bytes at addr (bounds-checked; IndexError when out of bounds)."""
-        self._check(addr, n)
-        if not self.paged:
-            return bytes(self.arena[addr:addr + n])
-        out = bytearray(n)
+    def _spans(self, addr, n, map_it):
+        """(done, length, arena offset or -1) for each page piece of [addr, addr + n) of a
+        paged memory."""
         sh = self.shift
         done = 0
         while done < n:
             a = addr + done
             o = a & ((1 << sh) - 1)
             k = min(n - done, (1 << sh) - o)
-            f = self._frame(a >> sh, False)
-            if f >= 0:
-                out[done:done + k] = self.arena[f + o:f + o + k]
+            f = self._frame(a >> sh, map_it)
+            yield done, k, f + o if f >= 0 else -1
             done += k
+
+    def read(self, addr, n):
+        """n bytes at addr (bounds-checked; IndexError when out of bounds)."""
+        self._check(addr, n)
+        if not self.paged:
+            return bytes(self.arena[addr:addr + n])
+        out = bytearray(n)
+        for done, k, p in self._spans(addr, n, False):
+            if p >= 0:
+                out[done:done + k] = self.arena[p:p + k]
         return bytes(out)
 
     def write(self, addr, data):
@@ -137,16 +143,8 @@ class Memory:
         if not self.paged:
             self.arena[addr:addr + len(data)] = data
             return
-        sh = self.shift
-        done = 0
-        n = len(data)
-        while done < n:
-            a = addr + done
-            o = a & ((1 << sh) - 1)
-            k = min(n - done, (1 << sh) - o)
-            f = self._frame(a >> sh, True)
-            self.arena[f + o:f + o + k] = data[done:done + k]
-            done += k
+        for done, k, p in self._spans(addr, len(data), True):
+            self.arena[p:p + k] = data[done:done + k]
 
     def fill(self, addr, value, n):
         self._check(addr, n)
@@ -159,17 +157,10 @@ class Memory:
                 self.arena[addr:addr + k] = chunk[:k] if k < len(chunk) else chunk
                 addr += k
             return
-        sh = self.shift
-        done = 0
-        while done < n:
-            a = addr + done
-            o = a & ((1 << sh) - 1)
-            k = min(n - done, (1 << sh) - o)
-            # Zeros need no frame where none is mapped: unmapped pages read as zero.
-            f = self._frame(a >> sh, value != 0)
-            if f >= 0:
-                self.arena[f + o:f + o + k] = bytes([value]) * k
-            done += k
+        # Zeros need no frame where none is mapped: unmapped pages read as zero.
+        for done, k, p in self._spans(addr, n, value != 0):
+            if p >= 0:
+                self.arena[p:p + k] = bytes([value]) * k
 
     def copy(self, dst, src, n):
         """memory.copy: overlapping ranges copy as if through a buffer (chunks run backwards

@@ -257,8 +257,9 @@ def _guarded(w, fn):
             return errno_of(e)
         except MemoryError:
             return ENOMEM
-        except Exception:
-            return EIO  # a host surprise must not reach the guest
+        except Exception as e:  # a host surprise must not reach the guest
+            w.surprise(e)
+            return EIO
     return call
 
 
@@ -293,6 +294,10 @@ class Wasi:
         if host_func is None:
             from .runtime import HostFunc as host_func
         return {"wasi_snapshot_preview1": _Functions(self, host_func)}
+
+    def surprise(self, exc):
+        """An unexpected host exception in a WASI call (the guest gets EIO); for tests and
+        fuzzing to override."""
 
     def bind(self, instance):
         self.inst = instance

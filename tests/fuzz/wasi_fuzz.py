@@ -12,8 +12,7 @@ import tempfile
 import wasi_micro
 from wasi_micro import wasi
 from wasi_micro.errors import Exit, LimitError, Trap
-from wasi_micro.runtime import HostFunc, Store
-from wasi_micro.wasi_abi import EIO, WasiError, errno_of
+from wasi_micro.runtime import Store
 
 from . import build as B
 from .harness import Result
@@ -68,24 +67,15 @@ def _types(sig):
     return [B.I64 if c == "I" else B.I32 for c in p], [B.I32 for c in r]
 
 
-def _imports(w, surprises):
-    def guard(fn):
-        def call(*args):
-            try:
-                fn(w, *args)
-                return 0
-            except WasiError as e:
-                return e.errno
-            except Exit:
-                raise
-            except OSError as e:
-                return errno_of(e)
-            except Exception as e:  # noqa: BLE001 - what the runtime's guard would hide
-                surprises.append(e)
-                return EIO
-        return call
-    return {"wasi_snapshot_preview1": dict(
-        (name, HostFunc(sig, guard(fn))) for name, sig, fn in wasi.TABLE)}
+class _Wasi(wasi.Wasi):
+    """Wasi that records the host surprises its guard would turn into EIO."""
+
+    def __init__(self, *args):
+        wasi.Wasi.__init__(self, *args)
+        self.surprises = []
+
+    def surprise(self, exc):
+        self.surprises.append(exc)
 
 
 def run(data, cfg):
@@ -100,12 +90,11 @@ def run(data, cfg):
             f.write(b"0123456789")
         with open(os.path.join(root, "outside"), "wb") as f:
             f.write(b"keep")
-        w = wasi.Wasi(["prog", "arg"], [("K", "V")], [(box, "/")], io.BytesIO(b"stdin data"),
-                      io.BytesIO(), io.BytesIO())
-        surprises = []
+        w = _Wasi(["prog", "arg"], [("K", "V")], [(box, "/")], io.BytesIO(b"stdin data"),
+                  io.BytesIO(), io.BytesIO())
+        surprises = w.surprises
         try:
-            inst = wasi_micro.instantiate(wasi_micro.load(data), _imports(w, surprises), cfg,
-                                          Store())
+            inst = wasi_micro.instantiate(wasi_micro.load(data), w.imports(), cfg, Store())
             w.bind(inst)
             inst.invoke("run", [])
             res.cls = "ran"
