@@ -166,7 +166,7 @@ class Runtimes:
         self.mpy = shutil.which("micropython")
         self.noviper = None
         self.native = None
-        self.peer_py = None
+        self.peer_py = None  # {peer: the Python that has it}, probed once
         for name in wanted:
             self.status[name] = self._setup(name)
 
@@ -190,13 +190,16 @@ class Runtimes:
             return "ok"
         if name in PEERS:
             if self.peer_py is None:
-                self.peer_py = ""
+                # Each peer from the first Python that has it (this one, then the bench venv).
+                self.peer_py = {}
+                self.peer_versions = {}
                 for py in (sys.executable, VENV_PY):
                     found = _probe_peers(py) if os.path.exists(py) else {}
-                    if found:
-                        self.peer_py, self.peer_versions = py, found
-                        break
-            if not self.peer_py or name not in self.peer_versions:
+                    for peer, version in found.items():
+                        if peer not in self.peer_py:
+                            self.peer_py[peer] = py
+                            self.peer_versions[peer] = version
+            if name not in self.peer_py:
                 return "not installed (pip install %s, or --install-peers)" % PEER_PACKAGES[name]
             self.version[name] = self.peer_versions[name]
             return "ok"
@@ -214,7 +217,7 @@ class Runtimes:
                     {"MICROPYPATH": path}, os.path.join(path, "wasi_micro"))
         if name == "native":
             return [os.path.join(self.native, prog)] + args, {}, None
-        return ([self.peer_py, os.path.join(self.bench, "tools", "peers.py"), "run", name, wasm]
+        return ([self.peer_py[name], os.path.join(self.bench, "tools", "peers.py"), "run", name, wasm]
                 + args, {}, None)
 
     def run(self, name, prog, args, mode="time", timeout=None):
