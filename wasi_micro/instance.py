@@ -23,7 +23,7 @@ _M32 = const(0xFFFFFFFF)
 _TRAPS = (None, UNREACHABLE, OOB_MEMORY, CALL_EXHAUSTED, STACK_EXHAUSTED, DIV_ZERO, INT_OVERFLOW)
 
 
-_num = []
+_NUMS = []  # op -> (function, operand widths...) once numeric.py is loaded
 _nesting = [0]  # wasm invocations on the Python stack, all instances together
 
 
@@ -36,7 +36,7 @@ def _numeric(op):
     imported on first use: integer programs never need it."""
     if not (0x45 <= op <= 0xC4 or 0x100 <= op <= 0x107):
         return None
-    if not _num:
+    if not _NUMS:
         from .numeric import func
         table = [None] * len(SIG)
         for o in range(len(SIG)):
@@ -44,8 +44,8 @@ def _numeric(op):
             if f is not None:
                 p, r = SIGS[SIG[o]]
                 table[o] = (f, _wide(p[0]), _wide(p[1]) if len(p) == 2 else None, _wide(r[0]))
-        _num.append(table)
-    return _num[0][op]
+        _NUMS.extend(table)
+    return _NUMS[op]
 
 
 def _const_expr(expr, inst):
@@ -463,7 +463,7 @@ class Instance:
         self.st[ST_PC] = pc
         code = self.code
         op = code[pc]
-        num = _numeric(op)
+        num = _NUMS[op] if _NUMS else _numeric(op)
         if num is not None:
             # (function, first operand wide, second operand wide or None, result wide)
             f, w1, w2, wr = num

@@ -7,11 +7,10 @@
 # IEEE double with correct rounding (SOFT False), else softfloat.py (SOFT True, the boards'
 # case, or WASI_MICRO_SOFTFLOAT=1). Everything else works on the bits with integers.
 import os
-import struct
 from math import sqrt as _fsqrt
 
 from . import softfloat
-from .compat import const
+from .compat import bits_of_f32, bits_of_f64, const, f32_of, f64_of
 from .errors import Trap, DIV_ZERO, INT_OVERFLOW, BAD_CONVERSION
 
 _M32 = const(0xFFFFFFFF)
@@ -29,8 +28,6 @@ _CEIL = const(1)
 _FLOOR = const(2)
 _NEAREST = const(3)
 
-_pack = struct.pack
-_unpack = struct.unpack
 _sfpack = softfloat.pack
 _bitlen = softfloat.bitlen
 
@@ -680,18 +677,18 @@ f32_reinterpret_i32 = f64_reinterpret_i64 = _same
 
 def f32_value(bits):
     """The host float of f32 bits (a NaN's payload is not kept)."""
-    return _unpack("<f", _pack("<I", bits))[0]
+    return f32_of(bits)
 
 
 def f64_value(bits):
     """The host float of f64 bits. Lossy where the host float is single precision (boards):
     rounded to f32 there, and out-of-range values become 0 or inf."""
-    return _unpack("<d", _pack("<Q", bits))[0]
+    return f64_of(bits)
 
 
 def f64_bits(x):
     """The f64 bits of host float x; a NaN gives the canonical NaN."""
-    return _NAN64 if x != x else _unpack("<Q", _pack("<d", x))[0]
+    return _NAN64 if x != x else bits_of_f64(x)
 
 
 # Halfway between the largest f32 and 2**128: from here on a double rounds to infinity (and
@@ -703,7 +700,7 @@ _F32_BIG = 2.0 ** 128 - 2.0 ** 103
 def f32_bits(x):
     """The f32 bits of host float x, rounded to nearest even; a NaN gives the canonical NaN."""
     if -_F32_BIG < x < _F32_BIG:
-        return _unpack("<I", _pack("<f", x))[0]
+        return bits_of_f32(x)
     if x != x:
         return _NAN32
     return 0xFF800000 if x < 0 else _INF32
@@ -741,16 +738,20 @@ def _host_f32_sqrt(a):
     return f32_bits(_fsqrt(f32_value(a)))
 
 
+# The hottest float ops (matmul, nbody) call the compat conversions directly.
 def _host_f64_add(a, b):
-    return f64_bits(f64_value(a) + f64_value(b))
+    x = f64_of(a) + f64_of(b)
+    return _NAN64 if x != x else bits_of_f64(x)
 
 
 def _host_f64_sub(a, b):
-    return f64_bits(f64_value(a) - f64_value(b))
+    x = f64_of(a) - f64_of(b)
+    return _NAN64 if x != x else bits_of_f64(x)
 
 
 def _host_f64_mul(a, b):
-    return f64_bits(f64_value(a) * f64_value(b))
+    x = f64_of(a) * f64_of(b)
+    return _NAN64 if x != x else bits_of_f64(x)
 
 
 def _host_f64_div(a, b):
@@ -767,7 +768,7 @@ def _host_f64_sqrt(a):
 
 def _host_exact():
     # Whether the host float is an IEEE double with ties-to-even rounding and subnormals, and
-    # struct converts f32 <-> double exactly: a dozen operations, run once at import.
+    # f32 <-> double conversions are exact: a dozen operations, run once at import.
     try:
         one = f64_value(0x3FF0000000000000)
         ulp = f64_value(0x3CB0000000000000)  # 2**-52
@@ -779,7 +780,7 @@ def _host_exact():
                 and f32_bits(f64_value(0x3FF0000030000000)) == 0x3F800002  # double->f32, a tie
                 and f32_bits(f64_value(0x3698000000000000)) == 1  # 0.75 * 2**-149
                 and f32_value(0x00400001) * 4 == f32_value(0x01000002))  # subnormal f32 read
-    except Exception:  # e.g. no double support in struct
+    except Exception:  # e.g. no double support in the host's struct
         return False
 
 
