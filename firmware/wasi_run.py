@@ -44,6 +44,15 @@ def _preopens(cfg, dirs):
     return out
 
 
+def _holds(d, path):
+    """Whether directory d may contain path (no symlinks on flash; a relative path or one
+    with `..` may hold anything)."""
+    if not (d.startswith("/") and path.startswith("/")) or "/.." in d + path:
+        return True
+    d = d.rstrip("/")
+    return d == "" or path.startswith(d + "/")
+
+
 def _mkdir(path):
     import os
     try:
@@ -67,19 +76,20 @@ def _execute(cfg, name, args, env, dirs, max_memory, fuel, out, err):
     from io import BytesIO
     path = "%s/%s.wasm" % (cfg.get("modules_dir", "/wasm"), name)
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        open(path, "rb").close()
     except OSError:
         raise _Missing(path)
     limits = cfg.get("limits", {})
+    preopens = _preopens(cfg, dirs)
     gc.collect()
-    module = load(data)
-    data = None
+    # Detached, the module's bytes stay on flash (function bodies are read back, CRC-checked,
+    # when first run): not when a preopen holds the file, which the guest could then rewrite.
+    module = load(path, detach=not any(_holds(d, path) for d, _ in preopens))
     gc.collect()
     config = Config(max_memory=limits.get("max_memory") if max_memory is None else max_memory,
                     fuel=fuel, call_depth=limits.get("call_depth"),
                     stack_slots=limits.get("stack_slots"), fuel_slice=limits.get("fuel_slice"))
-    return run_command(module, [name] + list(args), _env_pairs(env), _preopens(cfg, dirs),
+    return run_command(module, [name] + list(args), _env_pairs(env), preopens,
                        stdin=BytesIO(b""), stdout=out, stderr=err, config=config)
 
 

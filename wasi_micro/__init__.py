@@ -13,19 +13,25 @@ from .errors import Exit, Exhaustion, InvalidError, LimitError, LinkError, Malfo
 from .runtime import Extern, Func, GlobalCell, HostFunc, Memory, Store, Table  # noqa: F401
 
 
-def load(data, config=None):
+def load(data, config=None, detach=False):
     """Decode and validate a module from bytes (or a file path); config (a Config) sets the
-    load-time limits."""
+    load-time limits. detach (with a path): keep no copy of the bytes, read function bodies
+    back from the file when they are first run (Module.detach: a board's RAM)."""
     import sys
     from .compat import release
     from .validate import load as _load
+    path = None
     if isinstance(data, str):
-        with open(data, "rb") as f:
+        path = data
+        with open(path, "rb") as f:
             data = f.read()
     try:
-        return _load(data, config)
+        m = _load(data, config)
     finally:
         release(sys.modules[__name__], ("validate", "decode"))
+    if detach and path is not None:
+        m.detach(path)
+    return m
 
 
 def instantiate(module, imports=None, config=None, store=None):

@@ -22,14 +22,30 @@ if IS_MICROPYTHON:
     from micropython import const
     from array import array
 
+    @micropython.viper
+    def _zero(a, nbytes: int):
+        p = ptr8(a)
+        i = 0
+        while i < nbytes:
+            p[i] = 0
+            i += 1
+
+    def _zeros(code, n, size):
+        # array(code, bytes(size * n)) would hold a temporary as big as the array: on a board
+        # the peak, and the hole it leaves, decide whether a program fits. range(n) has a length,
+        # so the array is allocated once at its size and filled, then zeroed in place.
+        a = array(code, range(n))
+        _zero(a, size * n)
+        return a
+
     def new_words(n, unsigned=False):
         # Viper reads these through ptr32: real 32-bit word arrays. Registers are unsigned so
         # Python-side code stores the same u32 values as under CPython.
-        return array("I" if unsigned else "i", bytes(4 * n))
+        return _zeros("I" if unsigned else "i", n, 4)
 
     def halfwords(n, seq=None):
         # Register code for ptr16: n halfwords, the first ones from seq.
-        a = array("H", bytes(2 * n))
+        a = _zeros("H", n, 2)
         if seq is not None:
             a[:len(seq)] = seq if isinstance(seq, array) else array("H", seq)
         return a
@@ -137,6 +153,35 @@ else:
     def bits_of_f32(x):
         _F[0] = x
         return _I[0]
+
+
+# CRC-32 (of function bodies a detached module reads back from flash): binascii's where the
+# firmware has it, else bit by bit in viper (the tests' own MicroPython build has no binascii).
+if IS_MICROPYTHON:
+    try:
+        from binascii import crc32
+    except ImportError:
+        @micropython.viper
+        def _crc32(buf, n: int) -> uint:
+            p = ptr8(buf)
+            poly = uint(0x76DC4190)
+            poly = poly << 1  # 0xEDB88320: a literal above 31 bits does not compile in viper
+            ones = uint(0xFFFF)
+            c = ones | (ones << 16)  # 32 ones, no higher bits on a 64-bit port
+            i = 0
+            while i < n:
+                c ^= uint(p[i])
+                k = 0
+                while k < 8:
+                    c = (c >> 1) ^ (poly & (uint(0) - (c & 1)))
+                    k += 1
+                i += 1
+            return c
+
+        def crc32(buf):
+            return (_crc32(buf, len(buf)) ^ 0xFFFFFFFF) & 0xFFFFFFFF
+else:
+    from zlib import crc32  # noqa: F401
 
 
 # Viper's casts, as the loop sees them when it runs as plain Python (CPython, or MicroPython with

@@ -178,7 +178,7 @@ class Lowerer:
         code.append(0)  # frame size, patched
         code.append(0)  # constant table position (2 halfwords), patched
         code.append(0)
-        self._body(Reader(m.bytes, body.start, body.end))
+        self._body(Reader(*m.body(body)))
         self._finish()
         self.used = base + len(code)
         self.code = None  # drop the per-function state: a board needs the room

@@ -2,6 +2,7 @@
 # instance.py read them. Value types are their binary codes (I32 = 0x7F ...); a function type is a
 # (params, results) pair of bytes of those codes, so types compare and hash by value.
 from .compat import const
+from .errors import MODULE_CHANGED, Trap
 
 I32 = const(0x7F)
 I64 = const(0x7E)
@@ -98,11 +99,13 @@ class Code:
         self.locals = locals
         self.start = start
         self.end = end
+        self.crc = 0  # of the instructions, once the module reads them back from its file
 
 
 class Module:
     def __init__(self, data):
-        self.bytes = data
+        self.bytes = data  # None after detach()
+        self.path = None  # the file detach() reads function bodies back from
         self.types = []  # (params bytes, results bytes)
         self.imports = []
         self.funcs = []  # type index of each defined function
@@ -133,6 +136,37 @@ class Module:
                         return self.types[im.desc]
                     n += 1
         return self.types[self.funcs[idx - self.func_imports]]
+
+    def detach(self, path):
+        """Let go of the module's bytes (a board's RAM): function bodies are read back from
+        `path`, the file they came from, when first lowered, each checked against the CRC taken
+        now. Data segments and the `name` section are kept as copies; other custom sections
+        (debug info) are dropped."""
+        from .compat import crc32
+        data = memoryview(self.bytes)
+        for c in self.codes:
+            c.crc = crc32(data[c.start:c.end])
+        for d in self.datas:
+            d.init = bytes(d.init)
+        self.customs = [(n, bytes(v)) for n, v in self.customs if n == "name"]
+        self.bytes = None
+        self.path = path
+
+    def body(self, code):
+        """(buffer, start, end) of function body `code`'s instructions."""
+        if self.path is None:
+            return self.bytes, code.start, code.end
+        from .compat import crc32
+        n = code.end - code.start
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(code.start)
+                b = f.read(n)
+        except OSError:
+            b = b""
+        if len(b) != n or crc32(b) != code.crc:  # never run what was not validated
+            raise Trap(MODULE_CHANGED)
+        return b, 0, n
 
     @property
     def func_names(self):

@@ -88,6 +88,30 @@ def test_default_preopen_is_created_and_dirs_override_it(flash):
     assert (flash / "other" / "b.txt").read_text() == "/elsewhere/b.txt"
 
 
+def test_module_detached_unless_a_preopen_holds_it(flash):
+    # Detached, the module's bytes stay on flash and bodies are read back when first run;
+    # a guest that can reach the module file (its folder preopened) gets no detached module.
+    probe = ("import wasi_micro\nloads = []\n_load = wasi_micro.load\n"
+             "def load(*a, **k):\n    loads.append(k.get('detach'))\n    return _load(*a, **k)\n"
+             "wasi_micro.load = load\n")
+    rc, out = run_board(flash, probe + "wasi_run.run('g', ['exit', '0'])\n"
+                        "wasi_run.run('g', ['exit', '0'], dirs=[%r])\n"
+                        "wasi_run.run('g', ['exit', '0'], dirs=['/'])\n"
+                        "print(loads)" % str(flash))
+    assert (rc, out) == (0, b"exiting 0\n" * 3 + b"[True, False, False]\n")
+    assert [wasi_run_holds(d, "/f/wasm/g.wasm") for d in
+            ("/f", "/f/", "/", "/f/wasm", "/fw", "/f/data", "/f/data/../wasm", "wasm")] == \
+        [True, True, True, True, False, False, True, True]
+
+
+def wasi_run_holds(d, path):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("wasi_run", os.path.join(FIRMWARE, "wasi_run.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod._holds(d, path)
+
+
 def test_env_forms(flash):
     rc, out = run_board(flash, "wasi_run.run('g', ['echo', 'x'], {'A': '1'})\n"
                                "wasi_run.run('g', ['echo'], ['B=2=3'])")

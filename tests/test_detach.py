@@ -1,0 +1,73 @@
+# A module loaded with detach=True keeps no copy of its bytes (a board's RAM): function bodies
+# are read back from the file, CRC-checked, when first run; data segments and the name section
+# are kept. A changed file is a clean trap, never unvalidated code run.
+import support
+import wasi_micro
+from fuzz import build as B
+from test_wasi_helpers import read_file, rmtree, scratch, write_file
+from wasi_micro.compat import crc32
+from wasi_micro.errors import MODULE_CHANGED, Trap
+
+
+def _module():
+    m = B.Module()
+    m.set_memory(1)
+    m.data(16, b"wasm")
+    # load8_u(16 + x), x + 1, x * 2: three bodies, each lowered from the file when first called
+    m.func([B.I32], [B.I32], B.get(0) + B.mem(0x2D, 16), export="byte")
+    m.func([B.I32], [B.I32], B.get(0) + B.i32(1) + b"\x6a", export="inc")
+    m.func([B.I32], [B.I32], B.get(0) + B.i32(2) + b"\x6c", export="dbl")
+    return m.bytes()
+
+
+def _with_file(fn):
+    d = scratch()
+    try:
+        path = d + "/m.wasm"
+        write_file(path, _module())
+        fn(path)
+    finally:
+        rmtree(d)
+
+
+def test_crc32():
+    # binascii's or zlib's, or the viper fallback on a MicroPython without binascii
+    assert crc32(b"") == 0
+    assert crc32(b"abc") == 0x352441C2
+    assert crc32(bytes(range(256)) * 3) == 0xB0C0DF2A
+    assert crc32(memoryview(b"xabc")[1:]) == 0x352441C2
+
+
+def test_detached_module_runs_from_its_file():
+    def check(path):
+        m = wasi_micro.load(path, detach=True)
+        assert m.bytes is None and m.path == path
+        assert bytes(m.datas[0].init) == b"wasm"
+        inst = wasi_micro.instantiate(m)
+        assert inst.invoke("byte", [1]) == [ord("a")]
+        assert inst.invoke("inc", [41]) == [42]
+        assert inst.invoke("dbl", [21]) == [42]
+    _with_file(check)
+
+
+def test_changed_file_traps():
+    def check(path):
+        inst = wasi_micro.instantiate(wasi_micro.load(path, detach=True))
+        assert inst.invoke("inc", [1]) == [2]  # lowered before the change: keeps running
+        data = bytearray(read_file(path))
+        # i32.const 2 -> i32.const 3 in dbl's body: still valid, but not what was validated
+        i = data.rfind(b"\x41\x02\x6c")
+        data[i + 1] = 3
+        write_file(path, data)
+        e = support.raises(Trap, inst.invoke, "dbl", [21])
+        assert e.reason == MODULE_CHANGED
+        write_file(path, b"")  # cut short: the same
+        e = support.raises(Trap, inst.invoke, "byte", [0])
+        assert e.reason == MODULE_CHANGED
+        assert inst.invoke("inc", [2]) == [3]
+    _with_file(check)
+
+
+def test_bytes_load_is_not_detached():
+    m = wasi_micro.load(_module(), detach=True)  # nothing to read back from
+    assert m.bytes is not None and m.path is None
