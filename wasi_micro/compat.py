@@ -16,6 +16,9 @@ REENTRY = 16 if IS_MICROPYTHON else 100
 # Bulk memory ops on a flat memory: viper copies bytes at machine speed inside the loop; plain
 # Python is far faster with the slow path's slice copies.
 BULK_IN_LOOP = IS_MICROPYTHON
+# f64 add/sub/mul/div in the loop on host doubles: only plain Python (viper has no floats, and a
+# board's hardware doubles, if any, are not known to round right).
+FLOAT_IN_LOOP = not IS_MICROPYTHON
 
 if IS_MICROPYTHON:
     import micropython
@@ -143,7 +146,11 @@ def release(package, names):
 
 # Host floats from IEEE bit patterns and back (numeric.py's host path): CPython reinterprets
 # through one shared 8-byte buffer, 3x faster than struct; MicroPython has no memoryview.cast.
+# The loop reads and writes f64 values through F64 (the buffer as a double) and F64W (as two
+# words, low first) itself under CPython; MicroPython's loop has no floats (None).
 if IS_MICROPYTHON:
+    F64 = F64W = None
+
     import struct as _struct
 
     def f64_of(bits):
@@ -163,6 +170,8 @@ else:
     _D = memoryview(_B8).cast("d")
     _I = memoryview(_B8)[:4].cast("I")
     _F = memoryview(_B8)[:4].cast("f")
+    F64 = _D
+    F64W = memoryview(_B8).cast("I")
 
     def f64_of(bits):
         _Q[0] = bits
