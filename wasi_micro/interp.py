@@ -387,26 +387,24 @@ def run(code: ptr16, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
             continue
         if op <= 0x3E:
             # Loads (0x28..0x35: op d addr off:w) and stores (0x36..0x3E: op addr value off:w).
+            # The access size from the opcode's low bits: i32, i64, f32, f64 alternate, then
+            # the narrow ones (1 and 2 bytes) do.
             if op <= 0x35:
                 a = regs[fp + code[pc + 2]] & M
-                if op == 0x28 or op == 0x2A or op == 0x34 or op == 0x35:
+                if op <= 0x2B:
+                    n = 8 if op & 1 else 4
+                elif op >= 0x34:
                     n = 4
-                elif op == 0x29 or op == 0x2B:
-                    n = 8
-                elif op <= 0x2D or op == 0x30 or op == 0x31:
-                    n = 1
                 else:
-                    n = 2
+                    n = 2 if op & 2 else 1
             else:
                 a = regs[fp + code[pc + 1]] & M
-                if op == 0x36 or op == 0x38 or op == 0x3E:
+                if op <= 0x39:
+                    n = 8 if op & 1 else 4
+                elif op == 0x3E:
                     n = 4
-                elif op == 0x37 or op == 0x39:
-                    n = 8
-                elif op == 0x3A or op == 0x3C:
-                    n = 1
                 else:
-                    n = 2
+                    n = 2 if op & 1 else 1
             off = (code[pc + 3] | (code[pc + 4] << 16)) & M
             # In bounds iff a + off + n - 1 <= mmax, in unsigned words without overflow.
             lim = mmax - (n - 1)
