@@ -1,8 +1,8 @@
 # Instantiation (link imports, allocate, run segment initialisers and start) and execution: the
 # driver around interp.run, lazy lowering, and the slow ops the loop hands out.
 from . import interp
-from .compat import BULK_IN_LOOP, FLOAT_IN_LOOP, REENTRY, const, halfwords, micropython, new_words, ticks_diff, \
-    ticks_us
+from .compat import BULK_IN_LOOP, FLOAT_IN_LOOP, REENTRY, const, halfwords, micropython, \
+    new_words, ticks_diff, ticks_us
 from .config import DEFAULT
 from .errors import Exhaustion, LimitError, LinkError, Trap, CALL_EXHAUSTED, DEADLINE, DIV_ZERO, \
     INDIRECT_MISMATCH, INT_OVERFLOW, OOB_MEMORY, OOB_TABLE, OUT_OF_FUEL, OUT_OF_MEMORY, \

@@ -9,7 +9,8 @@
 # it in st when the memory's arena moved (the driver refreshes the pointers and resumes). Ops
 # that need the whole machine state (host calls, memory.grow, lazy lowering) return to the
 # driver (instance.py).
-from .compat import F64, F64W, const, micropython, ptr8, ptr16, ptr32, uint  # noqa: F401 - plain-Python casts
+# ptr8/16/32 and uint: the casts as plain Python sees them.
+from .compat import F64, F64W, const, micropython, ptr8, ptr16, ptr32, uint  # noqa: F401
 
 # Loop results.
 DONE = const(0)
