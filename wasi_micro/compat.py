@@ -16,6 +16,9 @@ REENTRY = 16 if IS_MICROPYTHON else 100
 # Bulk memory ops on a flat memory: viper copies bytes at machine speed inside the loop; plain
 # Python is far faster with the slow path's slice copies.
 BULK_IN_LOOP = IS_MICROPYTHON
+# f64 add/sub/mul/div in the loop on host doubles: only plain Python (viper has no floats, and a
+# board's hardware doubles, if any, are not known to round right).
+FLOAT_IN_LOOP = not IS_MICROPYTHON
 
 if IS_MICROPYTHON:
     import micropython
@@ -68,10 +71,52 @@ else:
     def const(x):
         return x
 
+    def _uncast(f):
+        # What MicroPython's compiler does and plain Python would pay for at run time: viper's
+        # casts (int, uint, ptr8/16/32) only retype a value, yet cost the loop a builtin call
+        # each (two in `int(uint(a) >> n)`), and the module's const() names are literals, not
+        # global lookups. Recompile the function without the casts (identities on the loop's
+        # ints) and with the constants in place. Without its source it runs as written.
+        import ast
+        import inspect
+        try:
+            module = ast.parse(inspect.getsource(inspect.getmodule(f)))
+        except (OSError, TypeError):
+            return f
+        consts = {}
+        for node in module.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and \
+                    isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Call) \
+                    and isinstance(node.value.func, ast.Name) and node.value.func.id == "const":
+                consts[node.targets[0].id] = f.__globals__[node.targets[0].id]
+            elif isinstance(node, ast.FunctionDef) and node.name == f.__name__:
+                func = node
+
+        class Strip(ast.NodeTransformer):
+            def visit_Call(self, node):
+                self.generic_visit(node)
+                if isinstance(node.func, ast.Name) and node.func.id in _CASTS and \
+                        len(node.args) == 1 and not node.keywords:
+                    return node.args[0]
+                return node
+
+            def visit_Name(self, node):
+                if isinstance(node.ctx, ast.Load) and node.id in consts:
+                    return ast.copy_location(ast.Constant(consts[node.id]), node)
+                return node
+
+        func.decorator_list = []
+        scope = {}
+        code = compile(ast.Module([Strip().visit(func)], []), f.__code__.co_filename, "exec")
+        exec(code, f.__globals__, scope)
+        return scope[f.__name__]
+
+    _CASTS = ("int", "uint", "ptr8", "ptr16", "ptr32")
+
     class micropython:  # noqa: N801 - stands in for the MicroPython module
         @staticmethod
         def viper(f):
-            return f
+            return _uncast(f)
 
         @staticmethod
         def native(f):
@@ -117,7 +162,11 @@ def release(package, names):
 
 # Host floats from IEEE bit patterns and back (numeric.py's host path): CPython reinterprets
 # through one shared 8-byte buffer, 3x faster than struct; MicroPython has no memoryview.cast.
+# The loop reads and writes f64 values through F64 (the buffer as a double) and F64W (as two
+# words, low first) itself under CPython; MicroPython's loop has no floats (None).
 if IS_MICROPYTHON:
+    F64 = F64W = None
+
     import struct as _struct
 
     def f64_of(bits):
@@ -137,6 +186,8 @@ else:
     _D = memoryview(_B8).cast("d")
     _I = memoryview(_B8)[:4].cast("I")
     _F = memoryview(_B8)[:4].cast("f")
+    F64 = _D
+    F64W = memoryview(_B8).cast("I")
 
     def f64_of(bits):
         _Q[0] = bits

@@ -1,14 +1,14 @@
 # Instantiation (link imports, allocate, run segment initialisers and start) and execution: the
 # driver around interp.run, lazy lowering, and the slow ops the loop hands out.
 from . import interp
-from .compat import BULK_IN_LOOP, REENTRY, const, halfwords, micropython, new_words, ticks_diff, \
-    ticks_us
+from .compat import BULK_IN_LOOP, FLOAT_IN_LOOP, REENTRY, const, halfwords, micropython, \
+    new_words, ticks_diff, ticks_us
 from .config import DEFAULT
 from .errors import Exhaustion, LimitError, LinkError, Trap, CALL_EXHAUSTED, DEADLINE, DIV_ZERO, \
     INDIRECT_MISMATCH, INT_OVERFLOW, OOB_MEMORY, OOB_TABLE, OUT_OF_FUEL, OUT_OF_MEMORY, \
     STACK_EXHAUSTED, UNDEF_ELEMENT, UNINIT_ELEMENT, UNREACHABLE
-from .interp import ST_BULK, ST_COUNT, ST_CSBASE, ST_CSLEN, ST_CSP, ST_FP, ST_FUEL, ST_MLEN, \
-    ST_PC, ST_PSHIFT, ST_RLEN, ST_TRAP, ST_WORDS
+from .interp import ST_BULK, ST_COUNT, ST_CSBASE, ST_CSLEN, ST_CSP, ST_FLOAT, ST_FP, ST_FUEL, \
+    ST_MLEN, ST_PC, ST_PSHIFT, ST_RLEN, ST_TRAP, ST_WORDS
 from .ir import word
 from .lower import Lowerer
 from .module import K_FUNC, K_GLOBAL, K_MEM, K_TABLE, M_ACTIVE, M_DECLARATIVE, Limits, slots
@@ -155,6 +155,9 @@ class Instance:
         self.st = st = new_words(ST_WORDS)
         st[ST_RLEN] = len(self.regs)
         st[ST_CSLEN] = 2 * config.call_depth
+        if FLOAT_IN_LOOP:
+            from .numeric import SOFT
+            st[ST_FLOAT] = 0 if SOFT else 1
         self.top = nslots  # first free register slot (base of the next entry frame)
         self.ctop = 0  # first free call-stack word
         # Code position 0 holds `RETURN 0`: the driver resumes there after it has placed a

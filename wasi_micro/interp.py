@@ -9,7 +9,8 @@
 # it in st when the memory's arena moved (the driver refreshes the pointers and resumes). Ops
 # that need the whole machine state (host calls, memory.grow, lazy lowering) return to the
 # driver (instance.py).
-from .compat import const, micropython, ptr8, ptr16, ptr32, uint  # noqa: F401 - plain-Python casts
+# ptr8/16/32 and uint: the casts as plain Python sees them.
+from .compat import F64, F64W, const, micropython, ptr8, ptr16, ptr32, uint  # noqa: F401
 
 # Loop results.
 DONE = const(0)
@@ -30,7 +31,8 @@ ST_CSLEN = const(8)
 ST_COUNT = const(9)  # counting mode: wasm instructions run since the driver last looked
 ST_PSHIFT = const(10)  # log2 of the memory's page-table granularity
 ST_BULK = const(11)  # 1: memory.copy/fill on a flat memory run in the loop (compat.BULK_IN_LOOP)
-ST_WORDS = const(12)
+ST_FLOAT = const(12)  # 1: f64 add/sub/mul/div on host doubles in the loop (compat.FLOAT_IN_LOOP)
+ST_WORDS = const(13)
 
 # Trap codes in ST_TRAP (instance.py maps them to errors' reasons).
 T_UNREACHABLE = const(1)
@@ -386,26 +388,24 @@ def run(code: ptr16, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
             continue
         if op <= 0x3E:
             # Loads (0x28..0x35: op d addr off:w) and stores (0x36..0x3E: op addr value off:w).
+            # The access size from the opcode's low bits: i32, i64, f32, f64 alternate, then
+            # the narrow ones (1 and 2 bytes) do.
             if op <= 0x35:
                 a = regs[fp + code[pc + 2]] & M
-                if op == 0x28 or op == 0x2A or op == 0x34 or op == 0x35:
+                if op <= 0x2B:
+                    n = 8 if op & 1 else 4
+                elif op >= 0x34:
                     n = 4
-                elif op == 0x29 or op == 0x2B:
-                    n = 8
-                elif op <= 0x2D or op == 0x30 or op == 0x31:
-                    n = 1
                 else:
-                    n = 2
+                    n = 2 if op & 2 else 1
             else:
                 a = regs[fp + code[pc + 1]] & M
-                if op == 0x36 or op == 0x38 or op == 0x3E:
+                if op <= 0x39:
+                    n = 8 if op & 1 else 4
+                elif op == 0x3E:
                     n = 4
-                elif op == 0x37 or op == 0x39:
-                    n = 8
-                elif op == 0x3A or op == 0x3C:
-                    n = 1
                 else:
-                    n = 2
+                    n = 2 if op & 1 else 1
             off = (code[pc + 3] | (code[pc + 4] << 16)) & M
             # In bounds iff a + off + n - 1 <= mmax, in unsigned words without overflow.
             lim = mmax - (n - 1)
@@ -470,6 +470,37 @@ def run(code: ptr16, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                             mem[ea + 7] = (v >> 24) & 0xFF
             pc += 5
             continue
+        if op >= 0xA0 and op <= 0xA3 and st[ST_FLOAT]:
+            # f64 add, sub, mul, div as numeric.py's host path computes them (a NaN result is
+            # the canonical NaN), without the slow path's call and decoding. Division by zero
+            # goes out: a host double would raise.
+            a = fp + code[pc + 2]
+            F64W[0] = regs[a]
+            F64W[1] = regs[a + 1]
+            fa = F64[0]
+            a = fp + code[pc + 3]
+            F64W[0] = regs[a]
+            F64W[1] = regs[a + 1]
+            fb = F64[0]
+            if op != 0xA3 or fb:
+                if op == 0xA2:
+                    fa = fa * fb
+                elif op == 0xA0:
+                    fa = fa + fb
+                elif op == 0xA1:
+                    fa = fa - fb
+                else:
+                    fa = fa / fb
+                d = fp + code[pc + 1]
+                if fa != fa:
+                    regs[d] = 0
+                    regs[d + 1] = int(0x7FF80000)
+                else:
+                    F64[0] = fa
+                    regs[d] = int(F64W[0])
+                    regs[d + 1] = int(F64W[1])
+                pc += 4
+                continue
         if op >= 0x7C and op <= 0x8A and (op <= 0x7E or op >= 0x83):
             # i64 arithmetic on word pairs (div and rem go out).
             d = fp + code[pc + 1]
