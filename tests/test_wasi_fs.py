@@ -194,20 +194,20 @@ def _rights(g, d):
     write_file(d + "/r", b"data")
     r, fd = g.open("r", base=FD_WRITE | FD_SEEK)   # write-only
     assert r == 0
-    assert g.read(fd, 4)[0] == ENOTCAPABLE
+    assert g.read(fd, 4)[0] == EBADF  # not open for reading, as read(2)
     out = g.alloc(8)
     arr, cnt, _ = g.iov(4)
-    assert g.call("fd_pread", fd, arr, cnt, 0, out) == ENOTCAPABLE
+    assert g.call("fd_pread", fd, arr, cnt, 0, out) == EBADF
     assert g.call("fd_tell", fd, out) == ENOTCAPABLE
     r, fd2 = g.open("r", base=FD_READ)             # read-only
-    assert g.write(fd2, b"x")[0] == ENOTCAPABLE
+    assert g.write(fd2, b"x")[0] == EBADF
     assert g.call("fd_seek", fd2, 1, 0, out) == ENOTCAPABLE
     assert g.read(fd2, 4) == (0, b"data")
     p = g.alloc(24)
     assert g.call("fd_fdstat_get", fd2, p) == 0 and g.u64(p + 8) == FD_READ
     # rights can be dropped, never regained
     assert g.call("fd_fdstat_set_rights", fd2, 0, 0) == 0
-    assert g.read(fd2, 1)[0] == ENOTCAPABLE
+    assert g.read(fd2, 1)[0] == EBADF
     assert g.call("fd_fdstat_set_rights", fd2, FD_READ, 0) == ENOTCAPABLE
     # a directory without PATH_OPEN
     r, sub = g.open(".", DIRECTORY, base=1 << 14)  # FD_READDIR only
@@ -215,7 +215,7 @@ def _rights(g, d):
     # a directory whose inheriting rights lack FD_WRITE hands out no write right
     r, ro = g.open(".", DIRECTORY, base=1 << 13, inh=FD_READ)
     r, fd3 = g.open("r", dirfd=ro, base=FD_READ | FD_WRITE)
-    assert r == 0 and g.write(fd3, b"W")[0] == ENOTCAPABLE
+    assert r == 0 and g.write(fd3, b"W")[0] == EBADF
     assert g.read(fd3, 4) == (0, b"data")
     assert g.open("r", dirfd=ro, oflags=CREAT)[0] == ENOTCAPABLE  # no PATH_CREATE_FILE
 
@@ -261,7 +261,7 @@ def _readdir(g, d):
     ents, n = _dirents(g, 3, 10)
     assert n == 10
     r, fd = g.open("b.txt")
-    assert g.call("fd_readdir", fd, 0, 100, 0, 200) == ENOTDIR
+    assert g.call("fd_readdir", fd, 0, 100, 0, 200) == EBADF  # as wasmtime
     assert g.call("fd_readdir", 1, 0, 100, 0, 200) == EBADF
     assert g.call("fd_readdir", 3, len(g.buf) - 50, 100, 0, 200) == EFAULT
     # a subdirectory fd lists its own entries
@@ -361,7 +361,7 @@ def _filestat(g, d):
         assert read_file(d + "/s") == b"12"
     else:
         assert r == ENOTSUP and compat.IS_MICROPYTHON
-    assert g.call("fd_filestat_set_size", 3, 0) == EISDIR
+    assert g.call("fd_filestat_set_size", 3, 0) == EBADF  # as wasmtime
     r, fro = g.open("s", base=FD_READ)
     assert g.call("fd_filestat_set_size", fro, 0) == ENOTCAPABLE  # opened without the right
 
@@ -452,7 +452,7 @@ def _symlinks(g, d):
     pm, nm = g.put("missing")
     assert g.call("path_symlink", pm, nm, 3, pd, nd) == 0
     assert g.open("dangling")[0] == ENOENT
-    assert g.path("path_unlink_file", 3, "dangling/") == ENOTDIR
+    assert g.path("path_unlink_file", 3, "dangling/") == ENOENT  # the slash follows the link
     assert g.path("path_unlink_file", 3, "dangling") == 0
     # creating through a dangling link creates its target
     assert g.call("path_symlink", pm, nm, 3, pd, nd) == 0

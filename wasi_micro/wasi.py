@@ -111,17 +111,18 @@ def proc_raise(w, sig):
 
 
 def _poll_fd(w, tag, fd):
-    """(errno, nbytes, flags) for an fd_read/fd_write subscription: regular files and stdio
-    are always ready (reads and writes on them do not block for long)."""
+    """(nbytes, flags) for an fd_read/fd_write subscription: regular files and stdio
+    are always ready (reads and writes on them do not block for long). A descriptor that
+    cannot be polled fails the whole call, as wasmtime."""
     e = w.fds.get(fd)
     if e is None or e.kind == fs.DIR:
-        return EBADF, 0, 0
+        raise WasiError(EBADF)
     if tag == _EV_FD_READ and e.kind == fs.STDOUT or tag == _EV_FD_WRITE and e.kind == fs.STDIN:
-        return EBADF, 0, 0
+        raise WasiError(EBADF)
     if e.kind == fs.FILE and tag == _EV_FD_READ:
         left = compat.fstat(e.f, e.path)[4] - e.f.tell()
-        return 0, max(left, 0), 0 if left > 0 else _HANGUP
-    return 0, 1, 0
+        return max(left, 0), 0 if left > 0 else _HANGUP
+    return 1, 0
 
 
 def poll_oneoff(w, subs, events, nsubs, nevents):
@@ -131,7 +132,7 @@ def poll_oneoff(w, subs, events, nsubs, nevents):
     check(buf, subs, 48 * nsubs)
     check(buf, events, 32 * nsubs)
     check(buf, nevents, 4)
-    ready = []   # (userdata, errno, type, nbytes, flags)
+    ready = []   # (userdata, type, nbytes, flags); every event's error is 0
     clocks = []  # (ns left, userdata)
     for i in range(nsubs):
         s = subs + 48 * i
@@ -146,8 +147,8 @@ def poll_oneoff(w, subs, events, nsubs, nevents):
             left = timeout - clock_now(cid) if flags & _ABSTIME else timeout
             clocks.append((max(left, 0), ud))
         elif tag == _EV_FD_READ or tag == _EV_FD_WRITE:
-            err, nbytes, flags = _poll_fd(w, tag, get_u32(buf, s + 16))
-            ready.append((ud, err, tag, nbytes, flags))
+            nbytes, flags = _poll_fd(w, tag, get_u32(buf, s + 16))
+            ready.append((ud, tag, nbytes, flags))
         else:
             raise WasiError(EINVAL)
     if clocks:
@@ -162,11 +163,11 @@ def poll_oneoff(w, subs, events, nsubs, nevents):
             wait = 0
         for left, ud in clocks:
             if left <= wait:
-                ready.append((ud, 0, _EV_CLOCK, 0, 0))
+                ready.append((ud, _EV_CLOCK, 0, 0))
     for i in range(len(ready)):
-        ud, err, tag, nbytes, flags = ready[i]
+        ud, tag, nbytes, flags = ready[i]
         e = events + 32 * i
-        buf[e:e + 32] = struct.pack("<QHBxxxxxQHxxxxxx", ud, err, tag, nbytes, flags)
+        buf[e:e + 32] = struct.pack("<QHBxxxxxQHxxxxxx", ud, 0, tag, nbytes, flags)
     put_u32(buf, nevents, len(ready))
 
 

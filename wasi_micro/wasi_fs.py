@@ -7,7 +7,7 @@ from . import compat
 from .compat import const
 from .wasi_abi import (
     WasiError, membuf, check, put_u32, put_u64, put_bytes, iovecs, read_into, window,
-    EBADF, EINVAL, EISDIR, ENOTCAPABLE, ENOTDIR, ENOTSUP, ENAMETOOLONG, ESPIPE, EOVERFLOW,
+    EBADF, EINVAL, ENOTCAPABLE, ENOTDIR, ENOTSUP, ENAMETOOLONG, ESPIPE, EOVERFLOW,
     FT_UNKNOWN, FT_CHAR, FT_DIR, FT_FILE, FT_LINK,
     FDF_APPEND, FDF_DSYNC, FDF_NONBLOCK, FDF_RSYNC, FDF_SYNC,
     R_FD_DATASYNC, R_FD_READ, R_FD_SEEK, R_FD_FDSTAT_SET_FLAGS, R_FD_SYNC, R_FD_TELL,
@@ -115,13 +115,12 @@ def put_filestat(buf, ptr, st):
 
 
 def _io(w, fd, iovs, iovs_len, out_ptr, right, wrong_kind):
-    """Common start of read/write calls: the entry, the memory and the checked iovecs."""
+    """Common start of read/write calls: the entry, the memory and the checked iovecs. A
+    descriptor not opened for reading or writing is EBADF, as read(2)/write(2) and wasmtime."""
     buf = membuf(w)
     e = get(w, fd)
-    if e.kind == DIR or e.kind == wrong_kind:
+    if e.kind == DIR or e.kind == wrong_kind or e.base & right != right:
         raise WasiError(EBADF)
-    if e.base & right != right:
-        raise WasiError(ENOTCAPABLE)
     check(buf, out_ptr, 4)
     return e, buf, iovecs(buf, iovs, iovs_len)
 
@@ -164,8 +163,6 @@ def fd_write(w, fd, iovs, iovs_len, nwritten):
     # Flushed at once: stdio streams as it is written, and a file's data is visible to other
     # descriptors (littlefs keeps unflushed writes private to the open file).
     f.flush()
-    if e.flags & (FDF_SYNC | FDF_DSYNC):
-        compat.fsync(f, not e.flags & FDF_SYNC)
     put_u32(buf, nwritten, n)
 
 
@@ -178,7 +175,10 @@ def _positioned(w, fd, iovs, iovs_len, offset, out_ptr, right, write):
     f = e.f
     pos = f.tell()
     try:
-        f.seek(offset)
+        if write and e.flags & FDF_APPEND:
+            f.seek(0, 2)  # appends whatever the offset, as pwrite(2) on Linux and wasmtime
+        else:
+            f.seek(offset)
         if write:
             n = _writev(f, buf, vecs)
             f.flush()
@@ -313,7 +313,7 @@ def fd_filestat_get(w, fd, ptr):
 def fd_filestat_set_size(w, fd, size):
     e = get(w, fd, 0, (FILE, DIR))
     if e.kind == DIR:
-        raise WasiError(EISDIR)
+        raise WasiError(EBADF)  # as wasmtime: ftruncate(2) on a directory
     if not e.base & R_FD_FILESTAT_SET_SIZE:
         raise WasiError(ENOTCAPABLE)
     if size > _MAX_I64:
@@ -383,9 +383,7 @@ def _entries(e):
 
 def fd_readdir(w, fd, ptr, length, cookie, bufused):
     buf = membuf(w)
-    e = get(w, fd)
-    if e.kind != DIR:
-        raise WasiError(ENOTDIR if e.kind == FILE else EBADF)
+    e = get(w, fd, 0, (DIR,))  # a file too is EBADF, as wasmtime (getdents(2) says ENOTDIR)
     if not e.base & R_FD_READDIR:
         raise WasiError(ENOTCAPABLE)
     check(buf, ptr, length)

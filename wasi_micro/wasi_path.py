@@ -12,8 +12,8 @@ from .compat import const
 from .wasi_abi import (
     WasiError, membuf, check, put_u32, put_bytes, get_str, errno_of,
     EBADF, EBUSY, EEXIST, EINVAL, EISDIR, ELOOP, ENOENT, ENOTCAPABLE, ENOTDIR, ENOTEMPTY,
-    EPERM,
-    FT_DIR, FT_FILE,
+    ENOTSUP, EPERM,
+    FT_DIR, FT_FILE, FDF_DSYNC, FDF_RSYNC, FDF_SYNC,
     R_FD_READ, R_FD_WRITE, R_PATH_CREATE_DIRECTORY, R_PATH_CREATE_FILE, R_PATH_LINK_SOURCE,
     R_PATH_LINK_TARGET, R_PATH_OPEN, R_PATH_READLINK, R_PATH_RENAME_SOURCE,
     R_PATH_RENAME_TARGET, R_PATH_FILESTAT_GET, R_PATH_FILESTAT_SET_SIZE,
@@ -47,13 +47,14 @@ def is_link(st):
     return st is not None and st[0] & _S_IFMT == _S_IFLNK
 
 
-def resolve(d, path, follow):
+def resolve(d, path, follow, slash_follows=True):
     """Walk guest `path` below directory entry `d`.
 
     Returns (host path, its lstat or None, must_dir, dot): `must_dir` when a trailing slash
     (or a final `.`/`..`) demands a directory, `dot` when the path ends in `.`/`..` (it names
     a directory lexically, not by a name in its parent). The final component is left
-    unexpanded when it is a symlink and `follow` is false.
+    unexpanded when it is a symlink and `follow` is false, unless a trailing slash makes it
+    follow (as POSIX path resolution; not for `slash_follows` false: mkdir).
     """
     if not path:
         raise WasiError(ENOENT)
@@ -79,7 +80,7 @@ def resolve(d, path, follow):
                 must_dir = True
             continue
         stack.append(c)
-        if last and not follow:
+        if last and not follow and not (must_dir and slash_follows):
             st = _lstat(d.path + "/" + "/".join(stack))
             break
         full = d.path + "/" + "/".join(stack)
@@ -123,9 +124,9 @@ def dir_entry(w, fd, right):
     return e
 
 
-def _path(w, fd, right, ptr, n, follow):
+def _path(w, fd, right, ptr, n, follow, slash_follows=True):
     d = dir_entry(w, fd, right)
-    return resolve(d, get_str(membuf(w), ptr, n), follow)
+    return resolve(d, get_str(membuf(w), ptr, n), follow, slash_follows)
 
 
 def _not_dir_with_slash(st, must_dir):
@@ -140,8 +141,10 @@ def path_open(w, fd, dirflags, ptr, n, oflags, base, inh, fdflags, fd_out):
         (R_PATH_FILESTAT_SET_SIZE if oflags & _O_TRUNC else 0)
     if d.base & need != need:
         raise WasiError(ENOTCAPABLE)
-    if oflags > 15 or fdflags > _FDFLAGS or (oflags & _O_CREAT and oflags & _O_DIRECTORY):
-        raise WasiError(EINVAL)
+    if oflags > 15 or fdflags > _FDFLAGS or (oflags & _O_DIRECTORY and oflags != _O_DIRECTORY):
+        raise WasiError(EINVAL)  # as wasmtime: DIRECTORY with CREAT, EXCL or TRUNC
+    if fdflags & (FDF_DSYNC | FDF_RSYNC | FDF_SYNC):
+        raise WasiError(ENOTSUP)  # as wasmtime: no synchronous-I/O descriptors
     check(buf, fd_out, 4)
     full, st, must_dir, dot = resolve(d, get_str(buf, ptr, n), dirflags & _LOOKUP_FOLLOW)
     # A new descriptor gets what it asks for, within what the directory passes on.
@@ -156,7 +159,7 @@ def path_open(w, fd, dirflags, ptr, n, oflags, base, inh, fdflags, fd_out):
     elif oflags & _O_CREAT and oflags & _O_EXCL:
         raise WasiError(EEXIST)
     elif is_link(st):
-        raise WasiError(ENOTDIR if oflags & _O_DIRECTORY or must_dir else ELOOP)
+        raise WasiError(ELOOP)  # O_NOFOLLOW, as Linux and wasmtime even with O_DIRECTORY
     elif is_dir(st):
         if wr or oflags & (_O_TRUNC | _O_CREAT):
             raise WasiError(EISDIR)
@@ -172,7 +175,8 @@ def path_open(w, fd, dirflags, ptr, n, oflags, base, inh, fdflags, fd_out):
 
 
 def path_create_directory(w, fd, ptr, n):
-    full, st, must_dir, dot = _path(w, fd, R_PATH_CREATE_DIRECTORY, ptr, n, False)
+    # "link/" names the link itself here, as mkdir(2): EEXIST even when it dangles
+    full, st, must_dir, dot = _path(w, fd, R_PATH_CREATE_DIRECTORY, ptr, n, False, False)
     if st is not None:
         raise WasiError(EEXIST)
     os.mkdir(full)
@@ -226,7 +230,9 @@ def path_filestat_set_times(w, fd, flags, ptr, n, atim, mtim, fst):
 
 
 def path_link(w, ofd, oflags, optr, on, nfd, nptr, nn):
-    src, sst, smust, sdot = _path(w, ofd, R_PATH_LINK_SOURCE, optr, on, oflags & _LOOKUP_FOLLOW)
+    if oflags & _LOOKUP_FOLLOW:
+        raise WasiError(EINVAL)  # as wasmtime (and linkat on Linux without privileges)
+    src, sst, smust, sdot = _path(w, ofd, R_PATH_LINK_SOURCE, optr, on, False)
     dst, dst_st, dmust, ddot = _path(w, nfd, R_PATH_LINK_TARGET, nptr, nn, False)
     if sst is None:
         raise WasiError(ENOENT)
@@ -247,7 +253,9 @@ def path_symlink(w, optr, on, fd, nptr, nn):
         raise WasiError(EEXIST)
     if must_dir or not target:
         raise WasiError(ENOENT)
-    # The target is stored as given: resolve() refuses it later if it points outside.
+    if target[0] == "/":
+        raise WasiError(EPERM)  # as wasmtime: it could only ever point outside
+    # A relative target is stored as given: resolve() refuses it later if it leads outside.
     compat.symlink(target, full)
 
 
@@ -258,6 +266,7 @@ def path_readlink(w, fd, ptr, n, out, out_len, used):
     full, st, must_dir, dot = _path(w, fd, R_PATH_READLINK, ptr, n, False)
     if st is None:
         raise WasiError(ENOENT)
+    _not_dir_with_slash(st, must_dir)
     if not is_link(st):
         raise WasiError(EINVAL)
     target = compat.readlink(full).encode()[:out_len]

@@ -199,7 +199,7 @@ static void links(void) {
     EXPECT_ERR(open("/t/ln", O_RDONLY | O_NOFOLLOW), ELOOP);
     EXPECT_OK(symlink("nowhere", "/t/dangling"));
     EXPECT_ERR(stat("/t/dangling", &st), ENOENT);
-    EXPECT_ERR(unlink("/t/dangling/"), ENOTDIR);
+    EXPECT_ERR(unlink("/t/dangling/"), ENOENT);  // the slash follows the link, as wasmtime
     EXPECT_OK(unlink("/t/dangling"));
     EXPECT_OK(symlink("loop", "/t/loop"));
     EXPECT_ERR(stat("/t/loop", &st), ELOOP);
