@@ -276,10 +276,8 @@ def fd_allocate(w, fd, offset, length):
     if e.kind == DIR:
         raise WasiError(EBADF)
     # Grow the file to cover the range (the suite's fd_allocate tests; wasmtime: ENOTSUP).
-    if offset + length > _MAX_I64:
-        raise WasiError(EINVAL)
     if offset + length > compat.fstat(e.f, e.path)[4]:
-        compat.truncate(e.f, offset + length)
+        _resize(e, offset + length)
 
 
 def fd_fdstat_get(w, fd, ptr):
@@ -328,7 +326,12 @@ def fd_filestat_set_size(w, fd, size):
         raise WasiError(EBADF)  # as wasmtime: ftruncate(2) on a directory
     if not e.base & R_FD_FILESTAT_SET_SIZE:
         raise WasiError(ENOTCAPABLE)
-    if size > _MAX_I64:
+    _resize(e, size)
+
+
+def _resize(e, size):
+    # ftruncate(2): EINVAL past the largest size or when not open for writing (Linux, wasmtime)
+    if size > _MAX_I64 or not e.base & R_FD_WRITE:
         raise WasiError(EINVAL)
     e.f.flush()
     compat.truncate(e.f, size)
