@@ -183,18 +183,17 @@ if IS_MICROPYTHON:
 else:
     _B8 = bytearray(8)
     _Q = memoryview(_B8).cast("Q")
-    _D = memoryview(_B8).cast("d")
+    F64 = memoryview(_B8).cast("d")
+    F64W = memoryview(_B8).cast("I")
     _I = memoryview(_B8)[:4].cast("I")
     _F = memoryview(_B8)[:4].cast("f")
-    F64 = _D
-    F64W = memoryview(_B8).cast("I")
 
     def f64_of(bits):
         _Q[0] = bits
-        return _D[0]
+        return F64[0]
 
     def bits_of_f64(x):
-        _D[0] = x
+        F64[0] = x
         return _Q[0]
 
     def f32_of(bits):
