@@ -195,3 +195,23 @@ def test_poll_oneoff_fds_and_errors():
     assert g.call("poll_oneoff", subs, evs, 1, n) == EINVAL
     assert g.call("poll_oneoff", len(g.buf) - 47, evs, 1, n) == EFAULT
     assert g.call("poll_oneoff", subs, len(g.buf) - 31, 1, n) == EFAULT
+
+
+def test_start_function_reaches_memory():
+    # A start function runs after run_command has bound the WASI memory, so its calls read
+    # and write guest memory like _start's (not EFAULT).
+    import io
+    from fuzz import build as B
+    from wasi_micro.wasi import run_command
+    m = B.Module()
+    fd_write = m.import_func("wasi_snapshot_preview1", "fd_write",
+                             [B.I32, B.I32, B.I32, B.I32], [B.I32])
+    m.set_memory(1)
+    m.data(16, struct.pack("<II", 32, 6) + bytes(8) + b"start\n")  # iovec at 16, text at 32
+    # fd_write(1, 16, 1, 24), its errno stored at 28
+    body = B.i32(28) + B.i32(1) + B.i32(16) + B.i32(1) + B.i32(24) + b"\x10" + B.uleb(fd_write)
+    m.start = m.func([], [], body + B.mem(0x36, 0))
+    m.func([], [], b"", export="_start")
+    out = io.BytesIO()
+    assert run_command(m.bytes(), ["p"], [], [], stdout=out) == 0
+    assert out.getvalue() == b"start\n"

@@ -34,8 +34,9 @@ def load(data, config=None, detach=False):
     return m
 
 
-def instantiate(module, imports=None, config=None, store=None):
-    """Link `module` against imports {module: {name: extern}} and run its initialisers.
-    Instances that pass references to each other must share a Store (default: one global)."""
+def instantiate(module, imports=None, config=None, store=None, run_start=True):
+    """Link `module` against imports {module: {name: extern}} and run its initialisers (the
+    start function last: with run_start=False the host calls inst.start() itself). Instances
+    that pass references to each other must share a Store (default: one global)."""
     from .instance import Instance
-    return Instance(module, imports, config, store)
+    return Instance(module, imports, config, store, run_start)

@@ -72,7 +72,7 @@ def _const_expr(expr, inst):
 
 
 class Instance:
-    def __init__(self, module, imports=None, config=None, store=None):
+    def __init__(self, module, imports=None, config=None, store=None, run_start=True):
         self.module = m = module
         self.config = config = config or DEFAULT
         self.store = store or DEFAULT_STORE
@@ -206,8 +206,14 @@ class Instance:
                 off = self._eval(seg.offset)
                 self._memory_init(i, off, 0, len(seg.init))
                 self.datas[i] = b""
-        if m.start is not None:
-            self.call_func(self.funcs[m.start], [])
+        if run_start:
+            self.start()
+
+    def start(self):
+        """Run the module's start function (instantiate(..., run_start=False) leaves it to the
+        host, which can first bind what it needs: WASI's view of the memory)."""
+        if self.module.start is not None:
+            self.call_func(self.funcs[self.module.start], [])
 
     # -- linking helpers --------------------------------------------------------------------
 

@@ -364,8 +364,9 @@ def run_command(module_or_bytes, args, env, preopens, stdin=None, stdout=None, s
         m = load(m)
     w = Wasi(args, env, preopens, stdin, stdout, stderr)
     try:
-        inst = instantiate(m, w.imports(), config)
-        w.bind(inst)
+        inst = instantiate(m, w.imports(), config, run_start=False)
+        w.bind(inst)  # before the start function, which may call WASI too
+        inst.start()
         inst.invoke("_start", [])
         return 0
     except Exit as e:

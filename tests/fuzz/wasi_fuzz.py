@@ -94,8 +94,10 @@ def run(data, cfg):
                   io.BytesIO(), io.BytesIO())
         surprises = w.surprises
         try:
-            inst = wasi_micro.instantiate(wasi_micro.load(data), w.imports(), cfg, Store())
+            inst = wasi_micro.instantiate(wasi_micro.load(data), w.imports(), cfg, Store(),
+                                          run_start=False)
             w.bind(inst)
+            inst.start()
             inst.invoke("run", [])
             res.cls = "ran"
         except Exit:
