@@ -2,6 +2,7 @@
 # random, stdio, poll_oneoff, proc_exit, sockets, and guest-pointer checks (EFAULT).
 import struct
 
+import support
 from support import raises
 from test_wasi_helpers import Guest
 from wasi_micro import compat
@@ -195,6 +196,32 @@ def test_poll_oneoff_fds_and_errors():
     assert g.call("poll_oneoff", subs, evs, 1, n) == EINVAL
     assert g.call("poll_oneoff", len(g.buf) - 47, evs, 1, n) == EFAULT
     assert g.call("poll_oneoff", subs, len(g.buf) - 31, 1, n) == EFAULT
+
+
+def test_poll_oneoff_waits_for_input_on_stdin():
+    # A read subscription on a real stdin is ready only when input is there (an in-memory
+    # one, as above, always is). Needs a pipe (CPython; MicroPython's os has none).
+    import os
+    if not hasattr(os, "pipe"):
+        support.skip("no os.pipe on this host")
+    r, w = os.pipe()
+    g = Guest()
+    g.w.fds[0].f = open(r, "rb", buffering=0)
+    try:
+        subs, evs, n = g.alloc(96), g.alloc(64), g.alloc(4)
+        _sub_fd(g, subs, 1, 1, 0)                     # stdin readable
+        _sub_clock(g, subs + 48, 2, 30000000)         # 30 ms
+        t0 = compat.monotonic_ns()
+        assert g.call("poll_oneoff", subs, evs, 2, n) == 0
+        assert compat.monotonic_ns() - t0 >= 25000000
+        assert g.u32(n) == 1 and _events(g, evs, 1) == [(2, 0, 0)]  # no input: the clock
+        os.write(w, b"x")
+        _sub_clock(g, subs + 48, 2, 10 ** 12)         # far away: input ends the wait
+        assert g.call("poll_oneoff", subs, evs, 2, n) == 0
+        assert g.u32(n) == 1 and _events(g, evs, 1) == [(1, 0, 1)]
+    finally:
+        g.w.fds[0].f.close()
+        os.close(w)
 
 
 def test_start_function_reaches_memory():

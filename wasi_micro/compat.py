@@ -363,6 +363,17 @@ if IS_MICROPYTHON:
     def sleep_ns(ns):
         time.sleep_us(ns // 1000)
 
+    def readable(stream, timeout_ns):
+        """Whether a read on stream would not block, waiting up to timeout_ns (None: for ever).
+        A stream poll cannot watch (in memory) is always ready."""
+        import select
+        p = select.poll()
+        try:
+            p.register(stream, select.POLLIN)
+            return bool(p.poll(-1 if timeout_ns is None else timeout_ns // 1000000))
+        except OSError:  # in memory (BytesIO): EINVAL
+            return True
+
 else:
     def _norm(st):
         return (st.st_mode, st.st_ino, st.st_dev, st.st_nlink, st.st_size,
@@ -447,3 +458,12 @@ else:
 
     def sleep_ns(ns):
         time.sleep(ns / 1000000000)
+
+    def readable(stream, timeout_ns):
+        try:
+            fd = stream.fileno()
+        except Exception:  # in memory: always ready
+            return True
+        import select
+        return bool(select.select([fd], [], [], None if timeout_ns is None else
+                                  timeout_ns / 1000000000)[0])

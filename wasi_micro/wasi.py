@@ -111,18 +111,21 @@ def proc_raise(w, sig):
 
 
 def _poll_fd(w, tag, fd):
-    """(nbytes, flags) for an fd_read/fd_write subscription: regular files and stdio
-    are always ready (reads and writes on them do not block for long). A descriptor that
+    """(nbytes, flags, stream) for an fd_read/fd_write subscription: a read on stdin gives
+    its stream, ready only when input is there; regular files and output streams are always
+    ready (reads and writes on them do not block for long), stream None. A descriptor that
     cannot be polled fails the whole call, as wasmtime."""
     e = w.fds.get(fd)
     if e is None or e.kind == fs.DIR:
         raise WasiError(EBADF)
     if tag == _EV_FD_READ and e.kind == fs.STDOUT or tag == _EV_FD_WRITE and e.kind == fs.STDIN:
         raise WasiError(EBADF)
+    if e.kind == fs.STDIN:
+        return 1, 0, e.f
     if e.kind == fs.FILE and tag == _EV_FD_READ:
         left = compat.fstat(e.f, e.path)[4] - e.f.tell()
-        return max(left, 0), 0 if left > 0 else _HANGUP
-    return 1, 0
+        return max(left, 0), 0 if left > 0 else _HANGUP, None
+    return 1, 0, None
 
 
 def poll_oneoff(w, subs, events, nsubs, nevents):
@@ -134,6 +137,7 @@ def poll_oneoff(w, subs, events, nsubs, nevents):
     check(buf, nevents, 4)
     ready = []   # (userdata, type, nbytes, flags); every event's error is 0
     clocks = []  # (ns left, userdata)
+    stdin = []   # (userdata, stream) of reads on stdin: ready when input comes
     for i in range(nsubs):
         s = subs + 48 * i
         ud = get_u64(buf, s)
@@ -147,22 +151,33 @@ def poll_oneoff(w, subs, events, nsubs, nevents):
             left = timeout - clock_now(cid) if flags & _ABSTIME else timeout
             clocks.append((max(left, 0), ud))
         elif tag == _EV_FD_READ or tag == _EV_FD_WRITE:
-            nbytes, flags = _poll_fd(w, tag, get_u32(buf, s + 16))
-            ready.append((ud, tag, nbytes, flags))
+            nbytes, flags, stream = _poll_fd(w, tag, get_u32(buf, s + 16))
+            if stream is None:
+                ready.append((ud, tag, nbytes, flags))
+            else:
+                stdin.append((ud, stream))
         else:
             raise WasiError(EINVAL)
-    if clocks:
-        wait = min(c[0] for c in clocks)
-        if not ready:
-            # Never sleep past the instance's deadline: the driver traps when the guest
-            # resumes, so a sleeping guest cannot outlive Config.deadline.
-            cap = w.inst.time_left_ns() if w.inst is not None else None
-            if wait:
-                compat.sleep_ns(wait if cap is None or wait < cap else cap)
+    if clocks or stdin:
+        # Wait for the first clock or input (not at all when something is ready already).
+        wait = 0 if ready else min(c[0] for c in clocks) if clocks else None
+        # Never wait past the instance's deadline: the driver traps when the guest resumes,
+        # so a waiting guest cannot outlive Config.deadline.
+        cap = w.inst.time_left_ns() if w.inst is not None else None
+        if cap is not None and (wait is None or wait > cap):
+            wait = cap
+        if stdin:
+            t0 = clock_now(1)
+            if compat.readable(stdin[0][1], wait):  # one stdin, however many subscriptions
+                for ud, stream in stdin:
+                    ready.append((ud, _EV_FD_READ, 1, 0))
+            waited = clock_now(1) - t0
         else:
-            wait = 0
+            if wait:
+                compat.sleep_ns(wait)
+            waited = wait
         for left, ud in clocks:
-            if left <= wait:
+            if left <= waited:
                 ready.append((ud, _EV_CLOCK, 0, 0))
     for i in range(len(ready)):
         ud, tag, nbytes, flags = ready[i]
