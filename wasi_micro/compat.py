@@ -366,12 +366,12 @@ if IS_MICROPYTHON:
     def readable(stream, timeout_ns):
         """Whether a read on stream would not block, waiting up to timeout_ns (None: for ever).
         A stream poll cannot watch (in memory) is always ready."""
-        import select
-        p = select.poll()
         try:
+            import select
+            p = select.poll()
             p.register(stream, select.POLLIN)
             return bool(p.poll(-1 if timeout_ns is None else timeout_ns // 1000000))
-        except OSError:  # in memory (BytesIO): EINVAL
+        except (ImportError, OSError):  # no select module; in memory (BytesIO): EINVAL
             return True
 
 else:
