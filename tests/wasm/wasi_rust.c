@@ -8,6 +8,8 @@
 // Usage: wasi_rust.wasm [TEST...] with the scratch directory preopened as `fs-tests.dir`.
 // The scratch directory is opened once (as each Rust main does) and shared; the tests that
 // close or renumber preopens or stdio run last.
+// The test logic follows those programs (Apache License 2.0, the WASI testsuite's
+// contributors: https://github.com/WebAssembly/wasi-testsuite); this C rendering is ours.
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
