@@ -74,10 +74,11 @@ class Transport:
         """Stop whatever runs (Ctrl-C), enter the raw REPL and, by default, soft-reset so the
         session starts with a clean heap (boot.py runs, main.py does not)."""
         # Asked again every second: a board that resets when the port opens (ESP32 DTR/RTS)
-        # misses what is sent while it boots.
+        # misses what is sent while it boots. One Ctrl-C per try, as mpremote: a second one at
+        # once lands in the runner's own exit path (on the unix port it can crash the VM).
         deadline = time.monotonic() + self.timeout
         while True:
-            self._write(b"\r\x03\x03")
+            self._write(b"\r\x03")
             self._drain(0.05)
             self._write(b"\r\x01")
             try:
