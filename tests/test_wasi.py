@@ -242,3 +242,18 @@ def test_start_function_reaches_memory():
     out = io.BytesIO()
     assert run_command(m.bytes(), ["p"], [], [], stdout=out) == 0
     assert out.getvalue() == b"start\n"
+
+
+def test_a_finished_command_leaves_nothing_behind():
+    # Its function references live in a store of its own: the global store would keep the
+    # instance (code, registers, memory) alive after the command, a board's whole heap.
+    from fuzz import build as B
+    from wasi_micro.runtime import DEFAULT_STORE
+    from wasi_micro.wasi import run_command
+    m = B.Module()
+    m.set_table(1)
+    f = m.func([], [], b"", export="_start")
+    m.elem(0, [f])
+    before = len(DEFAULT_STORE.objs)
+    assert run_command(m.bytes(), ["p"], [], []) == 0
+    assert len(DEFAULT_STORE.objs) == before

@@ -374,12 +374,15 @@ def run_command(module_or_bytes, args, env, preopens, stdin=None, stdout=None, s
                 config=None):
     """Run a WASI command's `_start`; returns its exit status. Traps propagate as Trap."""
     from . import load, instantiate
+    from .runtime import Store
     m = module_or_bytes
     if isinstance(m, (bytes, bytearray, str)):
         m = load(m)
     w = Wasi(args, env, preopens, stdin, stdout, stderr)
     try:
-        inst = instantiate(m, w.imports(), config, run_start=False)
+        # A store of its own: the global one would keep the instance (its code, registers and
+        # memory) alive after the command ends.
+        inst = instantiate(m, w.imports(), config, Store(), run_start=False)
         w.bind(inst)  # before the start function, which may call WASI too
         inst.start()
         inst.invoke("_start", [])
