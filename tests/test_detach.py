@@ -17,6 +17,9 @@ def _module():
     m.func([B.I32], [B.I32], B.get(0) + B.mem(0x2D, 16), export="byte")
     m.func([B.I32], [B.I32], B.get(0) + B.i32(1) + b"\x6a", export="inc")
     m.func([B.I32], [B.I32], B.get(0) + B.i32(2) + b"\x6c", export="dbl")
+    # x + 1 + 2 + ... + 600: a body of ~2 KB, read back in pieces (LEBs across their ends)
+    m.func([B.I32], [B.I32], B.get(0) + b"".join(B.i32(k) + b"\x6a" for k in range(1, 601)),
+           export="sum")
     return m.bytes()
 
 
@@ -36,6 +39,7 @@ def test_crc32():
     assert crc32(b"abc") == 0x352441C2
     assert crc32(bytes(range(256)) * 3) == 0xB0C0DF2A
     assert crc32(memoryview(b"xabc")[1:]) == 0x352441C2
+    assert crc32(b"c", crc32(b"ab")) == 0x352441C2  # carried on, as a detached body is read
 
 
 def test_detached_module_runs_from_its_file():
@@ -47,6 +51,7 @@ def test_detached_module_runs_from_its_file():
         assert inst.invoke("byte", [1]) == [ord("a")]
         assert inst.invoke("inc", [41]) == [42]
         assert inst.invoke("dbl", [21]) == [42]
+        assert inst.invoke("sum", [5]) == [5 + 600 * 601 // 2]
     _with_file(check)
 
 
@@ -60,6 +65,15 @@ def test_changed_file_traps():
         data[i + 1] = 3
         write_file(path, data)
         e = support.raises(Trap, inst.invoke, "dbl", [21])
+        assert e.reason == MODULE_CHANGED
+        i = data.rfind(B.i32(500) + b"\x6a")  # deep in the long body, still valid
+        data[i + 1] += 1
+        write_file(path, data)
+        e = support.raises(Trap, inst.invoke, "sum", [0])
+        assert e.reason == MODULE_CHANGED
+        data[i:i + 40] = b"\xff" * 40  # no instruction: the lowerer fails first, the trap wins
+        write_file(path, data)
+        e = support.raises(Trap, inst.invoke, "sum", [0])
         assert e.reason == MODULE_CHANGED
         write_file(path, b"")  # cut short: the same
         e = support.raises(Trap, inst.invoke, "byte", [0])

@@ -3,6 +3,7 @@
 # LimitError past its limit.
 import support
 import wasi_micro
+from wasi_micro.compat import SPLIT_FRAMES
 from wasi_micro.errors import LimitError, Trap
 from wasi_micro.memory import Memory
 from wasi_micro.module import Limits
@@ -28,6 +29,25 @@ def test_paged_reads_zero_and_maps_on_write():
         m.fill(2040, 7, 20)
         m.copy(1000, 1020, 30)
     assert flat.read(0, 4096) == paged.read(0, 4096)
+
+
+def test_frames_take_only_what_is_written():
+    # MicroPython: one 1 KiB bytearray a written page, no arena; plain Python: one arena that
+    # grows as frames are handed out, never past the limit.
+    m = Memory(Limits(1), 32768)
+    m.write(4096, b"a")
+    m.write(40000, b"b")
+    assert m.used == 2048
+    if SPLIT_FRAMES:
+        assert m.arena is None and [len(f) for f in m.frames if f is not None] == [1024, 1024]
+        assert m.frames[4] is not None and m.frames[4][0] == ord("a")
+    else:
+        assert m.frames is None and 2048 <= len(m.arena) <= 32768
+    for i in range(31):  # pages 0-30 and 39: the limit's 32 frames
+        m.write(i * 1024 + 100, b"c")
+    assert m.used == 32768
+    support.raises(LimitError, m.write, 31 * 1024, b"d")
+    assert m.read(4096, 1) == b"a" and m.read(40000, 1) == b"b" and m.read(31 * 1024, 1) == b"\0"
 
 
 def test_bounds_and_view():

@@ -19,6 +19,10 @@ BULK_IN_LOOP = IS_MICROPYTHON
 # f64 add/sub/mul/div in the loop on host doubles: only plain Python (viper has no floats, and a
 # board's hardware doubles, if any, are not known to round right).
 FLOAT_IN_LOOP = not IS_MICROPYTHON
+# A paged memory's frames: MicroPython gives each its own small bytearray, reached by the viper
+# loop through its address (a board's heap seldom has one free block as big as the limit);
+# plain Python indexes one arena bytearray that holds them all.
+SPLIT_FRAMES = IS_MICROPYTHON
 
 if IS_MICROPYTHON:
     import micropython
@@ -32,6 +36,11 @@ if IS_MICROPYTHON:
         while i < nbytes:
             p[i] = 0
             i += 1
+
+    @micropython.viper
+    def address(buf) -> int:
+        # The address of a buffer's bytes: MicroPython's heap objects never move.
+        return int(ptr8(buf))
 
     def _zeros(code, n, size):
         # array(code, bytes(size * n)) would hold a temporary as big as the array: on a board
@@ -130,6 +139,8 @@ else:
         def kbd_intr(c):
             pass
 
+    address = None  # plain Python has no addresses: SPLIT_FRAMES is off
+
     def new_words(n, unsigned=False):
         # A list indexes faster than an array under CPython; the loop masks every store.
         return [0] * n
@@ -212,12 +223,10 @@ if IS_MICROPYTHON:
         from binascii import crc32
     except ImportError:
         @micropython.viper
-        def _crc32(buf, n: int) -> uint:
+        def _crc32(buf, n: int, c: uint) -> uint:
             p = ptr8(buf)
             poly = uint(0x76DC4190)
             poly = poly << 1  # 0xEDB88320: a literal above 31 bits does not compile in viper
-            ones = uint(0xFFFF)
-            c = ones | (ones << 16)  # 32 ones, no higher bits on a 64-bit port
             i = 0
             while i < n:
                 c ^= uint(p[i])
@@ -228,8 +237,8 @@ if IS_MICROPYTHON:
                 i += 1
             return c
 
-        def crc32(buf):
-            return (_crc32(buf, len(buf)) ^ 0xFFFFFFFF) & 0xFFFFFFFF
+        def crc32(buf, value=0):
+            return (_crc32(buf, len(buf), value ^ 0xFFFFFFFF) ^ 0xFFFFFFFF) & 0xFFFFFFFF
 else:
     from zlib import crc32  # noqa: F401
 

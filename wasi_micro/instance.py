@@ -181,7 +181,7 @@ class Instance:
         self.left_loop = 0  # counting mode: ops run outside the viper loop (slow path, driver)
         self.started = None  # ticks when the outermost call began (Config.deadline)
         self.refresh = False  # the loop stopped only so the driver re-reads memory pointers
-        self.arena = None  # the memory arena the running loop points at
+        self.view = None  # the memory view (memory.py) the running loop points at
         self.exports = {}
         for e in m.exports:
             self.exports[e.name] = self._extern(e.kind, e.index)
@@ -320,14 +320,14 @@ class Instance:
             st[ST_MLEN] = mem.size - 1 if mem.size else 0
             st[ST_PSHIFT] = mem.shift
             st[ST_BULK] = 1 if BULK_IN_LOOP and mem.size else 0
-            self.arena = mem.arena
+            self.view = mem.view
             if given <= 0:
                 given = self.config.fuel_slice
                 if budget is not None and budget < given:
                     given = budget
             st[ST_FUEL] = given
             try:
-                status = run(self.code, self.regs, mem.arena, mem.ptab, st, self.cs, ext)
+                status = run(self.code, self.regs, mem.view, mem.ptab, st, self.cs, ext)
             except Trap as t:
                 if t.func is not None:
                     raise
@@ -599,7 +599,7 @@ class Instance:
     def _moved(self, next_pc):
         """next_pc, or -1 (with next_pc in the state) when a paged memory's arena was replaced
         while mapping a frame: the loop's pointer is stale, the driver refreshes it."""
-        if self.memory_obj.arena is self.arena:
+        if self.memory_obj.view is self.view:
             return next_pc
         self.st[ST_PC] = next_pc
         self.refresh = True

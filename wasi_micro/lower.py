@@ -16,7 +16,6 @@ from .module import K_FUNC, slots
 from .opcodes import IMM, IMM_BLOCK, IMM_BR_TABLE, IMM_CALL_IND, IMM_F32, IMM_F64, IMM_I32, \
     IMM_I64, IMM_MEMARG, IMM_NONE, IMM_REFTYPE, IMM_SELECT_T, IMM_U32, IMM_U32_U32, \
     IMM_U32_ZERO, IMM_ZERO, IMM_ZERO_ZERO, SIG, SIGS
-from .reader import Reader
 
 _CONST = const(1 << 26)  # tag of a constant slot: _CONST + index into the constant list
 _TEMP = const(1 << 27)  # tag of a temp slot: _TEMP + stack height in slots
@@ -178,7 +177,11 @@ class Lowerer:
         code.append(0)  # frame size, patched
         code.append(0)  # constant table position (2 halfwords), patched
         code.append(0)
-        self._body(Reader(*m.body(body)))
+        r = m.reader(fidx - m.func_imports)
+        try:
+            self._body(r)
+        finally:
+            r.done()  # a detached module's file changed: that trap wins over what its bytes did
         self._finish()
         self.used = base + len(code)
         self.code = None  # drop the per-function state: a board needs the room

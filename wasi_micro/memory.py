@@ -1,12 +1,17 @@
-# Linear memory as pages of one arena bytearray, mapped through a page table.
+# Linear memory as pages mapped through a page table.
 #
-# Without a limit the memory is flat: the arena is the whole memory and the table maps page i to
-# offset i << 16. With a limit (`max_memory`, for boards) the arena holds at most that many
-# bytes in 1 KiB frames, mapped on the first write to a page; pages never written read as zeros
-# and take no frame. So a C program whose 64 KiB page it mostly never touches runs in a few KiB of RAM, and
-# no bytearray is bigger than the limit (a plain ESP32 cannot allocate 64 KiB in one piece).
-# Table entries are the frame's arena offset + 1; 0 is unmapped.
-from .compat import const, new_words
+# Without a limit the memory is flat: one arena bytearray is the whole memory and the table maps
+# page i to offset i << 16. With a limit (`max_memory`, for boards) at most that many bytes are
+# held, in 1 KiB frames mapped on the first write to a page; pages never written read as zeros
+# and take no frame. So a C program whose 64 KiB page it mostly never touches runs in a few KiB
+# of RAM. On MicroPython each frame is a bytearray of its own (compat.SPLIT_FRAMES): RAM only for
+# the frames in use, and no block bigger than a frame (a plain ESP32 cannot allocate 64 KiB in one
+# piece; a board's heap seldom has one free block as big as the limit). Plain Python keeps the
+# frames in one arena.
+# The loop reads memory at `view` + table entry - 1 + the offset in the page: `view` is the arena
+# (entries are arena offsets + 1), or, with split frames, a base address (entries are a frame's
+# address - base + 1). 0 is unmapped.
+from .compat import SPLIT_FRAMES, address, const, new_words
 from .errors import LimitError, OUT_OF_MEMORY
 
 _MAX_PAGES = const(65536)
@@ -35,11 +40,15 @@ class Memory:
         # A limit below one frame keeps the memory flat (and at most that big).
         self.paged = paged = limit is not None and limit >= 1 << _FRAME_SHIFT
         self.shift = _FRAME_SHIFT if paged else _FLAT_SHIFT
-        self.used = 0  # arena bytes handed out to frames (paged)
+        self.used = 0  # bytes of frames mapped (paged)
+        self.frames = None  # split frames: the bytearray of each virtual page, None if unmapped
         if not paged and limit is not None and self.size > limit:
             _oom()
         try:
-            if paged:
+            if paged and SPLIT_FRAMES:
+                self.arena = None
+                self.frames = []
+            elif paged:
                 # A board-sized limit is taken whole now, while the heap is young (growing the
                 # arena later needs the old and the new one at once); a big one grows.
                 cap = limit >> _FRAME_SHIFT << _FRAME_SHIFT
@@ -49,6 +58,9 @@ class Memory:
             self.ptab = self._table(self.size, None)
         except MemoryError:
             _oom()
+        # Entries stay below 2**31 (the table's words are signed) for frames within 1 GiB of
+        # the table: one heap, even split in areas, spans less.
+        self.view = self.arena if self.frames is None else address(self.ptab) - (1 << 30)
         self.buf = PagedView(self) if paged else self.arena
 
     def _table(self, size, old):
@@ -63,6 +75,8 @@ class Memory:
         elif old is not None:
             for i in range(len(old)):
                 t[i] = old[i]
+        if self.frames is not None:
+            self.frames.extend([None] * (len(t) - len(self.frames)))
         return t
 
     def grow(self, delta):
@@ -79,7 +93,7 @@ class Memory:
                 if not self.paged:
                     arena = bytearray(size)
                     arena[:self.size] = self.arena
-                    self.arena = self.buf = arena
+                    self.arena = self.buf = self.view = arena
                 self.ptab = self._table(size, self.ptab)
             except MemoryError:
                 return -1
@@ -88,35 +102,46 @@ class Memory:
         return old
 
     def _frame(self, vp, map_it):
-        """Arena offset of virtual page vp (mapping a zeroed frame if asked), or -1."""
+        """(buffer, offset) of virtual page vp's frame, mapping a zeroed one if asked; None
+        when it is unmapped and not to be mapped."""
         e = self.ptab[vp]
         if e:
-            return e - 1
+            return (self.arena, e - 1) if self.frames is None else (self.frames[vp], 0)
         if not map_it:
-            return -1
+            return None
+        size = 1 << self.shift
         off = self.used
-        end = off + (1 << self.shift)
-        if end > len(self.arena):
-            cap = self.limit >> _FRAME_SHIFT << _FRAME_SHIFT
-            if end > cap:
-                _oom()
-            try:
-                arena = bytearray(min(max(2 * len(self.arena), end), cap))
-            except MemoryError:
-                _oom()
-            arena[:off] = self.arena[:off]
-            self.arena = arena
-        self.used = end
-        self.ptab[vp] = off + 1
-        return off
+        if off + size > self.limit >> _FRAME_SHIFT << _FRAME_SHIFT:
+            _oom()
+        try:
+            if self.frames is not None:
+                buf = bytearray(size)
+                off = 0
+                e = address(buf) - self.view + 1
+                if not 0 < e < 1 << 31:
+                    raise MemoryError  # a heap wider than the table's reach
+                self.frames[vp] = buf
+            else:
+                if off + size > len(self.arena):
+                    arena = bytearray(min(max(2 * len(self.arena), off + size),
+                                          self.limit >> _FRAME_SHIFT << _FRAME_SHIFT))
+                    arena[:off] = self.arena[:off]
+                    self.arena = self.view = arena
+                buf = self.arena
+                e = off + 1
+        except MemoryError:
+            _oom()
+        self.used += size
+        self.ptab[vp] = e
+        return buf, off
 
     def _check(self, addr, n):
         if addr < 0 or n < 0 or addr + n > self.size:
             raise IndexError("out of bounds memory access")
 
     def _spans(self, addr, n, map_it):
-        """(done, length, arena offset or -1) for each page piece of [addr, addr + n) of a
-        paged memory."""
+        """(done, length, buffer, offset) for each page piece of [addr, addr + n) of a paged
+        memory; buffer None where the page is unmapped."""
         sh = self.shift
         done = 0
         while done < n:
@@ -124,7 +149,10 @@ class Memory:
             o = a & ((1 << sh) - 1)
             k = min(n - done, (1 << sh) - o)
             f = self._frame(a >> sh, map_it)
-            yield done, k, f + o if f >= 0 else -1
+            if f is None:
+                yield done, k, None, 0
+            else:
+                yield done, k, f[0], f[1] + o
             done += k
 
     def read(self, addr, n):
@@ -133,9 +161,9 @@ class Memory:
         if not self.paged:
             return bytes(self.arena[addr:addr + n])
         out = bytearray(n)
-        for done, k, p in self._spans(addr, n, False):
-            if p >= 0:
-                out[done:done + k] = self.arena[p:p + k]
+        for done, k, b, p in self._spans(addr, n, False):
+            if b is not None:
+                out[done:done + k] = b[p:p + k]
         return bytes(out)
 
     def write(self, addr, data):
@@ -143,8 +171,8 @@ class Memory:
         if not self.paged:
             self.arena[addr:addr + len(data)] = data
             return
-        for done, k, p in self._spans(addr, len(data), True):
-            self.arena[p:p + k] = data[done:done + k]
+        for done, k, b, p in self._spans(addr, len(data), True):
+            b[p:p + k] = data[done:done + k]
 
     def fill(self, addr, value, n):
         self._check(addr, n)
@@ -158,9 +186,9 @@ class Memory:
                 addr += k
             return
         # Zeros need no frame where none is mapped: unmapped pages read as zero.
-        for done, k, p in self._spans(addr, n, value != 0):
-            if p >= 0:
-                self.arena[p:p + k] = bytes([value]) * k
+        for done, k, b, p in self._spans(addr, n, value != 0):
+            if b is not None:
+                b[p:p + k] = bytes([value]) * k
 
     def copy(self, dst, src, n):
         """memory.copy: overlapping ranges copy as if through a buffer (chunks run backwards

@@ -2,7 +2,6 @@
 # instance.py read them. Value types are their binary codes (I32 = 0x7F ...); a function type is a
 # (params, results) pair of bytes of those codes, so types compare and hash by value.
 from .compat import const
-from .errors import MODULE_CHANGED, Trap
 
 I32 = const(0x7F)
 I64 = const(0x7E)
@@ -99,7 +98,6 @@ class Code:
         self.locals = locals
         self.start = start
         self.end = end
-        self.crc = 0  # of the instructions, once the module reads them back from its file
 
 
 class Module:
@@ -118,6 +116,7 @@ class Module:
         self.datas = []
         self.data_count = None
         self.codes = []
+        self.crcs = None  # detached: the CRC-32 of each body's instructions
         self.customs = []  # (name, contents as a memoryview of the module's bytes)
         self._names = None
         # Index spaces (imports first), filled by the decoder after the import section.
@@ -142,31 +141,27 @@ class Module:
         `path`, the file they came from, when first lowered, each checked against the CRC taken
         now. Data segments and the `name` section are kept as copies; other custom sections
         (debug info) are dropped."""
-        from .compat import crc32
+        from .compat import crc32, new_words
         data = memoryview(self.bytes)
-        for c in self.codes:
-            c.crc = crc32(data[c.start:c.end])
+        # In a word array: 32-bit ints are heap objects on a board, left scattered in the heap.
+        self.crcs = crcs = new_words(len(self.codes), True)
+        for i in range(len(self.codes)):
+            c = self.codes[i]
+            crcs[i] = crc32(data[c.start:c.end])
         for d in self.datas:
             d.init = bytes(d.init)
         self.customs = [(n, bytes(v)) for n, v in self.customs if n == "name"]
         self.bytes = None
         self.path = path
 
-    def body(self, code):
-        """(buffer, start, end) of function body `code`'s instructions."""
+    def reader(self, i):
+        """A Reader over the instructions of the body of defined function i; its done() says
+        whether a detached module's file still holds what was validated."""
+        from .reader import FileReader, Reader
+        code = self.codes[i]
         if self.path is None:
-            return self.bytes, code.start, code.end
-        from .compat import crc32
-        n = code.end - code.start
-        try:
-            with open(self.path, "rb") as f:
-                f.seek(code.start)
-                b = f.read(n)
-        except OSError:
-            b = b""
-        if len(b) != n or crc32(b) != code.crc:  # never run what was not validated
-            raise Trap(MODULE_CHANGED)
-        return b, 0, n
+            return Reader(self.bytes, code.start, code.end)
+        return FileReader(self.path, code.start, code.end - code.start, self.crcs[i])
 
     @property
     def func_names(self):

@@ -1,10 +1,11 @@
 # A bounds-checked cursor over module bytes: LEB128 integers with the binary format's length and
 # overflow rules, float bit patterns, names. Every problem is a MalformedError with its offset.
-from .errors import MalformedError
+from .errors import MODULE_CHANGED, MalformedError, Trap
 
 _EOF = "unexpected end"
 _TOO_LONG = "integer representation too long"
 _TOO_LARGE = "integer too large"
+_PIECE = 256  # bytes a FileReader reads at a time
 
 
 class Reader:
@@ -12,6 +13,9 @@ class Reader:
         self.data = data
         self.pos = pos
         self.end = len(data) if end is None else end
+
+    def done(self):
+        """The user has read what it needed (FileReader checks what it read)."""
 
     def fail(self, msg, pos=None):
         raise MalformedError(msg, self.pos if pos is None else pos)
@@ -136,6 +140,72 @@ class Reader:
         raw = self.bytes(n)
         _check_utf8(self, raw, start)
         return str(raw, "utf-8")
+
+
+class FileReader(Reader):
+    """A Reader over n bytes of a file from offset `start`, read in small pieces (a board may
+    have no free block as big as a function body), whose CRC-32 must come out as `crc`: done()
+    checks it. The bytes were validated when the module was loaded: a file changed since is a
+    MODULE_CHANGED trap, whatever its new bytes made the reader's user do first."""
+
+    def __init__(self, path, start, n, crc):
+        Reader.__init__(self, b"")
+        self.want = crc
+        self.crc = 0
+        self.left = n
+        try:
+            self.f = open(path, "rb")
+            self.f.seek(start)
+        except OSError:
+            raise Trap(MODULE_CHANGED)
+
+    def _need(self, k):
+        if self.end - self.pos < k and self.left:
+            from .compat import crc32
+            got = self.f.read(min(self.left, _PIECE))
+            if not got:
+                self.done()  # the file was cut short: MODULE_CHANGED
+            self.left -= len(got)
+            self.crc = crc32(got, self.crc)
+            self.data = self.data[self.pos:self.end] + got
+            self.pos = 0
+            self.end = len(self.data)
+
+    def u8(self):
+        self._need(1)
+        return Reader.u8(self)
+
+    def _uleb(self, bits):
+        self._need(10)
+        return Reader._uleb(self, bits)
+
+    def _sleb(self, bits):
+        self._need(10)
+        return Reader._sleb(self, bits)
+
+    def bytes(self, n):
+        self._need(n)
+        return Reader.bytes(self, n)
+
+    def done(self):
+        """Read what is left through the CRC and close the file; MODULE_CHANGED unless the
+        bytes were all there and are the ones validated."""
+        f = self.f
+        if f is None:
+            return
+        from .compat import crc32
+        self.f = None
+        try:
+            while self.left:
+                got = f.read(min(self.left, _PIECE))
+                if not got:
+                    break
+                self.left -= len(got)
+                self.crc = crc32(got, self.crc)
+        finally:
+            f.close()
+        if self.left or self.crc != self.want:
+            raise Trap(MODULE_CHANGED)
 
 
 def _check_utf8(r, raw, start):
