@@ -305,6 +305,22 @@ def test_name_section():
         assert m.func_names == {} and m.customs[0][0] == "name"
 
 
+def test_naming_on_a_full_heap():
+    # Naming the function an out-of-memory trap came from may itself run out of memory: the
+    # index then names it, and the names are parsed when asked for again.
+    class Full:
+        def __len__(self):
+            raise MemoryError
+
+    fnames = sec(1, vec(leb(0) + name(b"main")))
+    m = decode(module(_V, func_sec(0), code(b"\x0b"), _names_section(fnames)))
+    named = m.customs
+    m.customs = [("name", Full())]
+    assert m.func_name(0) == "wasm-function[0]"
+    m.customs = named
+    assert m.func_name(0) == "main"
+
+
 def test_wat_module_names():
     # dv_names.wat compiled with --debug-names: the names come back from the name section
     m = decode(support.read_bytes(support.module_path("dv_names.wasm")))

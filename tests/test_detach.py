@@ -13,6 +13,8 @@ def _module():
     m = B.Module()
     m.set_memory(1)
     m.data(16, b"wasm")
+    m.data(1000, bytes(range(256)) * 3)  # read back in pieces at instantiation
+    m.data(None, b"passive")  # memory.init may want it any time: kept
     # load8_u(16 + x), x + 1, x * 2: three bodies, each lowered from the file when first called
     m.func([B.I32], [B.I32], B.get(0) + B.mem(0x2D, 16), export="byte")
     m.func([B.I32], [B.I32], B.get(0) + B.i32(1) + b"\x6a", export="inc")
@@ -46,9 +48,11 @@ def test_detached_module_runs_from_its_file():
     def check(path):
         m = wasi_micro.load(path, detach=True)
         assert m.bytes is None and m.path == path
-        assert bytes(m.datas[0].init) == b"wasm"
+        assert m.datas[0].init is None and m.datas[1].init is None  # active: on flash
+        assert m.datas[2].init == b"passive"
         inst = wasi_micro.instantiate(m)
         assert inst.invoke("byte", [1]) == [ord("a")]
+        assert inst.memory_obj.read(1000, 768) == bytes(range(256)) * 3
         assert inst.invoke("inc", [41]) == [42]
         assert inst.invoke("dbl", [21]) == [42]
         assert inst.invoke("sum", [5]) == [5 + 600 * 601 // 2]
@@ -79,6 +83,17 @@ def test_changed_file_traps():
         e = support.raises(Trap, inst.invoke, "byte", [0])
         assert e.reason == MODULE_CHANGED
         assert inst.invoke("inc", [2]) == [3]
+    _with_file(check)
+
+
+def test_changed_data_segment_traps_at_instantiation():
+    def check(path):
+        m = wasi_micro.load(path, detach=True)
+        data = bytearray(read_file(path))
+        data[data.find(bytes(range(256))) + 700] ^= 1
+        write_file(path, data)
+        e = support.raises(Trap, wasi_micro.instantiate, m)
+        assert e.reason == MODULE_CHANGED
     _with_file(check)
 
 

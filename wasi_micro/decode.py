@@ -445,7 +445,8 @@ def _datas(m, r, cfg):
         if cfg.max_segment is not None and n > cfg.max_segment:
             raise LimitError(DATA_TOO_BIG)
         mode = M.M_PASSIVE if flags == 1 else M.M_ACTIVE
-        m.datas.append(M.Data(mode, r.view(n), mem, offset))
+        at = r.pos
+        m.datas.append(M.Data(mode, r.view(n), mem, offset, at))
 
 
 def _data_count(m, r, _cfg):

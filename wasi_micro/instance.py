@@ -13,6 +13,7 @@ from .ir import word
 from .lower import Lowerer
 from .module import K_FUNC, K_GLOBAL, K_MEM, K_TABLE, M_ACTIVE, M_DECLARATIVE, Limits, slots
 from .opcodes import SIG, SIGS
+from .reader import PIECE
 from .runtime import DEFAULT_STORE, Func, GlobalCell, Memory, Table, read_value, typeid, \
     write_value
 from . import ir
@@ -204,7 +205,10 @@ class Instance:
             seg = m.datas[i]
             if seg.mode == M_ACTIVE:
                 off = self._eval(seg.offset)
-                self._memory_init(i, off, 0, len(seg.init))
+                if seg.init is None:
+                    self._memory_init_detached(i, off)
+                else:
+                    self._memory_init(i, off, 0, len(seg.init))
                 self.datas[i] = b""
         if run_start:
             self.start()
@@ -618,6 +622,23 @@ class Instance:
         if s + n > len(src) or d + n > mem.size:
             raise Trap(OOB_MEMORY)
         mem.write(d, src[s:s + n])
+
+    def _memory_init_detached(self, seg, d):
+        """Active segment `seg` of a detached module, from its file into memory at d in pieces
+        (no copy of it in RAM); MODULE_CHANGED, after the write, if it is not what was loaded."""
+        mem = self.memory_obj or _NO_MEMORY
+        n = self.module.datas[seg].size
+        if d + n > mem.size:
+            raise Trap(OOB_MEMORY)
+        r = self.module.data_reader(seg)
+        try:
+            done = 0
+            while done < n:
+                k = min(n - done, PIECE)
+                mem.write(d + done, r.bytes(k))
+                done += k
+        finally:
+            r.done()
 
     def _load_store(self, op, pc, fp):
         """A load or store the loop handed out: its page is unmapped or it crosses pages (the

@@ -83,11 +83,17 @@ class Elem:
 
 
 class Data:
-    def __init__(self, mode, init, memory=0, offset=None):
+    """A data segment: `init` its bytes, at `pos` in the module's; None once the module is
+    detached and the segment active (then `crc` is the CRC-32 of the `size` bytes at `pos`)."""
+
+    def __init__(self, mode, init, memory=0, offset=None, pos=0):
         self.mode = mode
         self.init = init
         self.memory = memory
         self.offset = offset
+        self.pos = pos
+        self.size = len(init)
+        self.crc = 0
 
 
 class Code:
@@ -139,8 +145,9 @@ class Module:
     def detach(self, path):
         """Let go of the module's bytes (a board's RAM): function bodies are read back from
         `path`, the file they came from, when first lowered, each checked against the CRC taken
-        now. Data segments and the `name` section are kept as copies; other custom sections
-        (debug info) are dropped."""
+        now; so are active data segments, when the module is instantiated. Passive data
+        segments and the `name` section are kept as copies; other custom sections (debug info)
+        are dropped."""
         from .compat import crc32, new_words
         data = memoryview(self.bytes)
         # In a word array: 32-bit ints are heap objects on a board, left scattered in the heap.
@@ -149,7 +156,11 @@ class Module:
             c = self.codes[i]
             crcs[i] = crc32(data[c.start:c.end])
         for d in self.datas:
-            d.init = bytes(d.init)
+            if d.mode == M_ACTIVE:
+                d.crc = crc32(d.init)
+                d.init = None
+            else:
+                d.init = bytes(d.init)
         self.customs = [(n, bytes(v)) for n, v in self.customs if n == "name"]
         self.bytes = None
         self.path = path
@@ -162,6 +173,12 @@ class Module:
         if self.path is None:
             return Reader(self.bytes, code.start, code.end)
         return FileReader(self.path, code.start, code.end - code.start, self.crcs[i])
+
+    def data_reader(self, i):
+        """A FileReader over detached active data segment i."""
+        from .reader import FileReader
+        d = self.datas[i]
+        return FileReader(self.path, d.pos, d.size, d.crc)
 
     @property
     def func_names(self):
@@ -177,7 +194,11 @@ class Module:
         return self._names
 
     def func_name(self, idx):
-        name = self.func_names.get(idx)
+        try:
+            name = self.func_names.get(idx)
+        except MemoryError:  # naming an out-of-memory trap on a full heap: the index will do
+            self._names = None
+            name = None
         return name if name is not None else "wasm-function[%d]" % idx
 
     def table_types(self):

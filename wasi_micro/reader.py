@@ -5,7 +5,7 @@ from .errors import MODULE_CHANGED, MalformedError, Trap
 _EOF = "unexpected end"
 _TOO_LONG = "integer representation too long"
 _TOO_LARGE = "integer too large"
-_PIECE = 256  # bytes a FileReader reads at a time
+PIECE = 256  # bytes a FileReader reads at a time
 
 
 class Reader:
@@ -162,7 +162,7 @@ class FileReader(Reader):
     def _need(self, k):
         if self.end - self.pos < k and self.left:
             from .compat import crc32
-            got = self.f.read(min(self.left, _PIECE))
+            got = self.f.read(min(self.left, PIECE))
             if not got:
                 self.done()  # the file was cut short: MODULE_CHANGED
             self.left -= len(got)
@@ -197,7 +197,7 @@ class FileReader(Reader):
         self.f = None
         try:
             while self.left:
-                got = f.read(min(self.left, _PIECE))
+                got = f.read(min(self.left, PIECE))
                 if not got:
                     break
                 self.left -= len(got)
