@@ -64,7 +64,7 @@ def _const_expr(expr, inst):
         elif op == 0xD0:
             stack.append(0)
         elif op == 0xD2:
-            stack.append(inst.store.ref(inst.funcs[imm]))
+            stack.append(inst.store.ref(inst.func(imm)))
         else:  # extended-const: i32/i64 add, sub, mul
             b = stack.pop()
             a = stack.pop()
@@ -107,8 +107,9 @@ class Instance:
                     raise LinkError("incompatible import type for %s.%s" % (im.module, im.name))
                 gimports.append(ext)
         self.typeids = [typeid(t) for t in m.types]
-        for i in range(len(m.funcs)):
-            funcs.append(Func(m.types[m.funcs[i]], self, len(funcs)))
+        # A function's Func is made when first asked for (func()): most are only ever called
+        # from wasm, and a board has no room for a hundred idle objects.
+        funcs.extend([None] * len(m.funcs))
         self.funcs = funcs
         for t in m.tables:
             tables.append(Table(t.reftype, t.limits, 0, config.max_table))
@@ -217,9 +218,16 @@ class Instance:
         """Run the module's start function (instantiate(..., run_start=False) leaves it to the
         host, which can first bind what it needs: WASI's view of the memory)."""
         if self.module.start is not None:
-            self.call_func(self.funcs[self.module.start], [])
+            self.call_func(self.func(self.module.start), [])
 
     # -- linking helpers --------------------------------------------------------------------
+
+    def func(self, i):
+        """The Func of function i (made once: store handles are by identity)."""
+        f = self.funcs[i]
+        if f is None:
+            f = self.funcs[i] = Func(self.module.func_type(i), self, i)
+        return f
 
     def _global(self, g):
         s = self.gslot[g]
@@ -232,7 +240,7 @@ class Instance:
 
     def _extern(self, kind, index):
         if kind == K_FUNC:
-            return self.funcs[index]
+            return self.func(index)
         if kind == K_TABLE:
             return self.tables[index]
         if kind == K_MEM:
@@ -399,7 +407,7 @@ class Instance:
             code[k + 1] = e >> 16
         elif op == ir.CALL_IMPORT:
             base = fp + code[pc + 1]
-            self._call_out(self.funcs[word(code, pc + 2)], base)
+            self._call_out(self.func(word(code, pc + 2)), base)
             st[ST_PC] = pc + 4
         elif op == ir.CALL_INDIRECT:
             f = self._indirect(code[pc + 2], word(code, pc + 3), word(code, pc + 5), fp)
@@ -526,7 +534,7 @@ class Instance:
             regs[fp + code[pc + 1]] = self.memory_obj.pages
             return pc + 2
         if op == ir.REF_FUNC:
-            regs[fp + code[pc + 1]] = self.store.ref(self.funcs[word(code, pc + 2)])
+            regs[fp + code[pc + 1]] = self.store.ref(self.func(word(code, pc + 2)))
             return pc + 4
         if op == ir.TABLE_GET:
             i = regs[fp + code[pc + 2]]
