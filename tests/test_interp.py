@@ -1,6 +1,7 @@
 # The dispatch loop against numeric.py: every integer op the loop runs itself (without leaving
 # for the slow path) must agree bit for bit with the one definition of its meaning, traps
 # included, on edge values, under CPython and MicroPython (where it is the viper loop).
+import opnames
 import wasi_micro
 from wasi_micro import interp, ir, numeric, opcodes
 from wasi_micro.errors import Trap
@@ -48,7 +49,7 @@ def test_loop_matches_numeric_on_edges():
             want = _outcome(f, args)
             got = _outcome(lambda *a: inst.invoke("f%d" % i, list(a))[0], args)
             if got != want:
-                bad.append("%s%r = %r, want %r" % (opcodes.name(op), args, got, want))
+                bad.append("%s%r = %r, want %r" % (opnames.name(op), args, got, want))
     assert not bad, "%d mismatches:\n%s" % (len(bad), "\n".join(bad[:20]))
 
 

@@ -2,6 +2,7 @@
 # test time) and against edge tables derived by hand (each derivation is in its comment).
 import json
 
+import opnames
 import support
 from wasi_micro import numeric, opcodes, softfloat
 from wasi_micro.errors import Trap, DIV_ZERO, INT_OVERFLOW, BAD_CONVERSION
@@ -133,7 +134,7 @@ def test_spec_conversions():
 def test_func_table():
     n = 0
     for op in list(range(0x45, 0xC5)) + list(range(0x100, 0x108)):
-        name = opcodes.name(op).replace(".", "_")
+        name = opnames.name(op).replace(".", "_")
         assert numeric.func(op) is getattr(numeric, name), name
         n += 1
     assert n == 136

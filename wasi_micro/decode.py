@@ -456,6 +456,7 @@ def _data_count(m, r, _cfg):
 def _codes(m, r, cfg):
     n = r.end
     left = cfg.max_all_locals
+    same = {}  # one bytes object for each distinct locals declaration (a board's RAM)
     for _ in range(_len(r)):
         size = _size(r)
         start = r.pos
@@ -479,6 +480,7 @@ def _codes(m, r, cfg):
         locs = b""
         for i in range(0, len(groups), 2):
             locs += _ONE[groups[i + 1]] * groups[i]
+        locs = same.setdefault(locs, locs)
         m.codes.append(M.Code(locs, r.pos, end))
         r.pos = end
         r.end = n
