@@ -609,7 +609,7 @@ class Instance:
         raise ValueError("ext: unexpected op 0x%x" % op)
 
     def _moved(self, next_pc):
-        """next_pc, or -1 (with next_pc in the state) when a paged memory's arena was replaced
+        """next_pc, or -1 (with next_pc in the state) when a paged memory's view was replaced
         while mapping a frame: the loop's pointer is stale, the driver refreshes it."""
         if self.memory_obj.view is self.view:
             return next_pc

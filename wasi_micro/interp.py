@@ -6,7 +6,7 @@
 # CPython. So every value stored to a register is masked to 32 bits with M (which is -1, a
 # no-op, on a board), signed views use ((x & M) ^ S) - S, unsigned compares use uint().
 # Rare and heavy ops leave through `ext(pc, fp)`, which returns the next pc, or -1 after storing
-# it in st when the memory's arena moved (the driver refreshes the pointers and resumes). Ops
+# it in st when the memory's view moved (the driver refreshes the pointers and resumes). Ops
 # that need the whole machine state (host calls, memory.grow, lazy lowering) return to the
 # driver (instance.py).
 # ptr8/16/32 and uint: the casts as plain Python sees them.
@@ -413,8 +413,9 @@ def run(code: ptr16, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                 trap = T_OOB
                 break
             ea = a + off
-            # The page table maps the address into the arena (memory.py); an unmapped page or
-            # an access across pages goes out.
+            # The page table maps the address to mem + entry - 1 (memory.py: an arena offset,
+            # or a frame's address from a base); an unmapped page or an access across pages
+            # goes out.
             t = ptab[int(uint(ea) >> psh)]
             ea &= pmask
             if t == 0 or ea > pmask + 1 - n:
