@@ -7,6 +7,7 @@
 include("$(PORT_DIR)/boards/manifest.py")  # noqa: F821 - manifest functions
 
 # opt=3: no asserts, no line numbers (as `wasi-flash install` compiles the .mpy files).
-# Every .py of the package is frozen; __main__.py is never imported on a board.
+# Every .py of the package is frozen; __main__.py and compat_cpython.py are never imported on
+# a board.
 package("wasi_micro", base_path="..", opt=3)  # noqa: F821
 module("wasi_run.py", opt=3)  # noqa: F821

@@ -5,9 +5,11 @@
 # first time); without a toolchain for them (gcc-multilib) these tests skip.
 import json
 import os
+import pathlib
 import re
 import shutil
 import subprocess
+import tempfile
 
 import pytest
 
@@ -126,7 +128,7 @@ BUDGET = [
 
 @pytest.mark.parametrize("form,board,heap,prog,args,fits", BUDGET,
                          ids=["%s-%s-%s-%s" % (b[0], b[1], b[2], b[3]) for b in BUDGET])
-def test_heap_budget(build, tmp_path, form, board, heap, prog, args, fits):
+def test_heap_budget(build, request, form, board, heap, prog, args, fits):
     wasm = os.path.join(BENCH, "wasm", prog + ".wasm")
     if not os.path.exists(wasm):
         pytest.skip("bench programs not found at %s (set WASI_MICRO_SHARED)" % BENCH)
@@ -134,7 +136,11 @@ def test_heap_budget(build, tmp_path, form, board, heap, prog, args, fits):
         want = f.read()
     with open(os.path.join(mp.REPO, "boards", board + ".json")) as f:
         cfg = json.load(f)
-    flash = tmp_path / "flash"
+    # A board's paths are short ("/wasm/fib.wasm"); their lengths move where the heap runs out
+    # by a few KB, so the "flash" sits at a short path of fixed length, not in tmp_path.
+    flash = pathlib.Path(tempfile.mkdtemp(prefix="wmb-", dir="/tmp" if os.path.isdir("/tmp")
+                                          else None))
+    request.addfinalizer(lambda: shutil.rmtree(str(flash), ignore_errors=True))
     (flash / "lib").mkdir(parents=True)
     (flash / "wasm").mkdir()
     cfg["modules_dir"] = str(flash / "wasm")
@@ -153,7 +159,7 @@ def test_heap_budget(build, tmp_path, form, board, heap, prog, args, fits):
     # Run outside the repo: wasi_micro and wasi_run must be the frozen or the .mpy ones.
     src = "import sys; sys.path.insert(0, %r); import wasi_run; sys.exit(wasi_run.run(%r, %r))" % (
         str(flash / "lib"), prog, args)
-    status, out = _run(exe, ["-X", "heapsize=" + heap, "-c", src], timeout=300, cwd=str(tmp_path))
+    status, out = _run(exe, ["-X", "heapsize=" + heap, "-c", src], timeout=300, cwd=str(flash))
     if fits:
         assert (status, out) == (0, want)
     else:
