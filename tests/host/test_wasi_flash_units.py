@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import types
 
 import pytest
 
@@ -185,3 +186,48 @@ def test_rtc_tuple_is_utc_now():
     t = calendar.timegm((y, mo, d, h, mi, s))
     assert abs(t - time.time()) < 5
     assert wd == time.gmtime(t).tm_wday and 0 <= us < 1000000
+
+
+class _BusyBoard:
+    """A serial line to a board whose program ignores the first Ctrl-C it gets while running
+    (as a guest between fuel slices does) and, like the unix port's VM, restarts that program
+    when a second Ctrl-C arrives in the same breath; at the prompt, Ctrl-A answers the raw
+    REPL banner."""
+
+    def __init__(self):
+        self.writes = []
+        self.out = b""
+        self.running = True
+        self.pending_ctrl_c = 0
+
+    def write(self, data):
+        self.writes.append(bytes(data))
+        if self.running and b"\x03" in data:
+            if data.count(b"\x03") > 1:
+                return len(data)  # crashed and restarted: still running
+            self.pending_ctrl_c += 1
+            if self.pending_ctrl_c == 2:
+                self.running = False
+                self.out += b"KeyboardInterrupt\r\n>>> "
+        elif not self.running and b"\x01" in data:
+            self.out += b"\r\nraw REPL; CTRL-B to exit\r\n>"
+        return len(data)
+
+    @property
+    def in_waiting(self):
+        return len(self.out)
+
+    def read(self, n):
+        data, self.out = self.out[:n], self.out[n:]
+        return data
+
+
+def test_entering_the_raw_repl_sends_one_ctrl_c_at_a_time():
+    from host_tools import transport
+    t = transport.Transport.__new__(transport.Transport)
+    line = _BusyBoard()
+    t.port, t.timeout, t.in_raw_repl = "fake", 5.0, False
+    t._ser, t._t = line, types.SimpleNamespace(pending=b"")
+    t.enter_raw_repl(soft_reset=False)
+    assert t.in_raw_repl and not line.running
+    assert all(w.count(b"\x03") <= 1 for w in line.writes), line.writes
