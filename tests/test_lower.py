@@ -118,7 +118,10 @@ def test_ir_halfword_layout():
     assert ir.length([ir.BR_LT_S, 0, 0, 0, 0], 0) == 5
     assert ir.length([0x6A, 0, 0, 0], 0) == 4
     assert ir.length([0x45, 0, 0], 0) == 3
-    assert ir.length([0x28, 0, 0, 0, 0], 0) == 5
+    assert ir.length([0x28, 0, 0, 7], 0) == 4  # offset below 0xFFFF: one halfword
+    assert ir.memarg([0x28, 0, 0, 7], 0) == (7, 4)
+    assert ir.length([0x28, 0, 0, 0xFFFF, 0, 1], 0) == 6  # else 0xFFFF, then two
+    assert ir.memarg([0x28, 0, 0, 0xFFFF, 0, 1], 0) == (65536, 6)
     assert ir.length([ir.BR_TABLE, 0, 2, 0] + [0] * 6, 0) == 10
     assert ir.length([ir.RETURN, 2, 0, 0], 0) == 4
     assert ir.length([ir.ENTER, 0, 0, 0, 0, 0], 0) == 6
@@ -129,3 +132,26 @@ def test_ir_halfword_layout():
 def test_code_is_halfwords():
     code = inst().code
     assert all(0 <= w <= 0xFFFF for w in code)
+
+
+def test_load_store_offsets_short_and_long():
+    # Offsets below 0xFFFF take one halfword, others 0xFFFF and two more: both forms, at the
+    # edge, in the loop and (paged, across frames) in the slow path.
+    from fuzz import build as B
+    for limit in (None, 4096 * 40):
+        m = B.Module()
+        m.set_memory(3)
+        for off in (0xFFFE, 0xFFFF, 0x10000):
+            # store(x, v) at x + off; load(x) from x + off
+            m.func([B.I32, B.I32], [], B.get(0) + B.get(1) + B.mem(0x36, off),
+                   export="st%x" % off)
+            m.func([B.I32], [B.I32], B.get(0) + B.mem(0x28, off), export="ld%x" % off)
+        i = wasi_micro.instantiate(wasi_micro.load(m.bytes()),
+                                   config=wasi_micro.Config(max_memory=limit))
+        for k, off in enumerate((0xFFFE, 0xFFFF, 0x10000)):
+            for x in (0, 1, 1021, 0x10000):
+                i.invoke("st%x" % off, [x, 0x11223344 + x])
+                assert i.invoke("ld%x" % off, [x]) == [0x11223344 + x]
+                assert i.memory_obj.read(x + off, 4) == (0x11223344 + x).to_bytes(4, "little")
+            load = ir.body(i.code, i.entries[2 * k + 1])[1]  # after ENTER
+            assert load[0] == 0x28 and len(load) == (4 if off < 0xFFFF else 6)

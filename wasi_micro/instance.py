@@ -165,12 +165,12 @@ class Instance:
         # Code position 0 holds `RETURN 0`: the driver resumes there after it has placed a
         # call's results itself.
         # The code array is reserved now, while the heap is young: growing it later needs the
-        # old and the new array at once. Lowered code is 0.9-1.0 halfwords a byte of body; a
-        # big program (libc) lowers about 85% of its bodies, a small one nearly all.
+        # old and the new array at once. A big program (libc) runs 0.68-0.73 halfwords of
+        # lowered code a byte of body (the bench programs), a small one up to 0.9.
         size = 0
         for c in m.codes:
             size += c.end - c.start
-        cap = min(size, max(size * 4 // 5, 8192)) + 2
+        cap = min(size, max(size * 3 // 4, 8192)) + 2
         try:
             self.lowerer = Lowerer(m, gslot, self.typeids, halfwords(cap, [ir.RETURN, 0]), 2,
                                    config.count)
@@ -654,9 +654,10 @@ class Instance:
         code = self.code
         regs = self.regs
         mem = self.memory_obj
+        off, next_pc = ir.memarg(code, pc)
         if op <= 0x35:
             n = _LOAD_SIZE[op - 0x28]
-            ea = regs[fp + code[pc + 2]] + word(code, pc + 3)
+            ea = regs[fp + code[pc + 2]] + off
             v = int.from_bytes(mem.read(ea, n), "little")
             bits = n * 8
             if op in _SIGNED_LOADS and v >> (bits - 1):
@@ -665,10 +666,10 @@ class Instance:
             write_value(regs, fp + code[pc + 1], t, v)
         else:
             n = _LOAD_SIZE[op - 0x28]
-            ea = regs[fp + code[pc + 1]] + word(code, pc + 3)
+            ea = regs[fp + code[pc + 1]] + off
             v = read_value(regs, fp + code[pc + 2], SIGS[SIG[op]][0][1])
             mem.write(ea, (v & ((1 << (n * 8)) - 1)).to_bytes(n, "little"))
-        return pc + 5
+        return next_pc
 
 
 # Bytes accessed by each load and store, 0x28..0x3E.

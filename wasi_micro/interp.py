@@ -406,7 +406,11 @@ def run(code: ptr16, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                     n = 4
                 else:
                     n = 2 if op & 1 else 1
-            off = (code[pc + 3] | (code[pc + 4] << 16)) & M
+            off = code[pc + 3]
+            k = 4  # the instruction's length
+            if off == 0xFFFF:  # a 32-bit offset follows
+                off = (code[pc + 4] | (code[pc + 5] << 16)) & M
+                k = 6
             # In bounds iff a + off + n - 1 <= mmax, in unsigned words without overflow.
             lim = mmax - (n - 1)
             if uint(mmax) < uint(n - 1) or uint(a) > uint(lim) or uint(off) > uint(lim - a):
@@ -469,7 +473,7 @@ def run(code: ptr16, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                             mem[ea + 5] = (v >> 8) & 0xFF
                             mem[ea + 6] = (v >> 16) & 0xFF
                             mem[ea + 7] = (v >> 24) & 0xFF
-            pc += 5
+            pc += k
             continue
         if op >= 0xA0 and op <= 0xA3 and st[ST_FLOAT]:
             # f64 add, sub, mul, div as numeric.py's host path computes them (a NaN result is

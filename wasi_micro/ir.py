@@ -9,7 +9,8 @@
 # 0x100 + sub); the control ops below use numbers no wasm instruction keeps in the register code.
 #
 #   numeric binary      op d a b            numeric unary   op d a
-#   load                op d addr off:w     store           op addr value off:w
+#   load                op d addr off:m     store           op addr value off:m
+#                       (off:m is one halfword below 0xFFFF, else 0xFFFF and then off:w)
 #   MOV/MOV2            op d a              SELECT/SELECT2  op d a b cond
 #   BR                  op t:w              BR_NZ/BR_Z      op a t:w
 #   BR_<cmp> (i32)      op a b t:w          BR_TABLE        op a n:w t_0:w .. t_{n-1}:w t_default:w
@@ -100,6 +101,14 @@ def word(code, p):
     return code[p] | code[p + 1] << 16
 
 
+def memarg(code, pc):
+    """(offset, next pc) of the load or store at pc."""
+    off = code[pc + 3]
+    if off == 0xFFFF:
+        return word(code, pc + 4), pc + 6
+    return off, pc + 4
+
+
 def length(code, pc):
     """Halfwords taken by the instruction at pc (for the disassembler and tests)."""
     op = code[pc]
@@ -115,7 +124,7 @@ def length(code, pc):
     if op == RETURN_CALL_INDIRECT:
         return 7 + code[pc + 6]
     if 0x28 <= op <= 0x3E:
-        return 5
+        return memarg(code, pc)[1] - pc
     from .opcodes import SIG, SIGS
     return 2 + len(SIGS[SIG[op]][0])
 

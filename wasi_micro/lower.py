@@ -234,6 +234,14 @@ class Lowerer:
         self.code.append(v & 0xFFFF)
         self.code.append((v >> 16) & 0xFFFF)
 
+    def _offset(self, off):
+        """A load's or store's offset: one halfword, or 0xFFFF and the 32-bit value (ir.py)."""
+        if off < 0xFFFF:
+            self.code.append(off)
+        else:
+            self.code.append(0xFFFF)
+            self._w(off)
+
     def _emit(self, op, *operands):
         self.last_dst = -1
         self.last_cmp = -1
@@ -623,12 +631,12 @@ class Lowerer:
                 if op <= 0x35:
                     a = self._pop()
                     self._produce(op, SIGS[SIG[op]][1][0], a)
-                    self._w(off)
+                    self._offset(off)
                 else:
                     v = self._pop()
                     a = self._pop()
                     self._emit(op, a, v)
-                    self._w(off)
+                    self._offset(off)
             elif SIG[op]:
                 params, res = SIGS[SIG[op]]
                 if op in _MOVES:
