@@ -111,7 +111,8 @@ class Memory:
             return None
         size = 1 << self.shift
         off = self.used
-        if off + size > self.limit >> _FRAME_SHIFT << _FRAME_SHIFT:
+        cap = self.limit >> _FRAME_SHIFT << _FRAME_SHIFT
+        if off + size > cap:
             _oom()
         try:
             if self.frames is not None:
@@ -123,8 +124,7 @@ class Memory:
                 self.frames[vp] = buf
             else:
                 if off + size > len(self.arena):
-                    arena = bytearray(min(max(2 * len(self.arena), off + size),
-                                          self.limit >> _FRAME_SHIFT << _FRAME_SHIFT))
+                    arena = bytearray(min(max(2 * len(self.arena), off + size), cap))
                     arena[:off] = self.arena[:off]
                     self.arena = self.view = arena
                 buf = self.arena

@@ -159,14 +159,22 @@ class FileReader(Reader):
         except OSError:
             raise Trap(MODULE_CHANGED)
 
+    def _piece(self):
+        """The next piece of the file (b"" at its end or on a read error), through the CRC."""
+        from .compat import crc32
+        try:
+            got = self.f.read(min(self.left, PIECE))
+        except OSError:
+            got = b""
+        self.left -= len(got)
+        self.crc = crc32(got, self.crc)
+        return got
+
     def _need(self, k):
         if self.end - self.pos < k and self.left:
-            from .compat import crc32
-            got = self.f.read(min(self.left, PIECE))
+            got = self._piece()
             if not got:
                 self.done()  # the file was cut short: MODULE_CHANGED
-            self.left -= len(got)
-            self.crc = crc32(got, self.crc)
             self.data = self.data[self.pos:self.end] + got
             self.pos = 0
             self.end = len(self.data)
@@ -190,20 +198,14 @@ class FileReader(Reader):
     def done(self):
         """Read what is left through the CRC and close the file; MODULE_CHANGED unless the
         bytes were all there and are the ones validated."""
-        f = self.f
-        if f is None:
+        if self.f is None:
             return
-        from .compat import crc32
-        self.f = None
         try:
-            while self.left:
-                got = f.read(min(self.left, PIECE))
-                if not got:
-                    break
-                self.left -= len(got)
-                self.crc = crc32(got, self.crc)
+            while self.left and self._piece():
+                pass
         finally:
-            f.close()
+            self.f.close()
+            self.f = None
         if self.left or self.crc != self.want:
             raise Trap(MODULE_CHANGED)
 
