@@ -149,7 +149,10 @@ class FileReader(Reader):
     MODULE_CHANGED trap, whatever its new bytes made the reader's user do first."""
 
     def __init__(self, path, start, n, crc):
-        Reader.__init__(self, b"")
+        # One window for the whole read (no new buffer a piece: a board's heap would be left
+        # full of holes): what is left of it moves to the front, the next piece fills the rest.
+        Reader.__init__(self, bytearray(2 * PIECE), 0, 0)
+        self.window = memoryview(self.data)
         self.want = crc
         self.crc = 0
         self.left = n
@@ -159,25 +162,28 @@ class FileReader(Reader):
         except OSError:
             raise Trap(MODULE_CHANGED)
 
-    def _piece(self):
-        """The next piece of the file (b"" at its end or on a read error), through the CRC."""
+    def _piece(self, at):
+        """Read the next piece of the file into the window at `at`, through the CRC; its length
+        (0 at the end of the file or on a read error)."""
         from .compat import crc32
+        piece = self.window[at:at + min(self.left, PIECE)]
         try:
-            got = self.f.read(min(self.left, PIECE))
+            got = self.f.readinto(piece) or 0
         except OSError:
-            got = b""
-        self.left -= len(got)
-        self.crc = crc32(got, self.crc)
+            got = 0
+        self.left -= got
+        self.crc = crc32(piece[:got], self.crc)
         return got
 
-    def _need(self, k):
+    def _need(self, k):  # k <= PIECE
         if self.end - self.pos < k and self.left:
-            got = self._piece()
+            keep = self.end - self.pos
+            self.data[:keep] = bytes(self.window[self.pos:self.end])
+            got = self._piece(keep)
             if not got:
                 self.done()  # the file was cut short: MODULE_CHANGED
-            self.data = self.data[self.pos:self.end] + got
             self.pos = 0
-            self.end = len(self.data)
+            self.end = keep + got
 
     def u8(self):
         self._need(1)
@@ -201,7 +207,7 @@ class FileReader(Reader):
         if self.f is None:
             return
         try:
-            while self.left and self._piece():
+            while self.left and self._piece(0):
                 pass
         finally:
             self.f.close()
