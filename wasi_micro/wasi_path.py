@@ -55,7 +55,7 @@ def resolve(d, path, follow, slash_follows=True):
     (or a final `.`/`..`) demands a directory, `dot` when the path ends in `.`/`..` (it names
     a directory lexically, not by a name in its parent). The final component is left
     unexpanded when it is a symlink and `follow` is false, unless a trailing slash makes it
-    follow (as POSIX path resolution; not for `slash_follows` false: mkdir).
+    follow (as POSIX path resolution; not for `slash_follows` false: mkdir, rmdir).
     """
     if not path:
         raise WasiError(ENOENT)
@@ -185,7 +185,8 @@ def path_create_directory(w, fd, ptr, n):
 
 
 def path_remove_directory(w, fd, ptr, n):
-    full, st, must_dir, dot = _path(w, fd, R_PATH_REMOVE_DIRECTORY, ptr, n, False)
+    # "link/" names the link itself, as rmdir(2): ENOTDIR even when it points at a directory
+    full, st, must_dir, dot = _path(w, fd, R_PATH_REMOVE_DIRECTORY, ptr, n, False, False)
     if dot:
         raise WasiError(EINVAL)  # rmdir of "." or "..", as Linux
     if st is None:
