@@ -37,8 +37,10 @@ _AS_LIMIT = 6 << 30
 
 
 def seeds():
-    """Paths of the modules mutations start from (read from the shared data, never copied)."""
-    paths = sorted(glob.glob(support.shared("wasm-spec", "core", "*", "*.wasm")))
+    """Paths of the modules mutations start from: the repo's own test modules, and the shared
+    data's when it is there (read from it, never copied)."""
+    paths = sorted(glob.glob(os.path.join(ROOT, "tests", "wasm", "*.wasm")))
+    paths += sorted(glob.glob(support.shared("wasm-spec", "core", "*", "*.wasm")))
     paths += sorted(glob.glob(support.shared("bench", "wasm", "*.wasm")))
     return paths
 

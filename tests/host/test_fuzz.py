@@ -5,7 +5,6 @@ import os
 import random
 import subprocess
 import sys
-import time
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -22,7 +21,6 @@ HEADER = b"\x00asm\x01\x00\x00\x00"
 
 
 def test_short_run_command(tmp_path):
-    t = time.time()
     p = subprocess.run([sys.executable, "-m", "host_tools.fuzz", "--inputs", "1500", "--seed",
                         "7", "--jobs", "2", "--out", str(tmp_path), "--quiet"],
                        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
@@ -32,7 +30,6 @@ def test_short_run_command(tmp_path):
     assert last.startswith("fuzz: 1500 inputs (seed 7") and "bugs: 0 (0 unique)" in last, out
     for cls in ("malformed", "ran", "invalid"):
         assert " %s " % cls in last, last  # every stage is reached
-    assert time.time() - t < 60
 
 
 def test_inputs_are_reproducible():
@@ -123,16 +120,10 @@ needs_wasmtime = pytest.mark.skipif(not diff.available, reason="wasmtime not ins
 
 @needs_wasmtime
 def test_differential_against_wasmtime():
-    t = time.time()
-    compared = 0
     for seed in range(400):
         data = wasmgen.Gen(random.Random("diff:%d" % seed), det=True).module()
         bad = diff.compare(data, mode=harness.MODES[seed % 3])
         assert not bad, (seed, bad)
-        compared += 1
-        if time.time() - t > 40:
-            break
-    assert compared >= 100
 
 
 @needs_wasmtime
