@@ -12,6 +12,7 @@ import gc
 import sys
 
 from wasi_micro import wire
+from wasi_micro.outcome import outcome
 
 CONFIG = "wasi_micro_board.json"  # written by `wasi-flash install` into the board's lib_dir
 BOOT = "/wasi_boot.json"  # written by `wasi-flash boot NAME`
@@ -69,22 +70,26 @@ def _env_pairs(env):
     return [tuple(e.split("=", 1)) if isinstance(e, str) else tuple(e) for e in env]
 
 
-def _execute(cfg, name, args, env, dirs, max_memory, fuel, out, err):
-    """Load and run; returns the guest's exit status. Exceptions are _run's to sort."""
+def _execute(cfg, name, args, env, dirs, max_memory, fuel, out, err, loaded):
+    """Load and run; returns the guest's exit status. Exceptions are _run's to map; `loaded`
+    gets an item once the module is loaded."""
     from wasi_micro import load, Config
+    from wasi_micro.outcome import Refused, check_preopens
     from wasi_micro.wasi import run_command
     from io import BytesIO
     path = "%s/%s.wasm" % (cfg.get("modules_dir", "/wasm"), name)
     try:
         open(path, "rb").close()
     except OSError:
-        raise _Missing(path)
+        raise Refused("no module %s on the board (%s)" % (name, path))
     limits = cfg.get("limits", {})
     preopens = _preopens(cfg, dirs)
+    check_preopens(preopens)
     gc.collect()
     # Detached, the module's bytes stay on flash (function bodies are read back, CRC-checked,
     # when first run): not when a preopen holds the file, which the guest could then rewrite.
     module = load(path, detach=not any(_holds(d, path) for d, _ in preopens))
+    loaded.append(True)
     gc.collect()
     config = Config(max_memory=limits.get("max_memory") if max_memory is None else max_memory,
                     fuel=fuel, call_depth=limits.get("call_depth"),
@@ -93,31 +98,15 @@ def _execute(cfg, name, args, env, dirs, max_memory, fuel, out, err):
                        stdin=BytesIO(b""), stdout=out, stderr=err, config=config)
 
 
-class _Missing(Exception):
-    pass
-
-
 def _run(cfg, name, args, env, dirs, max_memory, fuel, out, err):
     """-> (exit code, wire kind, message line)."""
-    from wasi_micro.errors import Trap, WasmError
+    loaded = []
     try:
-        status = _execute(cfg, name, args, env, dirs, max_memory, fuel, out, err)
-        return status & 0xFF, wire.K_EXIT, ""
-    except Trap as e:
-        return 134, wire.K_TRAP, "error: wasm trap: %s" % e
-    except WasmError as e:
-        return 2, wire.K_ERROR, "error: %s" % e
-    except _Missing as e:
-        return 2, wire.K_ERROR, "error: no module %s on the board (%s)" % (name, e.args[0])
-    except KeyboardInterrupt:
-        return 130, wire.K_INTERRUPTED, "error: interrupted"
-    except MemoryError:
-        # _execute's frame, and with it the module and instance, is gone: there is room now.
-        gc.collect()
-        return 1, wire.K_MEMORY, "error: out of memory on the board (%d bytes free after " \
-            "the run)" % gc.mem_free()
-    except Exception as e:
-        return 1, wire.K_INTERNAL, "error: internal error: %s: %s" % (type(e).__name__, e)
+        return outcome(_execute(cfg, name, args, env, dirs, max_memory, fuel, out, err, loaded))
+    except (Exception, KeyboardInterrupt) as e:
+        # _execute's frame, and with it the module and instance, is gone: a MemoryError is
+        # reported with the room there is now.
+        return outcome(e, not loaded, "board")
 
 
 class _Plain:
@@ -135,8 +124,8 @@ class _Plain:
 
 
 def run(name, args=(), env=None, dirs=None, max_memory=None, fuel=None, framed=False):
-    """Run <modules_dir>/<name>.wasm; returns its exit code (134 trap, 2 bad module,
-    130 Ctrl-C, 1 out of memory or internal error).
+    """Run <modules_dir>/<name>.wasm; returns its exit code (134 trap, 2 bad module or
+    request, 130 Ctrl-C, 1 out of memory or internal error: wasi_micro/outcome.py).
 
     args: guest arguments after the program name; env: dict or ["K=V"]; dirs: ["DIR[::GUEST]"]
     preopens (default: the board's preopen_dir under its own name); max_memory, fuel: override

@@ -1,20 +1,38 @@
-# Command line: run a WASI command like `wasmtime run`.
-#   python -m wasi_micro run [--dir HOST[::GUEST]]... [--env NAME[=VALUE]]... [LIMITS]
-#                            PROG.wasm [ARGS...]
-#   python -m wasi_micro PROG.wasm [ARGS...]
-# LIMITS (Config fields; going past one is a trap, exit 134, or a load error, exit 2):
-#   --max-memory BYTES --fuel N --deadline SECONDS --call-depth N --stack-slots N
-#   --max-table N --max-module BYTES --max-functions N --max-locals N --max-all-locals N
-#   --max-segment BYTES
-# Exit status: the guest's; 134 after a trap; 2 for a bad module, file or option; 1 for an
-# unexpected host failure. Every error is one line on stderr, never a traceback.
+# Command line: run a WASI command like `wasmtime run` (`--help` says how).
+# Every error is one line on stderr and an exit status (outcome.py), never a traceback.
 import os
 import sys
 
-_USAGE = ("usage: wasi_micro run [--dir HOST[::GUEST]]... [--env NAME[=VALUE]]... "
-          "[--max-memory BYTES] [--fuel N] [--deadline SECONDS] [--call-depth N] "
-          "[--stack-slots N] [--max-table N] [--max-module BYTES] [--max-functions N] "
-          "[--max-locals N] [--max-all-locals N] [--max-segment BYTES] PROG.wasm [ARGS...]")
+from .outcome import Refused, check_preopens, outcome
+
+_USAGE = ("usage: wasi_micro run [--dir HOST[::GUEST]]... [--env NAME[=VALUE]]... [LIMITS] "
+          "PROG.wasm [ARGS...]")
+
+_HELP = _USAGE + """
+
+Runs the WASI command PROG.wasm with ARGS. `run` may be left out; `--` ends the options.
+
+  --dir HOST[::GUEST]   give the guest the host directory HOST, named GUEST (default HOST)
+  --env NAME=VALUE      set a guest environment variable (NAME alone: the host's value);
+                        the guest sees only what --env gives
+
+limits (going past a run-time one traps, past a load-time one refuses the module):
+  --max-memory BYTES    RAM for linear memory (may be below one page; makes memory paged)
+  --fuel N              branches + calls before "all fuel consumed"
+  --deadline SECONDS    wall-clock time per call before "deadline exceeded"
+  --call-depth N        wasm call depth before "call stack exhausted"
+  --stack-slots N       register-file words before "value stack exhausted"
+  --max-table N         elements per table
+  --max-module BYTES    bytes of the binary (load time)
+  --max-functions N     functions, imported + defined (load time)
+  --max-locals N        declared locals per function (load time)
+  --max-all-locals N    declared locals in the whole module (load time)
+  --max-segment BYTES   bytes of a data segment, entries of an element one (load time)
+  -h, --help            show this help
+
+exit status: the guest's exit code; 134 after a wasm trap (a run-time limit too); 2 for a
+malformed, invalid or unlinkable module, a load-time limit, a bad file, directory or option;
+130 after Ctrl-C; 1 when the host runs out of memory or fails unexpectedly."""
 
 # Limit options -> (Config keyword, smallest value).
 _LIMITS = {
@@ -91,9 +109,34 @@ def parse(argv):
     return argv[i], argv[i:], env, dirs, limits
 
 
-def _err(msg):
-    sys.stderr.write("error: %s\n" % msg)
-    return 2
+def _execute(prog, args, env, dirs, limits, loaded):
+    """Load and run; returns the guest's exit status. Exceptions are main's to map; `loaded`
+    gets an item once the module is loaded."""
+    from . import Config, load
+    from .wasi import run_command
+    check_preopens(dirs)
+    try:
+        with open(prog, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise Refused("cannot read %s: %s" % (prog, e))
+    config = Config(**limits) if limits else None
+    module = load(data, config)
+    data = None
+    loaded.append(True)
+    return run_command(module, args, env, dirs, config=config)
+
+
+def _flush_stdout():
+    """A reader that went away (`| head`) is no error, as for a shell tool: stdout is closed
+    then, so what could not be written is dropped, not complained about at exit."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        try:
+            sys.stdout.close()
+        except OSError:
+            pass
 
 
 def main(argv=None):
@@ -102,54 +145,24 @@ def main(argv=None):
     try:
         prog, args, env, dirs, limits = parse(argv)
     except _Usage as e:
-        if e.args[0] is None:
-            print(_USAGE)
-            return 0
-        sys.stderr.write("error: %s\n%s\n" % (e.args[0], _USAGE))
-        return 2
-    from . import Config, compat, load
-    from .errors import Trap, WasmError
-    from .wasi import run_command
-    from .wasi_fs import is_dir
-    for host, guest in dirs:
+        if e.args[0] is not None:
+            sys.stderr.write("error: %s\n%s\n" % (e.args[0], _USAGE))
+            return 2
         try:
-            ok = is_dir(compat.stat(host))
+            sys.stdout.write(_HELP + "\n")
         except OSError:
-            ok = False
-        if not ok:
-            return _err("cannot preopen %s: not a directory" % host)
+            pass  # the reader went away: see _flush_stdout
+        _flush_stdout()
+        return 0
+    loaded = []
     try:
-        with open(prog, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        return _err("cannot read %s: %s" % (prog, e))
-    config = Config(**limits) if limits else None
-    try:
-        module = load(data, config)
-    except WasmError as e:  # malformed, invalid, or past a load-time limit (not a trap)
-        return _err(e)
-    except MemoryError:
-        sys.stderr.write("error: out of host memory\n")
-        return 1
-    data = None
-    try:
-        return run_command(module, args, env, dirs, config=config) & 0xFF
-    except Trap as e:
-        sys.stdout.flush()
-        msg = e.reason if e.func is None else "%s in %s" % (e.reason, e.func)
-        sys.stderr.write("error: wasm trap: %s\n" % msg)
-        return 134
-    except WasmError as e:
-        return _err(e)
-    except KeyboardInterrupt:
-        sys.stderr.write("error: interrupted\n")
-        return 130
-    except MemoryError:
-        sys.stderr.write("error: out of host memory\n")
-        return 1
-    except Exception as e:
-        sys.stderr.write("error: internal error: %s: %s\n" % (type(e).__name__, e))
-        return 1
+        status, _, message = outcome(_execute(prog, args, env, dirs, limits, loaded))
+    except (Exception, KeyboardInterrupt) as e:
+        status, _, message = outcome(e, not loaded)
+    _flush_stdout()  # what the guest wrote comes before the message
+    if message:
+        sys.stderr.write(message + "\n")
+    return status
 
 
 if __name__ == "__main__":

@@ -26,6 +26,10 @@ def cli(runtime):
 def run(runtime, *args, stdin=b"", cwd=None, extra_env=None):
     cmd, env = cli(runtime)
     env.update(extra_env or {})
+    return run_with(cmd, env, *args, stdin=stdin, cwd=cwd)
+
+
+def run_with(cmd, env, *args, stdin=b"", cwd=None):
     p = subprocess.run(cmd + list(args), input=stdin, stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, env=env, cwd=cwd, timeout=600)
     return p.returncode, p.stdout.decode(), p.stderr.decode()
@@ -127,3 +131,67 @@ def test_fuel_limit(runtime):
     rc, out, err = run(runtime, "run", "--fuel", "10", PROG, "args", "x")
     assert rc == 134 and one_error_line(err).startswith("error: wasm trap: ")
     assert run(runtime, "run", "--fuel", "100000000", PROG, "args", "x") == (0, "x\n", "")
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_help_describes_every_option_and_the_exit_statuses(runtime):
+    from wasi_micro.__main__ import _LIMITS
+    rc, out, err = run(runtime, "--help")
+    assert (rc, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0].startswith("usage: ")
+    for opt in list(_LIMITS) + ["--dir", "--env", "--help"]:
+        line = [s for s in lines if s.lstrip().startswith((opt, "-h, " + opt))]
+        assert len(line) == 1 and len(line[0].split()) > 2, (opt, out)  # option, value, text
+    assert "`run` may be left out" in out
+    for status in ("134", "130", " 2 ", " 1 "):
+        assert status in out.replace("\n", " ").split("exit status:")[1], status
+    rc, out, err = run(runtime, "run", "-h")
+    assert rc == 0 and "--max-segment" in out
+    rc, out, err = run(runtime, "--frobnicate")  # an unknown option: one line and the usage
+    assert (rc, out) == (2, "") and err.splitlines() == [
+        "error: unknown option --frobnicate", lines[0]]
+
+
+def closed_stdout_run(runtime, *args):
+    """Run with stdout a pipe whose reader has gone (`| head` that has read enough)."""
+    cmd, env = cli(runtime)
+    r, w = os.pipe()
+    os.close(r)
+    try:
+        p = subprocess.run(cmd + list(args), stdout=w, stderr=subprocess.PIPE, env=env,
+                           timeout=600)
+    finally:
+        os.close(w)
+    return p.returncode, p.stderr.decode()
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_closed_stdout_is_quiet(runtime, tmp_path):
+    # As a shell tool: no traceback when the reader goes away. The guest gets EPIPE for its
+    # writes (as under wasmtime) and ends as it chooses.
+    assert closed_stdout_run(runtime, "--help") == (0, "")
+    (tmp_path / "big.txt").write_text("many lines\n" * 100000)
+    assert closed_stdout_run(runtime, "run", "--dir", str(tmp_path) + "::/d", PROG, "cat",
+                             "/d/big.txt") == (0, "")
+
+
+@pytest.mark.parametrize("heap", ["96K", "128K", "192K", "256K"])
+def test_out_of_memory_on_micropython_is_one_line(heap, tmp_path):
+    # The MicroPython port with a board-sized heap: running out while importing the runtime,
+    # reading, loading or running the module is one line and exit 1, never a traceback.
+    cmd, env = cli("micropython")
+    cmd[2] = "heapsize=" + heap
+    big = tmp_path / "big.wasm"  # a custom section of 1 MiB: reading it alone is too much
+    big.write_bytes(b"\0asm\x01\0\0\0\x00\x82\x80\x40\x01x" + bytes(1 << 20))
+    rc, out, err = run_with(cmd, env, "run", str(big))
+    assert rc == 1 and one_error_line(err).startswith("error: out of memory on the host ("), err
+    # A real module may fit in the bigger heaps (it then says what it misses itself).
+    rc, out, err = run_with(cmd, env, "run", os.path.join(TESTS, "wasm", "wasi_rust.wasm"))
+    assert rc == 1 and len(err.splitlines()) == 1 and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_load_time_limit_is_a_bad_module(runtime):
+    rc, out, err = run(runtime, "run", "--max-functions", "3", PROG, "args")
+    assert (rc, out, err) == (2, "", "error: function count limit exceeded\n")

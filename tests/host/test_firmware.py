@@ -118,6 +118,40 @@ def test_env_forms(flash):
     assert (rc, out) == (0, b"x\nA=1\nB=2=3\n")
 
 
+def test_preopen_that_is_no_directory_is_refused_as_on_the_desktop(flash):
+    # As the desktop CLI: one line and exit 2, before the module is loaded.
+    (flash / "afile").write_text("")
+    rc, out = run_board(flash, "print('RC', wasi_run.run('g', [], dirs=['/nope::/data']))\n"
+                               "print('RC', wasi_run.run('g', [], dirs=[%r]))"
+                        % str(flash / "afile"))
+    assert (rc, out) == (0, b"error: cannot preopen /nope: not a directory\nRC 2\n"
+                            b"error: cannot preopen %s: not a directory\nRC 2\n"
+                         % str(flash / "afile").encode())
+    rc, raw = run_board(flash, "wasi_run.run('g', ['exit', '0'], dirs=['/nope'], framed=True)")
+    assert decode(raw) == (b"", b"", (2, wire.K_ERROR,
+                                      "error: cannot preopen /nope: not a directory"))
+
+
+# (module (func (local i32 x 50001))): one local more than the default max_locals.
+LOCALS_BOMB = (b"\0asm\x01\0\0\0\x01\x04\x01\x60\0\0\x03\x02\x01\x00"
+               b"\x0a\x08\x01\x06\x01\xd1\x86\x03\x7f\x0b")
+
+
+def test_load_time_limit_is_a_bad_module_on_the_board_as_on_the_desktop(flash):
+    # Past a limit while loading, the module is refused (exit 2), not trapped (134): the same
+    # line from the board runner and the desktop CLI (one mapping, wasi_micro/outcome.py).
+    bomb = flash / "wasm" / "bomb.wasm"
+    bomb.write_bytes(LOCALS_BOMB)
+    line = b"error: too many locals"
+    rc, out = run_board(flash, "print('RC', wasi_run.run('bomb'))")
+    assert (rc, out) == (0, line + b"\nRC 2\n")
+    rc, raw = run_board(flash, "wasi_run.run('bomb', framed=True)")
+    assert decode(raw) == (b"", b"", (2, wire.K_ERROR, line.decode()))
+    p = subprocess.run([sys.executable, "-m", "wasi_micro", "run", str(bomb)], capture_output=True,
+                       env={"PYTHONPATH": REPO, "PATH": os.environ["PATH"]}, timeout=300)
+    assert (p.returncode, p.stdout, p.stderr) == (2, b"", line + b"\n")
+
+
 # -- framed output (wasi-flash run) -------------------------------------------------------------
 
 def decode(raw):
