@@ -62,7 +62,7 @@ def environ_sizes_get(w, count, size):
     _sizes(membuf(w), count, size, w.env)
 
 
-def clock_now(cid):
+def clock_now(w, cid):
     if cid == 0:
         return compat.realtime_ns()
     if cid == 1:
@@ -71,20 +71,22 @@ def clock_now(cid):
         raise WasiError(EINVAL)
     t = compat.cputime_ns(cid == 3)
     if t is None:
-        raise WasiError(ENOTSUP)  # no CPU-time clock on this host
+        # No CPU-time clock (MicroPython): the guest is the only program running, so the time
+        # since it started is an honest process (and thread) clock.
+        t = compat.monotonic_ns() - w.started
     return t
 
 
 def clock_res_get(w, cid, ptr):
     buf = membuf(w)
-    clock_now(cid)  # EINVAL/ENOTSUP as for the clock itself
+    clock_now(w, cid)  # EINVAL as for the clock itself
     put_u64(buf, ptr, compat.clock_res_ns(_CLOCK_NAMES[cid]))
 
 
 def clock_time_get(w, cid, precision, ptr):
     buf = membuf(w)
     check(buf, ptr, 8)
-    put_u64(buf, ptr, clock_now(cid) & 0xFFFFFFFFFFFFFFFF)
+    put_u64(buf, ptr, clock_now(w, cid) & 0xFFFFFFFFFFFFFFFF)
 
 
 def random_get(w, ptr, n):
@@ -147,7 +149,7 @@ def poll_oneoff(w, subs, events, nsubs, nevents):
             flags = buf[s + 40] | buf[s + 41] << 8
             if flags & ~_ABSTIME or cid > 1:
                 raise WasiError(EINVAL)  # as wasmtime: only realtime and monotonic timers
-            left = timeout - clock_now(cid) if flags & _ABSTIME else timeout
+            left = timeout - clock_now(w, cid) if flags & _ABSTIME else timeout
             clocks.append((max(left, 0), ud))
         elif tag == _EV_FD_READ or tag == _EV_FD_WRITE:
             nbytes, flags, stream = _poll_fd(w, tag, get_u32(buf, s + 16))
@@ -166,11 +168,11 @@ def poll_oneoff(w, subs, events, nsubs, nevents):
         if cap is not None and (wait is None or wait > cap):
             wait = cap
         if stdin:
-            t0 = clock_now(1)
+            t0 = clock_now(w, 1)
             if compat.readable(stdin[0][1], wait):  # one stdin, however many subscriptions
                 for ud, stream in stdin:
                     ready.append((ud, _EV_FD_READ, 1, 0))
-            waited = clock_now(1) - t0
+            waited = clock_now(w, 1) - t0
         else:
             if wait:
                 compat.sleep_ns(wait)
@@ -304,6 +306,7 @@ class Wasi:
         self.env = [_encode(k) + b"=" + _encode(v) for k, v in items]
         self.mem = None
         self.inst = None
+        self.started = compat.monotonic_ns()  # the process clock's zero where no CPU clock
         self.fds = {
             0: fs.stdio(fs.STDIN, _std(stdin, sys.stdin, True)),
             1: fs.stdio(fs.STDOUT, _std(stdout, sys.stdout, False)),
