@@ -9,7 +9,16 @@ preopen_dir, safe_pin, limits {max_memory, call_depth, stack_slots, fuel_slice},
 import json
 import os
 
-BOARDS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "boards")
+
+def data_dir(name, in_package):
+    """A folder of files wasi-flash reads (boards/, firmware/): at the root of a source
+    checkout, or in host_tools as `in_package` when installed from a wheel (pyproject.toml)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    installed = os.path.join(here, in_package)
+    return installed if os.path.isdir(installed) else os.path.join(os.path.dirname(here), name)
+
+
+BOARDS_DIR = data_dir("boards", "board_files")
 
 # sys.implementation._mpy >> 10 on a board -> mpy-cross -march name (py/persistentcode.h).
 ARCHES = ("", "x86", "x64", "armv6", "armv6m", "armv7m", "armv7em", "armv7emsp", "armv7emdp",

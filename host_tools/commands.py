@@ -19,14 +19,14 @@ import zlib
 
 import serial.tools.list_ports
 
+import wasi_micro
 from wasi_micro import wire
 
 from . import boards
 from .transport import ExecError, Transport, TransportError
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RUNTIME_DIR = os.path.join(REPO, "wasi_micro")
-FIRMWARE_DIR = os.path.join(REPO, "firmware")
+RUNTIME_DIR = os.path.dirname(os.path.abspath(wasi_micro.__file__))
+FIRMWARE_DIR = boards.data_dir("firmware", "firmware")
 CONFIG_NAME = "wasi_micro_board.json"  # firmware/wasi_run.py reads it from the lib dir
 BOOT_FILE = "/wasi_boot.json"
 MAIN_FILE = "/main.py"
@@ -35,6 +35,7 @@ _HOST_ONLY = ("__main__.py", "compat_cpython.py")  # no command line, no CPython
 _CHUNK = 4096  # raw bytes per exec: a few KB of literal is cheap on any board
 _WBITS = 10  # deflate window: 1 KiB for the board's decompressor
 _STOP_WAIT = 10.0  # seconds to wait for a run to stop after Ctrl-C
+_WASM = ".wasm"
 _NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
 
@@ -341,7 +342,11 @@ def upload(s, data, dest, label=None):
     s.exec(_RENAME % (folder or "/", base + ".part", base, base, base + ".part", base))
 
 
-def _check_name(name):
+def module_name(name):
+    """The module a command names: "fib" or "fib.wasm" (the file put copied) are both fib;
+    CommandError for a name that is not a plain file name on the board."""
+    if name.endswith(_WASM):
+        name = name[:-len(_WASM)]
     if not _NAME_RE.match(name) or name.endswith(".part"):
         raise CommandError("bad module name %r (letters, digits, _ . -)" % name)
     return name
@@ -451,7 +456,9 @@ def install(s, config_only=False):
 # -- modules ----------------------------------------------------------------------------------
 
 def put(s, path, name=None):
-    """Copy a .wasm onto the board as <modules_dir>/<name>.wasm. -> (name, bytes, seconds)."""
+    """Copy a .wasm onto the board as <modules_dir>/<name>.wasm once it loads (decodes and
+    validates) here: a broken module is refused before anything is copied.
+    -> (name, bytes, seconds)."""
     try:
         with open(path, "rb") as f:
             data = f.read()
@@ -459,30 +466,31 @@ def put(s, path, name=None):
         raise CommandError("cannot read %s: %s" % (path, e.strerror or e))
     if data[:4] != b"\0asm":
         raise CommandError("%s is not a wasm module (no \\0asm header)" % path)
-    if name is None:
-        name = os.path.basename(path)
-        if name.endswith(".wasm"):
-            name = name[:-5]
-    _check_name(name)
+    name = module_name(os.path.basename(path) if name is None else name)
+    try:
+        wasi_micro.load(data)
+    except wasi_micro.WasmError as e:
+        raise CommandError("%s is not a valid module, not copied: %s" % (path, e))
     d = s.installed()["modules_dir"]
     t0 = time.monotonic()
     _mkdirs(s, [d])
-    upload(s, data, _join(d, name + ".wasm"), "put " + name)
+    upload(s, data, _join(d, name + _WASM), "put " + name)
     return name, len(data), time.monotonic() - t0
 
 
 def ls(s):
     """[(name, bytes)] of the modules on the board, and the autorun module's name or None."""
     d = s.installed()["modules_dir"]
-    mods = sorted((fn[:-5], size) for fn, size in s.eval(_LISTDIR % (d, d))
-                  if fn.endswith(".wasm"))
+    mods = sorted((fn[:-len(_WASM)], size) for fn, size in s.eval(_LISTDIR % (d, d))
+                  if fn.endswith(_WASM))
     return mods, (_boot_config(s) or {}).get("name")
 
 
 def rm(s, name):
     """Remove a module; returns True if it was the autorun module (autorun is then off)."""
     d = s.installed()["modules_dir"]
-    if not s.eval(_REMOVE % _join(d, _check_name(name) + ".wasm")):
+    name = module_name(name)
+    if not s.eval(_REMOVE % _join(d, name + _WASM)):
         raise CommandError("no module %s on the board" % name)
     if (_boot_config(s) or {}).get("name") == name:
         s.eval(_REMOVE % BOOT_FILE)
@@ -506,7 +514,8 @@ def boot(s, name=None, args=(), env=(), dirs=None, off=False):
     if name is None:
         return _boot_config(s)
     mods, _ = ls(s)
-    if _check_name(name) not in [m for m, _size in mods]:
+    name = module_name(name)
+    if name not in [m for m, _size in mods]:
         raise CommandError("no module %s on the board (wasi-flash put)" % name)
     with open(os.path.join(FIRMWARE_DIR, "main.py"), "rb") as f:
         main = f.read()
@@ -538,7 +547,7 @@ def run(s, name, args=(), env=(), dirs=None, max_memory=None, fuel=None):
     """Run a module on the board, streaming its stdout/stderr here as it prints. Returns its
     exit status (134 trap, 2 bad module, 130 interrupted); the one-line reason for a
     non-exit is written to stderr. Ctrl-C here interrupts the guest on the board."""
-    _check_name(name)
+    name = module_name(name)
     try:
         s.exec(_PREPARE_RUN % (_rtc_now(),))
     except CommandError as e:

@@ -159,14 +159,14 @@ def test_no_board_without_port():
         pytest.skip("a real board is attached")
     p = wf(None, "ls")
     assert p.returncode == 1
-    assert p.stderr.decode().startswith("wasi-flash: no board found (looked for USB ids ")
+    assert p.stderr.decode().startswith("error: no board found (looked for USB ids ")
     assert "2E8A:0005" in p.stderr.decode() and "--port" in p.stderr.decode()
 
 
 def test_wrong_port():
     p = wf(None, "info", port="/dev/no-such-board")
     assert p.returncode == 1
-    assert p.stderr.decode().startswith("wasi-flash: cannot open /dev/no-such-board")
+    assert p.stderr.decode().startswith("error: cannot open /dev/no-such-board")
 
 
 def test_silent_port_times_out():
@@ -175,7 +175,7 @@ def test_silent_port_times_out():
         t0 = time.monotonic()
         p = wf(None, "--timeout", "1", "info", port=os.ttyname(slave))
         assert p.returncode == 1
-        assert p.stderr.decode() == "wasi-flash: no MicroPython REPL answers on %s\n" % \
+        assert p.stderr.decode() == "error: no MicroPython REPL answers on %s\n" % \
             os.ttyname(slave)
         assert time.monotonic() - t0 < 10
     finally:
@@ -198,7 +198,7 @@ def test_board_without_runtime(tmp_path_factory):
         for args in (("run", "hello"), ("ls",), ("put", GUEST)):
             p = wf(b, *args)
             assert p.returncode == 1, args
-            assert p.stderr.decode() == ("wasi-flash: the wasi_micro runtime is not installed "
+            assert p.stderr.decode() == ("error: the wasi_micro runtime is not installed "
                                          "on the board; run `wasi-flash install`\n"), args
         p = wf(b, "info")
         assert p.returncode == 0
@@ -325,7 +325,7 @@ def test_put_onto_full_flash(ready, tmp_path):
     big.write_bytes(big_module(free + 64 * 1024))
     p = wf(ready, "put", str(big), "--as", "g", timeout=300)
     assert p.returncode == 1
-    assert p.stderr == (b"wasi-flash: writing /wasm/g.wasm on the board failed: No space "
+    assert p.stderr == (b"error: writing /wasm/g.wasm on the board failed: No space "
                         b"left on device\n")
     assert board_sha256(ready, "/wasm/g.wasm") == sha256_of(GUEST)
     info = wf(ready, "info").stdout.decode()
@@ -399,11 +399,28 @@ def test_run_trap(ready):
     assert p.stderr.decode().startswith("error: wasm trap: unreachable")
 
 
+def test_put_refuses_a_broken_module_and_keeps_the_old_one(ready, tmp_path):
+    with open(GUEST, "rb") as f:
+        cut = tmp_path / "victim.wasm"
+        cut.write_bytes(f.read()[:3000])
+    assert wf(ready, "put", GUEST, "--as", "victim").returncode == 0
+    p = wf(ready, "put", str(cut))
+    local = subprocess.run([sys.executable, "-m", "wasi_micro", "run", str(cut)],
+                           cwd=REPO, capture_output=True)
+    # The same reason the desktop CLI gives, after the file's name.
+    assert (p.returncode, p.stdout) == (1, b"")
+    assert p.stderr.decode() == "error: %s is not a valid module, not copied: %s" % (
+        cut, local.stderr.decode()[len("error: "):])
+    assert board_sha256(ready, "/wasm/victim.wasm") == sha256_of(GUEST)
+    assert "victim.wasm.part" not in mp(ready, "fs", "ls", ":/wasm")
+    assert wf(ready, "rm", "victim").returncode == 0
+
+
 def test_run_malformed_module(ready, tmp_path):
     with open(GUEST, "rb") as f:
         bad = tmp_path / "bad.wasm"
         bad.write_bytes(f.read()[:3000])
-    assert wf(ready, "put", str(bad)).returncode == 0
+    mp(ready, "fs", "cp", str(bad), ":/wasm/bad.wasm")  # put would refuse it
     p = wf(ready, "run", "bad")
     local = subprocess.run([sys.executable, "-m", "wasi_micro", "run", str(bad)],
                            cwd=REPO, capture_output=True)
@@ -483,7 +500,40 @@ def test_mpremote_run_workflow(ready):
         assert out == f.read()
 
 
+def test_modules_named_by_their_file_name(ready, tmp_path):
+    # `put fib.wasm`, then the same name for run, boot, ls and rm.
+    fib = tmp_path / "fib.wasm"
+    with open(GUEST, "rb") as f:
+        fib.write_bytes(f.read())
+    p = wf(ready, "put", str(fib))
+    assert p.returncode == 0 and p.stdout.startswith(b"put fib: ")
+    p = wf(ready, "run", "fib.wasm", "--", "exit", "6")
+    assert (p.returncode, p.stdout, p.stderr) == (6, b"exiting 6\n", b"")
+    p = wf(ready, "boot", "fib.wasm", "--", "exit", "2")
+    assert (p.returncode, p.stdout) == (0, b"autorun: fib exit 2\n")
+    assert "  fib  (autorun)\n" in wf(ready, "ls").stdout.decode()
+    p = wf(ready, "rm", "fib.wasm")
+    assert (p.returncode, p.stdout) == (0, b"removed fib; autorun is now off\n")
+    p = wf(ready, "put", str(fib), "--as", "fib2.wasm")
+    assert p.returncode == 0 and p.stdout.startswith(b"put fib2: ")
+    assert (wf(ready, "rm", "fib2").returncode, mp(ready, "fs", "ls", ":/wasm").count("fib")) \
+        == (0, 0)
+
+
 # -- ls, rm, boot -----------------------------------------------------------------------------
+
+def test_ls_into_a_closed_pipe(ready):
+    # `wasi-flash ls | head -0`: the reader is gone before the listing is written.
+    for buffered in (True, False):
+        env = dict(os.environ)
+        env.pop("PYTHONUNBUFFERED", None)
+        if not buffered:
+            env["PYTHONUNBUFFERED"] = "1"
+        proc = wf_popen(ready, "ls", stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        proc.stdout.close()
+        err = proc.stderr.read()
+        assert (proc.wait(30), err) == (141, b""), buffered
+
 
 def test_ls_and_rm(ready):
     assert wf(ready, "put", GUEST, "--as", "gone").returncode == 0
@@ -492,7 +542,7 @@ def test_ls_and_rm(ready):
     assert (p.returncode, p.stdout) == (0, b"removed gone\n")
     assert "gone" not in wf(ready, "ls").stdout.decode()
     p = wf(ready, "rm", "gone")
-    assert p.returncode == 1 and p.stderr == b"wasi-flash: no module gone on the board\n"
+    assert p.returncode == 1 and p.stderr == b"error: no module gone on the board\n"
 
 
 def test_boot_autorun_after_soft_reset(ready):
@@ -562,7 +612,7 @@ def test_board_dropping_off(tmp_path_factory, tmp_path):
         b.stop()
         out, err = proc.communicate(timeout=30)
         assert proc.returncode == 1
-        assert err == b"wasi-flash: the board disconnected\n"
+        assert err == b"error: the board disconnected\n"
         assert time.monotonic() - t0 < 5
         # Mid-put: unplugged while a module is on its way; the old one survives.
         b.start()
@@ -587,7 +637,7 @@ def test_board_dropping_off(tmp_path_factory, tmp_path):
             seen += chunk
         os.close(master)
         assert proc.returncode == 1
-        assert seen.rstrip().endswith(b"wasi-flash: the board disconnected"), seen
+        assert seen.rstrip().endswith(b"error: the board disconnected"), seen
         assert b"Traceback" not in seen
         b.start()  # plugged back in: same flash
         assert board_sha256(b, "/wasm/g.wasm") == sha256_of(GUEST)

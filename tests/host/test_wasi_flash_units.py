@@ -1,5 +1,6 @@
 """wasi-flash pieces without a board: board files, port and board detection, the CLI's
 usage errors, and the upload encodings decoded by the real MicroPython."""
+import argparse
 import collections
 import hashlib
 import os
@@ -121,16 +122,134 @@ def cli(*args):
 
 
 def test_help_and_usage_errors():
-    p = cli("--help")
-    assert p.returncode == 0 and b"install, put, run, ls, rm, boot, info" in p.stdout
     p = cli("run", "--help")
     assert p.returncode == 0 and b"--max-memory" in p.stdout
     p = cli("put")
-    assert p.returncode == 2 and b"the following arguments are required: file" in p.stderr
+    assert (p.returncode, p.stderr.splitlines()[-1]) == (
+        2, b"error: the following arguments are required: file")
     p = cli("run", "g", "--fuel", "lots")
-    assert p.returncode == 2 and b"invalid int value" in p.stderr
-    p = cli("--board", "pico9", "--port", "/dev/null", "install")
-    assert p.returncode == 1 and b"wasi-flash: " in p.stderr and b"Traceback" not in p.stderr
+    assert (p.returncode, p.stderr.splitlines()[-1]) == (
+        2, b"error: argument --fuel: invalid int value: 'lots'")
+    p = cli("frobnicate")
+    assert p.returncode == 2
+    assert p.stderr.splitlines()[-1].startswith(b"error: argument COMMAND: invalid choice: ")
+    assert b"Traceback" not in p.stderr
+
+
+def test_no_command_says_so():
+    p = cli()
+    assert p.returncode == 2 and p.stdout == b""
+    usage, line = p.stderr.decode().splitlines()
+    assert usage.startswith("usage: wasi-flash ") and "COMMAND" in usage
+    assert line == ("error: no command given (one of install, put, run, ls, rm, boot, info; "
+                    "wasi-flash --help says what each does)")
+
+
+def test_help_lists_each_command_with_a_line():
+    from host_tools import cli as cli_mod
+    p = cli("--help")
+    assert p.returncode == 0
+    out = p.stdout.decode()
+    for name in cli_mod._COMMANDS:
+        assert re.search(r"(?m)^  %s +\w.{20,}$" % name, out), (name, out)
+    assert "wasi-flash COMMAND --help" in out
+
+
+@pytest.mark.parametrize("name", ["wasi-flash", "install", "put", "run", "ls", "rm", "boot",
+                                  "info"])
+def test_help_describes_every_argument_and_option(name):
+    from host_tools import cli as cli_mod
+    parser = cli_mod._parser_main() if name == "wasi-flash" else cli_mod._COMMANDS[name][1]()
+    for action in parser._actions:
+        assert action.help and action.help != argparse.SUPPRESS, (name, action.dest)
+    p = cli(*([] if name == "wasi-flash" else [name]) + ["--help"])
+    assert p.returncode == 0 and p.stderr == b""
+    out = p.stdout.decode()
+    for action in parser._actions:  # each in the help text, with words after it
+        shown = (action.option_strings or [action.metavar or action.dest])[0]
+        assert re.search(r"(?m)^  %s\b.*(  \w|\n {10,}\w)" % re.escape(shown), out), (name, shown)
+
+
+BOARD_NAMES = ", ".join(sorted(boards.load_all()))
+
+
+@pytest.mark.parametrize("args", [["ls"], ["info"], ["install"], ["put", "x.wasm"],
+                                  ["run", "g"], ["rm", "g"], ["boot"], ["boot", "--off"]])
+def test_unknown_board_is_an_error_for_every_command(args):
+    p = cli("--board", "nosuch", "--port", "/dev/no-such-board", "--timeout", "1", *args)
+    assert (p.returncode, p.stdout, p.stderr) == (
+        2, b"", b"error: unknown board 'nosuch' (known: %s)\n" % BOARD_NAMES.encode())
+
+
+def test_put_validates_the_module_before_reaching_the_board(tmp_path):
+    # No board at that port: a refused module never gets as far as opening it.
+    guest = os.path.join(REPO, "tests", "wasm", "flash_guest.wasm")
+    with open(guest, "rb") as f:
+        data = f.read()
+    cut = tmp_path / "cut.wasm"
+    cut.write_bytes(data[:len(data) // 2])
+    p = cli("--port", "/dev/no-such-board", "put", str(cut))
+    assert p.returncode == 1 and p.stdout == b""
+    line = p.stderr.decode()
+    assert line.startswith("error: %s is not a valid module, not copied: " % cut), line
+    assert line.count("\n") == 1 and line.endswith("\n")
+    invalid = tmp_path / "invalid.wasm"  # decodes, but a function returns nothing for an i32
+    invalid.write_bytes(b"\0asm\1\0\0\0" + b"\x01\x05\x01\x60\x00\x01\x7f" +
+                        b"\x03\x02\x01\x00" + b"\x0a\x04\x01\x02\x00\x0b")
+    p = cli("--port", "/dev/no-such-board", "put", str(invalid), "--as", "ok")
+    assert p.returncode == 1
+    assert p.stderr.decode().startswith("error: %s is not a valid module, not copied: " %
+                                        invalid), p.stderr
+    # A module that loads goes on to the board (here: to the port that is not there).
+    p = cli("--port", "/dev/no-such-board", "put", guest)
+    assert p.returncode == 1
+    assert p.stderr.decode().startswith("error: cannot open /dev/no-such-board")
+
+
+def test_module_names_with_or_without_wasm():
+    assert commands.module_name("fib") == "fib"
+    assert commands.module_name("fib.wasm") == "fib"
+    assert commands.module_name("fib.v2") == "fib.v2"
+    for bad in ("../fib.wasm", ".wasm", "a/b", "x.part", "x.part.wasm", ""):
+        with pytest.raises(commands.CommandError, match="bad module name"):
+            commands.module_name(bad)
+
+
+def _main_with(monkeypatch, capsys, exc):
+    """cli.main with `ls` raising exc: (exit status, stdout, stderr)."""
+    from host_tools import cli as cli_mod
+
+    def handler(s, a):
+        print("partial output")
+        raise exc
+
+    monkeypatch.delenv("WASI_FLASH_DEBUG", raising=False)
+    monkeypatch.setitem(cli_mod._COMMANDS, "ls", (handler, cli_mod._parser_ls))
+    status = cli_mod.main(["--port", "/dev/no-such-board", "ls"])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_every_error_has_the_one_prefix(monkeypatch, capsys):
+    assert _main_with(monkeypatch, capsys, commands.CommandError("no good")) == (
+        1, "partial output\n", "error: no good\n")
+    assert _main_with(monkeypatch, capsys, KeyboardInterrupt()) == (
+        130, "partial output\n", "error: interrupted\n")
+    assert _main_with(monkeypatch, capsys, ValueError("a bug")) == (
+        1, "partial output\n", "error: internal error: ValueError: a bug (WASI_FLASH_DEBUG=1 "
+        "shows where)\n")
+
+
+def test_closed_stdout_exits_quietly():
+    # `wasi-flash --help | true`: the reader is gone before anything is written. Buffered
+    # (as usual), the help text is lost in the last flush; unbuffered, argparse drops it.
+    env = dict(os.environ)
+    env.pop("PYTHONUNBUFFERED", None)
+    proc = subprocess.Popen([sys.executable, "-m", "host_tools", "--help"], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert (proc.wait(60), err) == (141, b"")
 
 
 def test_console_script_entry():
