@@ -98,7 +98,7 @@ def do_info(s, a):
     p = commands.info(s)
     c = p["config"]
     _say("board:       %s", "%s (%s)" % (c["name"], c["description"]) if c else
-         "unknown: the runtime is not installed (wasi-flash install)")
+         "unknown: no board file (wasi-flash install, or install --config-only)")
     _say("micropython: %s; %s, arch %s, .mpy v%d.%d", p["version"], p["machine"] or
          p["platform"], p["arch_name"], p["mpy"][0], p["mpy"][1])
     _say("heap:        %d bytes free, %d used", p["free"], p["alloc"])
@@ -116,6 +116,8 @@ def do_info(s, a):
              p["boot"] or "off")
     elif p.get("error"):
         _say("runtime:     cannot import: %s", p["error"])
+    else:
+        _say("runtime:     wasi_micro imports (installed with mip?), no board file")
     return EXIT_OK
 
 

@@ -216,11 +216,14 @@ class Session:
     def installed(self):
         """The board file the runtime was installed with; CommandError if there is none."""
         p = self.probe()
-        if not p["config"]:
-            why = " (%s)" % p["error"] if p.get("error", "").find("ImportError") < 0 else ""
-            raise CommandError("the wasi_micro runtime is not installed on the board%s; run "
-                               "`wasi-flash install`" % why)
-        return p["config"]
+        if p["config"]:
+            return p["config"]
+        if "error" not in p:  # the runtime imports: put there without wasi-flash (mip)
+            raise CommandError("the board has the wasi_micro runtime but no board file; run "
+                               "`wasi-flash install --config-only`")
+        why = " (%s)" % p["error"] if "ImportError" not in p["error"] else ""
+        raise CommandError("the wasi_micro runtime is not installed on the board%s; run "
+                           "`wasi-flash install`" % why)
 
     def close(self):
         if self._t is not None:

@@ -111,7 +111,13 @@ def test_mpremote_mip_install_from_a_local_path(board):
     mp(board, "fs", "cp", GUEST, ":/wasm/g.wasm")
     out = mp(board, "exec", "import wasi_run; wasi_run.run('g', ['exit', '3'])")
     assert out == "exiting 3\nexit status 3\n"
-    # With the board file, wasi-flash takes the board as installed.
+    # wasi-flash needs the board file (the board's limits and folders).
+    p = wf(board, "ls")
+    assert (p.returncode, p.stderr) == (1, b"error: the board has the wasi_micro runtime but "
+                                           b"no board file; run `wasi-flash install "
+                                           b"--config-only`\n")
+    assert "runtime:     wasi_micro imports (installed with mip?), no board file\n" in \
+        wf(board, "info").stdout.decode()
     p = wf(board, "install", "--config-only")
     assert (p.returncode, p.stdout) == (0, b"wrote the board file for unix\n")
     assert wf(board, "put", GUEST, "--as", "h").returncode == 0

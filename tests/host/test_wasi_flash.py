@@ -202,7 +202,10 @@ def test_board_without_runtime(tmp_path_factory):
                                          "on the board; run `wasi-flash install`\n"), args
         p = wf(b, "info")
         assert p.returncode == 0
-        assert "the runtime is not installed" in p.stdout.decode()
+        out = p.stdout.decode()
+        assert "board:       unknown: no board file (wasi-flash install, or install " \
+            "--config-only)\n" in out
+        assert "runtime:     cannot import: ImportError" in out
     finally:
         b.stop()
 
