@@ -1,0 +1,132 @@
+"""wasi_micro on emulated microcontrollers: MicroPython's own bare-metal firmware (the qemu port,
+built by tools/build_qemu.sh from shared/qemu/micropython-min.tar.gz) on QEMU's Cortex-M3
+(mps2-an385) and RV32IMC (virt, the ESP32-C3's instruction set), driven by the real
+`wasi-flash` over the emulated UART's pty. The viper loop runs there as Thumb-2 and RV32
+machine code with 32-bit words in a Pico-sized heap, with the runtime in both forms a board
+gets it: .mpy files (`wasi-flash install`) and frozen into the firmware by firmware/manifest.py.
+
+QEMU proves correctness and RAM use, not speed. Needs Debian's qemu-system-arm,
+qemu-system-misc, gcc-arm-none-eabi, libnewlib-arm-none-eabi, gcc-riscv64-unknown-elf and
+picolibc-riscv64-unknown-elf (.ci/run installs them); skips without them. The firmware builds
+are cached (~/.cache/wasi_micro/qemu): a second run does not rebuild.
+"""
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import support  # noqa: E402
+from qemu_board import QemuBoard, firmware  # noqa: E402
+
+REPO = support.ROOT
+GUEST = support.module_path("flash_guest.wasm")
+
+# The bench programs that run in the rp2040's limits (max_memory 32 KiB), with their default
+# arguments (shared/bench/sizes.txt) and expected output (shared/bench/expected/). matmul and
+# nbody end in an out-of-memory trap there.
+PROGRAMS = ["hello", "fib", "sieve", "crc32", "hash", "i64mix", "memops", "qsort"]
+
+# (machine, runtime form): "mpy" = `wasi-flash install` copies .mpy files to the board's
+# littlefs; "frozen" = firmware/manifest.py froze the runtime into the firmware.
+BOARDS = [("m3", "mpy"), ("rv32", "mpy"), ("m3", "frozen"), ("rv32", "frozen")]
+
+
+def wf(board, *args, timeout=300):
+    """Run the wasi-flash CLI against `board`; the CompletedProcess, checked for tracebacks."""
+    p = subprocess.run([sys.executable, "-m", "host_tools", "--port", board.port] + list(args),
+                       cwd=REPO, capture_output=True, timeout=timeout)
+    assert b"Traceback" not in p.stderr, p.stderr.decode()
+    return p
+
+
+def _default_args():
+    path = support.need_shared("bench", "sizes.txt")
+    from host_tools import bench
+    return bench.default_sizes(os.path.dirname(path))
+
+
+@pytest.fixture(scope="module", params=BOARDS, ids=["-".join(b) for b in BOARDS])
+def board(request, tmp_path_factory):
+    """A booted board with the runtime installed (or, frozen, its board file written),
+    flash_guest put as `g` and the bench programs put. Killed after its tests, before the next
+    board boots (pytest runs the tests of one parameter together)."""
+    machine, form = request.param
+    elf = firmware(machine, frozen=(form == "frozen"))
+    b = QemuBoard(machine, elf, tmp_path_factory.mktemp("qemu")).start()
+    try:
+        args = ["--board", b.board, "install"] + (["--config-only"] if form == "frozen" else [])
+        p = wf(b, *args)
+        assert p.returncode == 0, (p.stderr.decode(), b.log())
+        assert wf(b, "put", GUEST, "--as", "g").returncode == 0
+        for prog in PROGRAMS:
+            wasm = support.shared("bench", "wasm", prog + ".wasm")
+            if support.exists(wasm):
+                p = wf(b, "put", wasm)
+                assert p.returncode == 0, p.stderr.decode()
+        info = wf(b, "info").stdout.decode()
+        print("\n%s-%s: %s" % (machine, form, " | ".join(info.strip().splitlines()[:3])))
+        yield b
+    finally:
+        b.stop()
+
+
+def test_info(board):
+    info = wf(board, "info").stdout.decode()
+    assert "board:       %s" % board.board in info, info
+    heap = int(re.search(r"heap:\s+(\d+) bytes free", info).group(1))
+    assert heap > 200 * 1024, info  # a Pico-sized heap with the runtime's board file loaded
+
+
+@pytest.mark.parametrize("prog", PROGRAMS)
+def test_bench_program(board, prog):
+    support.need_shared("bench", "wasm", prog + ".wasm")
+    args = _default_args()[prog]
+    with open(support.shared("bench", "expected", prog + ".txt"), "rb") as f:
+        expected = f.read()
+    t0 = time.monotonic()
+    p = wf(board, "run", prog, "--", *args)
+    secs = time.monotonic() - t0
+    print("%s %s %s: %.1f s, status %d" % (board.machine, prog, " ".join(args), secs,
+                                           p.returncode))
+    assert (p.returncode, p.stderr) == (0, b"")
+    assert p.stdout == expected
+
+
+def test_exit_status(board):
+    p = wf(board, "run", "g", "--", "exit", "7")
+    assert (p.returncode, p.stdout, p.stderr) == (7, b"exiting 7\n", b"")
+
+
+def test_trap(board):
+    p = wf(board, "run", "g", "--", "trap")
+    assert (p.returncode, p.stdout) == (134, b"about to trap\n")
+    # The same line the desktop CLI prints for this trap.
+    local = subprocess.run([sys.executable, "-m", "wasi_micro", "run", GUEST, "trap"],
+                           cwd=REPO, capture_output=True)
+    assert p.stderr == local.stderr
+    assert p.stderr.startswith(b"error: wasm trap: unreachable")
+
+
+def test_ctrl_c(board):
+    """A board cannot interrupt viper code: Ctrl-C lands when the loop hands back to bytecode
+    after a fuel slice, the run ends with 130 and the board is usable again."""
+    proc = subprocess.Popen([sys.executable, "-m", "host_tools", "--port", board.port, "run",
+                             "g", "--", "spin"], cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        assert proc.stdout.readline() == b"spinning\n"
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert (proc.returncode, out, err) == (130, b"", b"error: interrupted\n")
+    p = wf(board, "run", "g", "--", "exit", "5")
+    assert (p.returncode, p.stdout) == (5, b"exiting 5\n")
