@@ -432,6 +432,16 @@ def test_run_malformed_module(ready, tmp_path):
     assert p.stderr.count(b"\n") == 1
 
 
+def test_run_with_a_missing_preopen(ready):
+    # The board refuses it as the desktop CLI does: one line, exit 2, the guest never starts.
+    p = wf(ready, "run", "--dir", "/nope::/data", "g", "--", "exit", "0")
+    local = subprocess.run([sys.executable, "-m", "wasi_micro", "run", "--dir", "/nope::/data",
+                            GUEST, "exit", "0"], cwd=REPO, capture_output=True)
+    assert (p.returncode, p.stdout, p.stderr) == (
+        2, b"", b"error: cannot preopen /nope: not a directory\n")
+    assert (local.returncode, local.stderr) == (p.returncode, p.stderr)
+
+
 def test_run_missing_module(ready):
     p = wf(ready, "run", "nosuch")
     assert p.returncode == 2
