@@ -127,6 +127,12 @@ edits = {
          "if ((poll_flags & MP_STREAM_POLL_RD) && (rx_held >= 0 || uart_rx_any())) {"),
         ("uintptr_t mp_hal_stdio_poll(", "static int rx_held;\n\nuintptr_t mp_hal_stdio_poll("),
     ],
+    # The tarball's float-constant fix out again: the frozen runtime must build with a stock
+    # MicroPython tree (firmware/README.md).
+    "../../tools/mpy-tool.py": [
+        ('n = struct.unpack("<I", struct.pack("<f", obj if not abs(obj) >= 2.0 ** 128 - 2.0 ** 103 '
+         'else obj * 1e300))[0]', 'n = struct.unpack("<I", struct.pack("<f", obj))[0]'),
+    ],
     "mpconfigport.h": [
         ("#define MP_STATE_PORT MP_STATE_VM\n",
          "#define MP_STATE_PORT MP_STATE_VM\n\n"

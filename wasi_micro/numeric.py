@@ -691,15 +691,19 @@ def f64_bits(x):
     return _NAN64 if x != x else bits_of_f64(x)
 
 
-# Halfway between the largest f32 and 2**128: from here on a double rounds to infinity (and
-# CPython's struct refuses to pack it). Exact in double; inf on single-precision hosts, which
-# suits them. (Powers of two, not a decimal literal: MicroPython may misround those.)
-_F32_BIG = 2.0 ** 128 - 2.0 ** 103
+# A double rounds to an f32 infinity (and CPython's struct refuses to pack it) from halfway
+# between the largest f32 and 2**128 on: (2**25 - 1) * 2**103. Compared after an exact scaling
+# by 2**-103, as an int: no float constant outside f32 range, which a stock mpy-tool cannot
+# freeze ("float too large to pack with f format"). On a single-precision host the int rounds
+# to 2**25, past every finite f32. (Powers of two, not a decimal literal: MicroPython may
+# misround those.)
+_F32_SCALE = 2.0 ** -103
+_F32_BIG_SCALED = const(0x1FFFFFF)
 
 
 def f32_bits(x):
     """The f32 bits of host float x, rounded to nearest even; a NaN gives the canonical NaN."""
-    if -_F32_BIG < x < _F32_BIG:
+    if -_F32_BIG_SCALED < x * _F32_SCALE < _F32_BIG_SCALED:
         return bits_of_f32(x)
     if x != x:
         return _NAN32

@@ -15,6 +15,7 @@ import re
 import signal
 import subprocess
 import sys
+import tarfile
 import time
 
 import pytest
@@ -42,6 +43,28 @@ def wf(board, *args, timeout=300):
                        cwd=REPO, capture_output=True, timeout=timeout)
     assert b"Traceback" not in p.stderr, p.stderr.decode()
     return p
+
+
+def _stock_mpy_tool(dest):
+    """MicroPython's own tools/mpy-tool.py (and the py/makeqstrdata.py it imports) from the
+    tarball, with shared/qemu's float-constant fix taken out again: as a user's tree has it."""
+    tarball = support.need_shared("qemu", "micropython-min.tar.gz")
+    with tarfile.open(tarball) as tf:
+        for m in tf.getmembers():
+            if m.name.endswith(("/tools/mpy-tool.py", "/py/makeqstrdata.py")):
+                sub = "tools" if "/tools/" in m.name else "py"
+                os.makedirs(os.path.join(dest, sub), exist_ok=True)
+                with open(os.path.join(dest, sub, os.path.basename(m.name)), "wb") as f:
+                    f.write(tf.extractfile(m).read())
+    path = os.path.join(dest, "tools", "mpy-tool.py")
+    with open(path) as f:
+        text = f.read()
+    text = text.replace('struct.pack("<f", obj if not abs(obj) >= 2.0 ** 128 - 2.0 ** 103 '
+                        'else obj * 1e300)', 'struct.pack("<f", obj)')
+    assert 'struct.pack("<f", obj))' in text  # the stock line
+    with open(path, "w") as f:
+        f.write(text)
+    return path
 
 
 def _default_args():
@@ -130,3 +153,20 @@ def test_ctrl_c(board):
     assert (proc.returncode, out, err) == (130, b"", b"error: interrupted\n")
     p = wf(board, "run", "g", "--", "exit", "5")
     assert (p.returncode, p.stdout) == (5, b"exiting 5\n")
+
+
+@pytest.mark.parametrize("arch", ["armv6m", "rv32imc"])
+def test_stock_mpy_tool_freezes_the_runtime(arch, tmp_path):
+    """firmware/manifest.py's build steps with a stock MicroPython tree: its mpy-tool.py writes
+    every float constant as an f32 too (for the float-in-pointer object model) and stopped on
+    numeric.py's 2.0**128 - 2.0**103 ("float too large to pack with f format")."""
+    tool = _stock_mpy_tool(str(tmp_path))
+    from host_tools import commands
+    names = []
+    for name, data in sorted(commands.compile_runtime(arch).items()):
+        names.append(str(tmp_path / name.replace("/", "_")))
+        with open(names[-1], "wb") as f:
+            f.write(data)
+    p = subprocess.run([sys.executable, tool, "-f"] + names, capture_output=True)
+    assert p.returncode == 0, p.stderr.decode()[-2000:]
+    assert b"mp_frozen_names" in p.stdout
