@@ -126,3 +126,143 @@ def test_custom_page_size_one():
         # 201 pages exceed the declared max; with max_memory=170, 171 exceed the limit.
         assert inst.invoke("grow", [51 if cfg is None else 21]) == [0xFFFFFFFF]
         assert inst.invoke("grow", [50 if cfg is None else 20]) == [150]
+
+
+# --- growth: a flat arena keeps headroom (CPython: the whole maximum, mapped lazily;
+# MicroPython: doubling), so bounds must come from the size, never the arena's length ---
+
+def _grower():
+    from fuzz.build import I32, I64, Module, fc, mem
+    m = Module()
+    get = b"\x20\x00\x20\x01\x20\x02"
+    m.func([I32], [I32], b"\x20\x00\x40\x00", export="grow")
+    m.func([], [I32], b"\x3f\x00", export="size")
+    m.func([I32], [I32], b"\x20\x00" + mem(0x2D), export="load8")
+    m.func([I32], [I32], b"\x20\x00" + mem(0x28, 0, 2), export="load32")
+    m.func([I32], [I64], b"\x20\x00" + mem(0x29, 0, 3), export="load64")
+    m.func([I32, I32], [], b"\x20\x00\x20\x01" + mem(0x3A), export="store8")
+    m.func([I32, I64], [], b"\x20\x00\x20\x01" + mem(0x37, 0, 3), export="store64")
+    m.func([I32, I32, I32], [], get + fc(11, 0), export="fill")
+    m.func([I32, I32, I32], [], get + fc(10, 0, 0), export="copy")
+    m.func([I32, I32, I32], [], get + fc(8, 0, 0), export="init")
+    m.set_memory(1)
+    m.data(None, b"abcd")
+    return wasi_micro.load(m.bytes())
+
+
+def _traps(inst, name, *args):
+    e = support.raises(Trap, inst.invoke, name, list(args))
+    assert e.reason == "out of bounds memory access", (name, args, e.reason)
+
+
+def test_grown_memory_traps_at_its_size_not_its_arena():
+    inst = wasi_micro.instantiate(_grower(), None, None)
+    inst.invoke("store64", [8, 0x1122334455667788])
+    assert inst.invoke("grow", [1]) == [1] and inst.invoke("grow", [1]) == [2]
+    mem = inst.memory_obj
+    size = mem.size
+    assert size == 3 * 65536 and inst.invoke("size") == [3]
+    assert len(mem.arena) > size  # headroom: the next grow need not move the arena
+    assert inst.invoke("load64", [8]) == [0x1122334455667788]  # kept across the moves
+    assert inst.invoke("load64", [size - 8]) == [0]  # new pages are zero
+    for name, n in (("load8", 1), ("load32", 4), ("load64", 8)):
+        inst.invoke(name, [size - n])
+        _traps(inst, name, size - n + 1)
+    inst.invoke("store8", [size - 1, 5])
+    _traps(inst, "store8", size, 5)
+    _traps(inst, "store64", size - 7, -1)
+    inst.invoke("fill", [size - 1, 7, 1])
+    inst.invoke("fill", [size, 7, 0])
+    _traps(inst, "fill", size - 1, 7, 2)
+    _traps(inst, "fill", size + 1, 7, 0)
+    inst.invoke("copy", [size - 2, 8, 2])
+    _traps(inst, "copy", size - 1, 8, 2)
+    _traps(inst, "copy", 8, size - 1, 2)
+    inst.invoke("init", [size - 3, 1, 2])
+    _traps(inst, "init", size - 1, 0, 2)
+    assert mem.read(size - 4, 4) == b"\0bc\x77"
+    for f, args in ((mem.read, (size, 1)), (mem.write, (size, b"x")), (mem.fill, (size, 1, 1)),
+                    (mem.copy, (size - 1, 0, 2))):
+        support.raises(IndexError, f, *args)
+    buf = mem.buf
+    assert len(buf) == size and buf[size - 1] == 0x77
+    support.raises(IndexError, lambda: buf[size])
+    assert bytes(mem.arena[size:size + 64]) == bytes(64)  # no trapped write landed past size
+    assert inst.invoke("grow", [65534]) == [0xFFFFFFFF]  # past 4 GiB: -1, nothing changes
+    assert mem.size == size and len(mem.buf) == size and inst.invoke("grow", [0]) == [3]
+
+
+def test_one_page_grows_seldom_move_the_arena():
+    # Growth is amortised: a thousand one-byte pages (custom page size 1) and eight 64 KiB ones
+    # move the arena and the page table at most log2(n) + 1 times (doubling), not once a grow.
+    for limits, n, moves in ((Limits(0, None, 0), 1000, 11), (Limits(0), 8, 4)):
+        m = Memory(limits)
+        arenas = tables = 0
+        for i in range(n):
+            arena, table = m.arena, m.ptab
+            assert m.grow(1) == i
+            arenas += m.arena is not arena
+            tables += m.ptab is not table
+            m.write(m.size - 1, bytes((i & 0xFF,)))
+            assert len(m.buf) == m.size
+        assert arenas <= moves and tables <= moves, (limits.page_log2, arenas, tables)
+        step = 1 << limits.page_log2
+        assert m.read(step - 1, 1) == b"\0" and m.read(m.size - 1, 1) == bytes(((n - 1) & 0xFF,))
+        if step == 1:
+            assert m.read(0, n) == bytes(i & 0xFF for i in range(n))
+
+
+def test_headroom_stays_within_max_and_limit():
+    m = Memory(Limits(1, 3))
+    while m.grow(1) != -1:
+        assert m.size <= len(m.arena) <= 3 * 65536
+    assert m.size == 3 * 65536
+    small = Memory(Limits(0, None, 0), 100)  # page size 1, a limit below one frame: flat
+    for i in range(100):
+        assert small.grow(1) == i and len(small.arena) <= 100
+    assert small.grow(1) == -1 and small.size == 100
+
+
+def test_declared_4gib_memory():
+    # CPython maps it lazily (RAM only as written: host_tools.bench measures it); MicroPython's
+    # heap cannot hold it: a clean out-of-memory error.
+    if support.IS_MICROPYTHON:
+        e = support.raises(LimitError, Memory, Limits(65536))
+        assert e.reason == "out of memory"
+        return
+    m = Memory(Limits(65536))
+    top = 1 << 32
+    m.write(top - 8, b"abcdefgh")
+    m.write(1 << 31, b"z")
+    assert m.read(top - 8, 8) == b"abcdefgh" and m.read(0, 8) == bytes(8)
+    assert m.read((1 << 31) - 1, 3) == b"\0z\0" and len(m.buf) == top
+    support.raises(IndexError, m.read, top - 7, 8)
+    assert m.grow(1) == -1 and m.grow(0) == 65536
+
+
+class _Reader:
+    # A file whose readinto records what it was handed.
+    def __init__(self, data):
+        self.data = data
+        self.got = None
+
+    def readinto(self, b):
+        self.got = b
+        b[:len(self.data)] = self.data
+        return len(self.data)
+
+
+def test_wasi_reads_into_a_grown_memory_in_place():
+    # A grown flat memory's buf may be a memoryview of a longer arena: WASI reads into it
+    # directly, not through a temporary as big as the read.
+    from wasi_micro.wasi_abi import read_into, window
+    m = Memory(Limits(1))
+    m.grow(1)
+    m.grow(1)
+    buf = m.buf
+    assert len(buf) == m.size == 3 * 65536
+    f = _Reader(b"hello")
+    assert read_into(f, buf, m.size - 5, 5) == 5
+    assert not isinstance(f.got, bytearray) and m.read(m.size - 5, 5) == b"hello"
+    w = window(buf, m.size - 5, 5)
+    assert bytes(w) == b"hello" and not isinstance(w, bytes)

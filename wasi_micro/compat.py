@@ -24,6 +24,10 @@ FLOAT_IN_LOOP = not IS_MICROPYTHON
 # loop through its address (a board's heap seldom has one free block as big as the limit);
 # plain Python indexes one arena bytearray that holds them all.
 SPLIT_FRAMES = IS_MICROPYTHON
+# A flat memory's arena (memory.py): CPython reserves the memory's whole maximum at once, as
+# address space the OS zeroes a page at a time when first touched (new_arena); MicroPython has
+# only its heap, so its arena doubles as the memory grows.
+RESERVE_MAX = not IS_MICROPYTHON
 
 if IS_MICROPYTHON:
     import micropython
@@ -77,9 +81,17 @@ if IS_MICROPYTHON:
     except AttributeError:
         maxsize = (1 << 30) - 1
 
+    def new_arena(n):
+        try:
+            return bytearray(n)
+        except OverflowError:  # a size a 32-bit port's words cannot hold
+            raise MemoryError
+
+    from gc import collect
+
 else:
     from .compat_cpython import (const, micropython, address, new_words, halfwords,  # noqa: F401
-                                 ticks_us, ticks_diff, maxsize)
+                                 ticks_us, ticks_diff, maxsize, new_arena, collect)
 
 
 def release(package, names):

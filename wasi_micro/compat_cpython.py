@@ -1,11 +1,13 @@
 # compat.py's CPython half: what plain Python needs where MicroPython has its own (compat.py
 # imports it only under CPython, so a board never loads this bytecode).
+import mmap
 import os
 import stat as _stat
 import sys
 import time
 
 _S_IFMT = 0o170000  # the file-type bits of st_mode
+_LAZY = 1 << 20  # flat memory arenas from this size up are mmaps
 
 
 # --- viper stand-ins, word arrays, clocks ---
@@ -99,6 +101,24 @@ def ticks_diff(a, b):
 
 
 maxsize = sys.maxsize
+
+
+def new_arena(n):
+    """n zero bytes for a flat memory (memory.py): a bytearray, or from _LAZY bytes up an
+    anonymous private mmap, whose pages the OS zeroes when first touched, so a big memory takes
+    RAM only as it is written; MemoryError when the host cannot map that much."""
+    if n < _LAZY:
+        return bytearray(n)
+    try:
+        return mmap.mmap(-1, n, flags=mmap.MAP_PRIVATE | getattr(mmap, "MAP_NORESERVE", 0))
+    except (OSError, OverflowError):
+        raise MemoryError
+
+
+def collect():
+    # Reference counting frees a dropped arena at once: nothing to collect (a full collection
+    # would cost every grow that moves one).
+    pass
 
 
 # --- host floats from IEEE bit patterns and back ---

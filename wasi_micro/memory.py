@@ -1,7 +1,12 @@
 # Linear memory as pages mapped through a page table.
 #
-# Without a limit the memory is flat: one arena bytearray is the whole memory and the table maps
-# page i to offset i << 16. With a limit (`max_memory`, for boards) at most that many bytes are
+# Without a limit the memory is flat: one arena holds the whole memory and the table maps page i
+# to offset i << 16. The arena may be longer than the memory (bounds are checked against `size`,
+# never the arena's length), so that a grow seldom moves it: under CPython it is an anonymous
+# mmap of the memory's maximum (compat.new_arena), address space whose pages the OS zeroes when
+# first touched, so a declared memory takes RAM only as the guest writes it and no grow copies;
+# MicroPython's is a bytearray that doubles (a grow costs amortised O(pages grown)).
+# With a limit (`max_memory`, for boards) at most that many bytes are
 # held, in 1 KiB frames mapped on the first write to a page; pages never written read as zeros
 # and take no frame. So a C program whose 64 KiB page it mostly never touches runs in a few KiB
 # of RAM. On MicroPython each frame is a bytearray of its own (compat.SPLIT_FRAMES): RAM only for
@@ -11,7 +16,7 @@
 # The loop reads memory at `view` + table entry - 1 + the offset in the page: `view` is the arena
 # (entries are arena offsets + 1), or, with split frames, a base address (entries are a frame's
 # address - base + 1). 0 is unmapped.
-from .compat import SPLIT_FRAMES, address, const, new_words
+from .compat import RESERVE_MAX, SPLIT_FRAMES, address, collect, const, new_arena, new_words
 from .errors import LimitError, OUT_OF_MEMORY
 
 _MAX_PAGES = const(65536)
@@ -28,8 +33,9 @@ def _oom():
 
 class Memory:
     """`size` is the addressable bytes (pages << page_log2). `buf` reads and writes memory like
-    a bytearray: the arena itself when flat, a PagedView when paged. Re-read `buf` after a call
-    into wasm: growth replaces it."""
+    a bytearray, `size` bytes long: the arena itself when flat and as big, else a memoryview of
+    its first `size` bytes; a PagedView when paged. Re-read `buf` after a call into wasm: growth
+    replaces it."""
 
     def __init__(self, limits, limit=None):
         self.page_log2 = limits.page_log2
@@ -45,56 +51,111 @@ class Memory:
         if not paged and limit is not None and self.size > limit:
             _oom()
         try:
-            if paged and SPLIT_FRAMES:
-                self.arena = None
-                self.frames = []
-            elif paged:
-                # A board-sized limit is taken whole now, while the heap is young (growing the
-                # arena later needs the old and the new one at once); a big one grows.
-                cap = limit >> _FRAME_SHIFT << _FRAME_SHIFT
-                self.arena = bytearray(cap if cap <= _WHOLE else _FIRST_ARENA)
+            if not paged:
+                # At least one entry: an empty memory's unmapped one sends its accesses to
+                # read/write, whose bounds check traps.
+                self.arena = bytearray(0)
+                self.ptab = new_words(1)
+                self._flat(0, self.size)
             else:
-                self.arena = bytearray(self.size)
-            self.ptab = self._table(self.size, None)
+                if SPLIT_FRAMES:
+                    self.arena = None
+                    self.frames = []
+                else:
+                    # A board-sized limit is taken whole now, while the heap is young (growing
+                    # the arena later needs the old and the new one at once); a big one grows.
+                    cap = limit >> _FRAME_SHIFT << _FRAME_SHIFT
+                    self.arena = bytearray(cap if cap <= _WHOLE else _FIRST_ARENA)
+                self.ptab = self._table(self.size, None)
         except MemoryError:
             _oom()
         # Entries stay below 2**31 (the table's words are signed) for frames within 1 GiB of
         # the table: one heap, even split in areas, spans less.
         self.view = self.arena if self.frames is None else address(self.ptab) - (1 << 30)
-        self.buf = PagedView(self) if paged else self.arena
+        if paged:
+            self._buf = PagedView(self)
 
     def _table(self, size, old):
-        sh = self.shift
-        # At least one entry: an empty memory's unmapped one sends its accesses to read/write,
-        # whose bounds check traps.
-        mapped = (size + (1 << sh) - 1) >> sh
-        t = new_words(max(mapped, 1))
-        if not self.paged:
-            for i in range(mapped):
-                t[i] = (i << sh) + 1
-        elif old is not None:
+        """A paged memory's table for size bytes, old's entries kept."""
+        t = new_words(max((size + (1 << _FRAME_SHIFT) - 1) >> _FRAME_SHIFT, 1))
+        if old is not None:
             for i in range(len(old)):
                 t[i] = old[i]
         if self.frames is not None:
             self.frames.extend([None] * (len(t) - len(self.frames)))
         return t
 
+    def _cap(self):
+        """The most pages this memory may have: its maximum, else 4 GiB of them."""
+        return self.max if self.max is not None else _MAX_PAGES << 16 >> self.page_log2
+
+    def _flat(self, old, size):
+        """Grow a flat memory from old to size bytes: room in the arena, table entries for the
+        new pages and `buf`; MemoryError when the host has no room. A new arena is the whole
+        maximum at once under CPython (address space: compat.new_arena), twice the old one
+        under MicroPython, never past the maximum or the limit."""
+        top = self._cap() << self.page_log2
+        if self.limit is not None:
+            top = min(top, self.limit)
+        entries = (top + (1 << _FLAT_SHIFT) - 1) >> _FLAT_SHIFT
+        arena = self.arena
+        t = self.ptab
+        first = (old + (1 << _FLAT_SHIFT) - 1) >> _FLAT_SHIFT
+        mapped = (size + (1 << _FLAT_SHIFT) - 1) >> _FLAT_SHIFT
+        # Both allocations before either is kept: a failed grow leaves the memory as it was.
+        if size > len(arena):
+            # Half the headroom at a time when the host has less (a MicroPython heap).
+            extra = (top if RESERVE_MAX else min(max(size, 2 * len(arena)), top)) - size
+            if len(arena):
+                # MicroPython: free the arenas left behind first. Until a collection its
+                # allocator searches past them for each small allocation (8192 one-page grows
+                # took 40 s, 1 s with this).
+                collect()
+            while True:
+                try:
+                    arena = new_arena(size + extra)
+                    break
+                except MemoryError:
+                    if not extra:
+                        raise
+                    extra >>= 1
+        if mapped > len(t):
+            t = new_words(min(max(mapped, 2 * len(t)), entries))
+            for i in range(first):
+                t[i] = self.ptab[i]
+        if arena is not self.arena:
+            # Past the old size an arena holds zeros (never written): copy it whole.
+            arena[:len(self.arena)] = self.arena
+            self.arena = self.view = arena
+        self.ptab = t
+        for i in range(first, mapped):
+            t[i] = (i << _FLAT_SHIFT) + 1
+        self._buf = arena if len(arena) == size else None
+
+    @property
+    def buf(self):
+        b = self._buf
+        if b is None:
+            # The guest's bytes only (WASI and the host API take bounds from len(buf)), made
+            # when first asked for: an allocation each grow would cost MicroPython a search of
+            # its heap past the arena each time.
+            b = self._buf = memoryview(self.arena)[:self.size]
+        return b
+
     def grow(self, delta):
         """Add delta pages; the old size in pages, or -1 when it cannot grow (the declared
         maximum, 4 GiB, the limit, or no host memory)."""
         old = self.pages
         new = old + delta
-        cap = self.max if self.max is not None else _MAX_PAGES << 16 >> self.page_log2
         size = new << self.page_log2
-        if new > cap or (delta and self.limit is not None and size > max(self.limit, self.size)):
+        if new > self._cap() or (delta and self.limit is not None and size > max(self.limit, self.size)):
             return -1
         if delta:
             try:
-                if not self.paged:
-                    arena = bytearray(size)
-                    arena[:self.size] = self.arena
-                    self.arena = self.buf = self.view = arena
-                self.ptab = self._table(size, self.ptab)
+                if self.paged:
+                    self.ptab = self._table(size, self.ptab)
+                else:
+                    self._flat(self.size, size)
             except MemoryError:
                 return -1
         self.pages = new

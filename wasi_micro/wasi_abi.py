@@ -115,10 +115,11 @@ def errno_of(exc):
     return _errno_map.get(n, EIO) if isinstance(n, int) else EIO
 
 
-# --- guest memory: `buf` is the instance memory's `buf`, re-read on every call: a bytearray, or
-# for a paged memory (memory.py) a bytearray-like view that supports len, indexing and slices
-# but not the buffer protocol, so these helpers go through slices ---
+# --- guest memory: `buf` is the instance memory's `buf`, re-read on every call: a bytearray or a
+# memoryview, or for a paged memory (memory.py) a bytearray-like view that supports len, indexing
+# and slices but not the buffer protocol, so these helpers go through slices ---
 _EMPTY = bytearray()
+_FLAT = (bytearray, memoryview)  # the buffer protocol: read and written in place
 
 
 def membuf(w):
@@ -185,7 +186,7 @@ def iovecs(buf, iovs, count):
 
 def read_into(f, buf, p, n):
     """f.readinto guest memory [p, p + n); bytes read."""
-    if isinstance(buf, bytearray):
+    if isinstance(buf, _FLAT):
         return f.readinto(memoryview(buf)[p:p + n]) or 0
     tmp = bytearray(n)
     got = f.readinto(tmp) or 0
@@ -195,4 +196,4 @@ def read_into(f, buf, p, n):
 
 def window(buf, p, n):
     """Guest memory [p, p + n) to hand to a write: a view when the memory is flat."""
-    return memoryview(buf)[p:p + n] if isinstance(buf, bytearray) else buf[p:p + n]
+    return memoryview(buf)[p:p + n] if isinstance(buf, _FLAT) else buf[p:p + n]
