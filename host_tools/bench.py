@@ -10,6 +10,12 @@ wasmtime (PyPI packages, run through the bench folder's tools/peers.py), native 
 Each wasm runtime is timed inside its process: startup (everything before _start) and run
 (_start to its exit); native is timed from outside. Every run's stdout is checked; a wrong
 answer is a failure and is not timed. Exit status: 1 if anything failed, else 0.
+
+Then the linear-memory entries (skip with --no-memory): on CPython, the peak RSS of a process
+that instantiates a module declaring a 4 GiB memory it never writes (but its last byte); on
+CPython and MicroPython, the time of one-page memory.grow calls from 0 pages (--grow-pages on
+CPython, --mpy-grow-pages on MicroPython with heap --mpy-grow-heap: the unix port's heap cannot
+hold 4 GiB).
 """
 import argparse
 import hashlib
@@ -157,9 +163,10 @@ def _version(cmd):
 class Runtimes:
     """What each runtime is, whether it can run here, and the command for one run."""
 
-    def __init__(self, wanted, bench, scratch, mpy_heap):
+    def __init__(self, wanted, bench, scratch, mpy_heap, mpy_grow_heap="1500M"):
         self.bench = bench
         self.mpy_heap = mpy_heap
+        self.mpy_grow_heap = mpy_grow_heap
         self.scratch = scratch
         self.status = {}  # name -> "ok" or why not
         self.version = {}
@@ -205,24 +212,25 @@ class Runtimes:
             return "ok"
         raise ValueError("unknown runtime %r (known: %s)" % (name, ",".join(RUNTIMES)))
 
-    def command(self, name, prog, args, mode="time"):
+    def command(self, name, prog, args, mode="time", wasm=None):
         """(argv, extra environment, where wasi_micro must come from or None)."""
-        wasm = os.path.join(self.bench, "wasm", prog + ".wasm")
+        wasm = wasm or os.path.join(self.bench, "wasm", prog + ".wasm")
         if name == "cpython":
             return ([sys.executable, DRIVER, mode, wasm] + args, {"PYTHONPATH": REPO},
                     os.path.join(REPO, "wasi_micro"))
         if name in ("mpy", "mpy-noviper"):
             path = REPO if name == "mpy" else self.noviper
-            return ([self.mpy, "-X", "heapsize=" + self.mpy_heap, DRIVER, mode, wasm] + args,
+            heap = self.mpy_grow_heap if mode == "grow" else self.mpy_heap
+            return ([self.mpy, "-X", "heapsize=" + heap, DRIVER, mode, wasm] + args,
                     {"MICROPYPATH": path}, os.path.join(path, "wasi_micro"))
         if name == "native":
             return [os.path.join(self.native, prog)] + args, {}, None
         return ([self.peer_py[name], os.path.join(self.bench, "tools", "peers.py"), "run", name, wasm]
                 + args, {}, None)
 
-    def run(self, name, prog, args, mode="time", timeout=None):
+    def run(self, name, prog, args, mode="time", timeout=None, wasm=None):
         """One run: {"exit", "out", "wall_s", "info", "error"}."""
-        cmd, extra, home = self.command(name, prog, args, mode)
+        cmd, extra, home = self.command(name, prog, args, mode, wasm)
         env = dict(os.environ)
         env.update(extra)
         t = time.perf_counter()
@@ -337,6 +345,62 @@ def measure_program(rts, active, prog, args, default, a, failures):
     return res
 
 
+def memory_modules(scratch):
+    """{"grow": path, "rss": path}: the memory entries' modules, built here. grow(n) grows the
+    memory (0 pages, no maximum) one page at a time, traps unless each grow returns the pages
+    before it, and returns memory.size; probe() stores 7 at the last byte of a declared 4 GiB
+    memory and loads it back."""
+    sys.path.insert(0, os.path.join(REPO, "tests"))  # the wasm builder: tests/fuzz/build.py
+    from fuzz.build import I32, Module, i32, mem
+    grow = Module()
+    # loop while i < n: if memory.grow(1) != i: unreachable; i += 1. Then memory.size.
+    grow.func([I32], [I32], b"\x02\x40\x03\x40\x20\x01\x20\x00\x4f\x0d\x01"
+              b"\x41\x01\x40\x00\x20\x01\x47\x04\x40\x00\x0b"
+              b"\x20\x01\x41\x01\x6a\x21\x01\x0c\x00\x0b\x0b\x3f\x00", (I32,), export="grow")
+    grow.set_memory(0)
+    rss = Module()
+    rss.func([], [I32], i32(-1) + i32(7) + mem(0x3A) + i32(-1) + mem(0x2D), export="probe")
+    rss.set_memory(65536)
+    paths = {}
+    for name, m in (("grow", grow), ("rss", rss)):
+        paths[name] = os.path.join(scratch, "memory_%s.wasm" % name)
+        with open(paths[name], "wb") as f:
+            f.write(m.bytes())
+    return paths
+
+
+def measure_memory(rts, active, a, failures):
+    """The linear-memory entries: {"declared_4gib": {runtime: entry}, "grow": {...}}."""
+    wasm = memory_modules(rts.scratch)
+    out = {"declared_4gib": {}, "grow": {}}
+    pages = {"cpython": a.grow_pages, "mpy": a.mpy_grow_pages}
+    for key, mode, rts_for in (("declared_4gib", "rss", ("cpython",)), ("grow", "grow", pages)):
+        for rt in rts_for:
+            if rt not in active:
+                continue
+            args = [str(pages[rt])] if mode == "grow" else []
+            rs = [rts.run(rt, "memory_" + mode, args, mode, a.timeout, wasm[mode])
+                  for _ in range(a.runs)]
+            bad = [r for r in rs if r["error"]]
+            if bad:
+                entry = {"ok": False, "status": "error: " + bad[0]["error"]}
+                failures.append("memory %s %s: %s" % (key, rt, entry["status"]))
+            else:
+                entry = {"ok": True, "status": "ok",
+                         "run_s": statistics.median([r["info"]["run_s"] for r in rs]),
+                         "startup_s": statistics.median([r["info"]["startup_s"] for r in rs])}
+                for k in ("maxrss_mb", "maxrss_mb_loaded"):
+                    vals = [r["info"][k] for r in rs if r["info"].get(k) is not None]
+                    if vals:
+                        entry[k] = max(vals)
+            if mode == "grow":
+                entry["pages"] = pages[rt]
+                if rt == "mpy":
+                    entry["heap"] = rts.mpy_grow_heap
+            out[key][rt] = entry
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m host_tools.bench", description=__doc__.split(
         "\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -352,6 +416,14 @@ def main(argv=None):
     ap.add_argument("--mpy-heap", default="8M",
                     help="micropython -X heapsize (default 8M; the engine tunes its GC to it)")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per run")
+    ap.add_argument("--no-memory", action="store_true",
+                    help="skip the linear-memory entries (4 GiB declared RSS, one-page grows)")
+    ap.add_argument("--grow-pages", type=int, default=65536,
+                    help="one-page grows timed on CPython (default %(default)s: 4 GiB)")
+    ap.add_argument("--mpy-grow-pages", type=int, default=8192,
+                    help="one-page grows timed on MicroPython (default %(default)s: 512 MiB)")
+    ap.add_argument("--mpy-grow-heap", default="1500M",
+                    help="micropython -X heapsize for the grows (default %(default)s)")
     ap.add_argument("--install-peers", action="store_true",
                     help="pip install pywasm, pywasm3, wasmtime into a venv under " + CACHE)
     a = ap.parse_args(argv)
@@ -376,7 +448,7 @@ def main(argv=None):
 
     scratch = tempfile.mkdtemp(prefix="wasi_micro_bench_")
     try:
-        rts = Runtimes(wanted, bench, scratch, a.mpy_heap)
+        rts = Runtimes(wanted, bench, scratch, a.mpy_heap, a.mpy_grow_heap)
         active = [r for r in wanted if rts.status[r] == "ok"]
         if a.scale > a.slow_max_scale:
             for r in SLOW:
@@ -393,12 +465,13 @@ def main(argv=None):
             args = scaled_args(prog, sizes[prog], a.scale)
             results[prog] = measure_program(rts, active, prog, args, sizes[prog], a, failures)
             print(bench_report.progress_line(prog, results[prog], active), flush=True)
+        memory = None if a.no_memory else measure_memory(rts, active, a, failures)
         report = {
             "scale": a.scale, "runs": a.runs, "bench": bench, "mpy_heap": a.mpy_heap,
             "wasi_micro": engine_revision(),
             "runtimes": dict((r, {"status": rts.status[r], "version": rts.version.get(r)})
                              for r in wanted),
-            "programs": results, "failures": failures,
+            "programs": results, "memory": memory, "failures": failures,
         }
         bench_report.summarise(report, active)
     finally:

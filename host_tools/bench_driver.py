@@ -2,6 +2,7 @@
 # MicroPython unix port), so it must stay MicroPython-compatible. Started by host_tools/bench.py:
 #
 #   bench_driver.py time|count WASM [ARGS...]
+#   bench_driver.py grow WASM PAGES | rss WASM
 #
 # The guest's stdout is kept in memory while it runs and written to our stdout afterwards; one
 # line `BENCHTIME {json}` goes to stderr with: import_s (import wasi_micro), startup_s (read +
@@ -9,6 +10,11 @@
 # inside _start), run_s (_start until it returns or proc_exit unwinds it), exit, file (where
 # wasi_micro was imported from). `time` then lowers every function of a fresh instance eagerly:
 # lower_s and code_bytes. `count` runs in counting mode instead: executed (wasm instructions).
+# The memory entries (bench.py's memory_modules) instantiate without WASI: `grow` times the
+# module's export grow(PAGES), which grows its memory one page at a time and returns the size in
+# pages (run_s); `rss` instantiates a module declaring a 4 GiB memory, writes and reads its last
+# byte through probe(), and adds the process's peak RSS before and after (maxrss_mb_loaded,
+# maxrss_mb; CPython: MicroPython has no resource module). A wrong answer exits 1.
 import gc
 import io
 import json
@@ -38,8 +44,47 @@ def _instance(wasi_micro, wasi, data, argv, out, config):
     return m, inst
 
 
+def _maxrss_mb():
+    try:
+        import resource
+    except ImportError:
+        return None
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kb / 1024 if sys.platform != "darwin" else kb / 1048576  # macOS counts bytes
+
+
+def memory_entry(mode, path, arg):
+    t0 = _ticks()
+    import wasi_micro
+    from wasi_micro import compat, instance, validate  # noqa: F401
+    ticks = compat.ticks_us
+    t1 = ticks()
+    with open(path, "rb") as f:
+        data = f.read()
+    loaded = _maxrss_mb()
+    inst = wasi_micro.instantiate(wasi_micro.load(data), None, None)
+    t2 = ticks()
+    if mode == "grow":
+        got, want = inst.invoke("grow", [int(arg)]), [int(arg)]
+    else:
+        got, want = inst.invoke("probe", []), [7]
+    t3 = ticks()
+    if got != want:
+        sys.stderr.write("wrong answer: %r, want %r\n" % (got, want))
+        return 1
+    info = {"import_s": _secs(t1, t0), "startup_s": _secs(t2, t1), "run_s": _secs(t3, t2),
+            "exit": 0, "file": wasi_micro.__file__}
+    if mode == "rss":
+        info["maxrss_mb_loaded"] = loaded
+        info["maxrss_mb"] = _maxrss_mb()
+    sys.stderr.write("BENCHTIME " + json.dumps(info) + "\n")
+    return 0
+
+
 def main(argv):
     mode = argv[1]
+    if mode in ("grow", "rss"):
+        return memory_entry(mode, argv[2], argv[3] if mode == "grow" else None)
     path = argv[2]
     t0 = _ticks()
     import wasi_micro

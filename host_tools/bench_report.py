@@ -101,6 +101,18 @@ def targets(report):
     ms = h["startup"] + h["run"] if h else None
     out.append({"name": "hello under MicroPython: startup + _start (ms; import not included)",
                 "target": "< 30", "measured": ms, "met": None if ms is None else ms < 30})
+    mem = report.get("memory") or {}
+    e = mem.get("declared_4gib", {}).get("cpython", {})
+    mb = e.get("maxrss_mb")
+    out.append({"name": "CPython peak RSS with a declared 4 GiB memory, unwritten (MB)",
+                "target": "< 100", "measured": mb, "met": None if mb is None else mb < 100})
+    for rt in ("cpython", "mpy"):
+        e = mem.get("grow", {}).get(rt, {})
+        s = e.get("run_s")
+        n = "{:,}".format(e["pages"]) if "pages" in e else "N"
+        out.append({"name": "%s: %s one-page memory.grow calls (s)" % (
+            "CPython" if rt == "cpython" else "MicroPython", n),
+            "target": "< 5", "measured": s, "met": None if s is None else s < 5})
     return out
 
 
@@ -191,6 +203,21 @@ def table(report, active):
                    "from source %s ms; whole process %s ms" % (
                        _num(h["startup"]), _num(h["run"]), _num(h.get("import")),
                        _num(h.get("wall"))))
+    mem = report.get("memory")
+    if mem:
+        out.append("")
+        out.append("linear memory (times: median of %d runs; RSS: the highest):" % report["runs"])
+        for rt, e in mem["declared_4gib"].items():
+            out.append("  %-11s declared 4 GiB memory, unwritten: peak RSS %s MB (%s MB before "
+                       "instantiating), instantiate %s ms" % (
+                           rt, _num(e.get("maxrss_mb")), _num(e.get("maxrss_mb_loaded")),
+                           _num(e["startup_s"] * 1000)) if e["ok"] else
+                       "  %-11s declared 4 GiB memory: %s" % (rt, e["status"]))
+        for rt, e in mem["grow"].items():
+            heap = " (heap %s)" % e["heap"] if "heap" in e else ""
+            out.append("  %-11s %s one-page grows%s: %s" % (
+                rt, "{:,}".format(e["pages"]), heap,
+                "%s s" % _num(e["run_s"]) if e["ok"] else e["status"]))
     out.append("")
     out.append("targets:")
     for t in report["targets"]:

@@ -84,7 +84,9 @@ def test_tiny_run_checks_outputs_and_reports(tmp_path):
     _need_bench()
     mp.micropython()
     status, text, report = _run(["--scale", "0.05", "--runs", "1", "--programs",
-                                 "fib,crc32,sieve", "--peers", ",".join(WASI_MICRO)], tmp_path)
+                                 "fib,crc32,sieve", "--peers", ",".join(WASI_MICRO),
+                                 "--grow-pages", "300", "--mpy-grow-pages", "100",
+                                 "--mpy-grow-heap", "64M"], tmp_path)
     assert status == 0, text
     assert report["failures"] == [], text
     assert list(report["programs"]) == ["fib", "crc32", "sieve"]
@@ -117,9 +119,37 @@ def test_tiny_run_checks_outputs_and_reports(tmp_path):
     v = report["viper_vs_noviper"]
     assert set(v["per_program"]) == {"fib", "crc32", "sieve"} and v["geomean"] > 0
     names = [t["name"] for t in report["targets"]]
-    assert len(names) == 4
+    assert len(names) == 7
     assert [t["met"] for t in report["targets"]][0] is None  # needs pywasm
     assert "M wasm instructions/s" in text and "targets:" in text
+    # The linear-memory entries: RSS on CPython only, grows on both (the counts asked for).
+    mem = report["memory"]
+    assert list(mem["declared_4gib"]) == ["cpython"]
+    e = mem["declared_4gib"]["cpython"]
+    assert e["ok"] and e["maxrss_mb"] >= e["maxrss_mb_loaded"] > 0 and e["startup_s"] > 0, e
+    grow = mem["grow"]
+    assert grow["cpython"]["ok"] and grow["cpython"]["pages"] == 300, grow
+    assert grow["mpy"]["ok"] and grow["mpy"]["pages"] == 100 and grow["mpy"]["heap"] == "64M"
+    assert grow["cpython"]["run_s"] > 0 and grow["mpy"]["run_s"] > 0
+    assert "mpy-noviper" not in grow
+    assert "300 one-page grows" in text and "declared 4 GiB memory" in text
+    assert [t["measured"] for t in report["targets"][4:]] == [
+        e["maxrss_mb"], grow["cpython"]["run_s"], grow["mpy"]["run_s"]]
+
+
+def test_memory_modules_answer(tmp_path):
+    # The modules the memory entries run: grow(n) ends at n pages; probe() writes the last byte
+    # of a 4 GiB memory (CPython maps it lazily) and reads it back.
+    import wasi_micro
+    paths = bench.memory_modules(str(tmp_path))
+    with open(paths["grow"], "rb") as f:
+        inst = wasi_micro.instantiate(wasi_micro.load(f.read()))
+    assert inst.invoke("grow", [5]) == [5] and inst.memory_obj.size == 5 * 65536
+    with pytest.raises(wasi_micro.Trap):  # a grow that does not return the pages before it
+        inst.invoke("grow", [1])
+    with open(paths["rss"], "rb") as f:
+        inst = wasi_micro.instantiate(wasi_micro.load(f.read()))
+    assert inst.invoke("probe") == [7] and inst.memory_obj.size == 1 << 32
 
 
 def _bench_copy(tmp_path, programs):
@@ -140,8 +170,8 @@ def test_wrong_output_is_a_failure_not_a_time(tmp_path):
     (dst / "sizes.txt").write_text("hello | |\nfib | 15 | 30\n")
     (dst / "expected" / "fib.txt").write_text("fib(15) = %d\n" % _fib(15))
     (dst / "expected" / "hello.txt").write_text("hello from wasn\n")  # tampered
-    status, text, report = _run(["--runs", "1", "--peers", "cpython,mpy"], tmp_path,
-                                shared=dst.parent)
+    status, text, report = _run(["--runs", "1", "--peers", "cpython,mpy", "--no-memory"],
+                                tmp_path, shared=dst.parent)
     assert status == 1, text
     hello, fib = report["programs"]["hello"], report["programs"]["fib"]
     assert hello["checked_against"] == fib["checked_against"] == "expected/"
