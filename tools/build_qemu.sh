@@ -6,11 +6,11 @@
 #
 # MACHINE: an385 (Cortex-M3, qemu-system-arm -machine mps2-an385), rv32 (RV32IMC, the
 # ESP32-C3's instruction set, qemu-system-riscv32 -machine virt) or microbit (a Cortex-M0 that
-# faults on unaligned accesses, as an RP2040 does; no room for a filesystem). an385 and rv32
-# mount a littlefs RAM disk at / (shared/qemu/boot/_boot.py, frozen), so `wasi-flash install`
-# works on them as on a board. --frozen freezes the runtime with firmware/manifest.py, compiled
-# for ARCH (default: armv7m, rv32imc, armv6m); --heap sets the GC heap (default 233472 bytes:
-# about 226 KB free, like a Pico). Prints the path of the firmware.elf.
+# faults on unaligned accesses, as an RP2040 does; booted with more RAM than an nRF51 has:
+# tests/host/qemu_board.py). Each mounts a littlefs RAM disk at / (shared/qemu/boot/_boot.py,
+# frozen), so `wasi-flash install` works on it as on a board. --frozen freezes the runtime with
+# firmware/manifest.py, compiled for ARCH (default: armv7m, rv32imc, armv6m); --heap sets the
+# GC heap (default 233472 bytes: about 226 KB free, like a Pico). Prints the firmware.elf's path.
 #
 # Work happens in ~/.cache/wasi_micro/qemu (WASI_MICRO_CACHE for another base); a firmware built
 # from the same inputs (this script, the tarball, _boot.py, the options, mpy-cross and, frozen,
@@ -96,15 +96,23 @@ if [ ! -f "$src/py/mpconfig.h" ]; then
 fi
 port=$src/ports/qemu
 
-# Ctrl-C while code runs: a real board's UART or USB receive interrupt turns the interrupt
-# character into KeyboardInterrupt; this port reads its UART only when asked for input. So the
-# VM polls it at every branch (MICROPY_VM_HOOK_LOOP, which also runs when the viper loop hands
-# back to bytecode), holding back one character that is not Ctrl-C for the next read.
-python3 - "$port" <<'PY'
+# Edits to the tarball's files, made afresh from its copies at every build; a file is rewritten
+# only when its text changes (make then rebuilds only what depends on it).
+python3 - "$TARBALL" "$src" <<'PY'
 import sys
-port = sys.argv[1]
-edits = {
-    "mphalport.c": [
+import tarfile
+
+tarball, src = sys.argv[1:]
+EDITS = {
+    # Ctrl-C while code runs: a real board's UART or USB receive interrupt turns the interrupt
+    # character into KeyboardInterrupt; this port reads its UART only when asked for input. So
+    # the VM polls it at every branch (MICROPY_VM_HOOK_LOOP, which also runs when the viper
+    # loop hands back to bytecode), holding back a character that is not Ctrl-C for the next
+    # read.
+    "ports/qemu/mphalport.c": [
+        ("uintptr_t mp_hal_stdio_poll(", "static int rx_held;\n\nuintptr_t mp_hal_stdio_poll("),
+        ("if ((poll_flags & MP_STREAM_POLL_RD) && uart_rx_any()) {",
+         "if ((poll_flags & MP_STREAM_POLL_RD) && (rx_held >= 0 || uart_rx_any())) {"),
         ("int mp_hal_stdin_rx_chr(void) {\n    for (;;) {\n        #if USE_UART\n"
          "        int c = uart_rx_chr();\n",
          "static int rx_held = UART_RX_NO_CHAR;\n\n"
@@ -123,30 +131,40 @@ edits = {
          "        if (c < 0) {\n"
          "            c = uart_rx_chr();\n"
          "        }\n"),
-        ("if ((poll_flags & MP_STREAM_POLL_RD) && uart_rx_any()) {",
-         "if ((poll_flags & MP_STREAM_POLL_RD) && (rx_held >= 0 || uart_rx_any())) {"),
-        ("uintptr_t mp_hal_stdio_poll(", "static int rx_held;\n\nuintptr_t mp_hal_stdio_poll("),
     ],
-    # The tarball's float-constant fix out again: the frozen runtime must build with a stock
-    # MicroPython tree (firmware/README.md).
-    "../../tools/mpy-tool.py": [
-        ('n = struct.unpack("<I", struct.pack("<f", obj if not abs(obj) >= 2.0 ** 128 - 2.0 ** 103 '
-         'else obj * 1e300))[0]', 'n = struct.unpack("<I", struct.pack("<f", obj))[0]'),
-    ],
-    "mpconfigport.h": [
+    "ports/qemu/mpconfigport.h": [
         ("#define MP_STATE_PORT MP_STATE_VM\n",
          "#define MP_STATE_PORT MP_STATE_VM\n\n"
          "void qemu_poll_rx(void);\n#define MICROPY_VM_HOOK_LOOP qemu_poll_rx();\n"),
     ],
+    "tools/mpy-tool.py": [
+        # The tarball's float-constant fix out again: the runtime must freeze with a stock
+        # MicroPython tree (firmware/README.md).
+        ('n = struct.unpack("<I", struct.pack("<f", obj if not abs(obj) >= 2.0 ** 128 - 2.0 ** 103 '
+         'else obj * 1e300))[0]', 'n = struct.unpack("<I", struct.pack("<f", obj))[0]'),
+        # Upstream aligns frozen armv6m machine code to 2 bytes, but the armv6m emitter's
+        # literal loads and long jumps (ldr rN, [pc, #]) assume a word-aligned start: at an
+        # address 2 mod 4 they read the wrong words, and the runtime's 16 KB viper loop frozen
+        # for armv6m hung on the M3 and HardFaulted on the M0. firmware/README.md gives users
+        # the same one-line fix.
+        ("            MP_NATIVE_ARCH_ARMV6,\n            MP_NATIVE_ARCH_XTENSA,",
+         "            MP_NATIVE_ARCH_ARMV6,\n            MP_NATIVE_ARCH_ARMV6M,\n"
+         "            MP_NATIVE_ARCH_XTENSA,"),
+    ],
 }
-for name, pairs in edits.items():
-    path = port + "/" + name
-    text = open(path).read()
-    for old, new in pairs:
-        if new not in text:
-            assert text.count(old) == 1, "%s: %r not found" % (name, old)
+with tarfile.open(tarball) as tf:
+    top = tf.getnames()[0].split("/")[0]
+    for name, pairs in EDITS.items():
+        text = tf.extractfile(top + "/" + name).read().decode()
+        for old, new in pairs:
+            assert text.count(old) == 1, "build_qemu: %s: %r not found" % (name, old)
             text = text.replace(old, new)
-    open(path, "w").write(text)
+        path = src + "/" + name
+        with open(path) as f:
+            same = f.read() == text
+        if not same:
+            with open(path, "w") as f:
+                f.write(text)
 PY
 
 # put PATH: stdin becomes PATH, rewritten only when it changed (make rebuilds less).
@@ -157,8 +175,13 @@ put() {
     if cmp -s "$tmp" "$1"; then rm -f "$tmp"; else mv "$tmp" "$1"; fi
 }
 # The port's own frozen modules, as $(PORT_DIR)/boards/manifest.py is on rp2 and esp32 (which
-# firmware/manifest.py includes): here the RAM-disk _boot.py (a no-op on microbit).
-printf 'freeze("%s", "_boot.py")  # noqa: F821\n' "$(dirname "$BOOT")" | put "$port/boards/manifest.py"
+# firmware/manifest.py includes): here the RAM-disk _boot.py, which also gives the microbit
+# one in the RAM that QEMU adds past its 256 KiB (tests/host/qemu_board.py: sram-size).
+mkdir -p "$cache/boot"
+sed 's|^\( *\)"VIRT_RV32": .*|&\n\1"MICROBIT": (0x20040000, 0x100000),  # RAM past the firmware'"'"'s 256 KiB|' \
+    "$BOOT" | put "$cache/boot/_boot.py"
+grep -q MICROBIT "$cache/boot/_boot.py" || { echo "build_qemu: no RAM disk for the microbit in $BOOT" >&2; exit 1; }
+printf 'freeze("%s", "_boot.py")  # noqa: F821\n' "$cache/boot" | put "$port/boards/manifest.py"
 # Stands in for the micropython-lib submodule (the manifests require() nothing from it).
 mkdir -p "$cache/no-mpylib"
 touch "$cache/no-mpylib/README.md"
@@ -177,10 +200,12 @@ case $machine in
                "CFLAGS_EXTRA=-DMICROPY_QEMU_FROZEN_BOOT=1 -DMICROPY_EMIT_RV32_ZBA=0 -DMICROPY_EMIT_RV32_ZCMP=0") ;;
     microbit)
         # Upstream turns the Thumb emitters off on this board: the viper loop needs them.
-        args+=("CFLAGS_EXTRA=-DMICROPY_EMIT_THUMB=1 -DMICROPY_EMIT_INLINE_THUMB=1") ;;
+        args+=("CFLAGS_EXTRA=-DMICROPY_QEMU_FROZEN_BOOT=1 -DMICROPY_EMIT_THUMB=1 -DMICROPY_EMIT_INLINE_THUMB=1") ;;
 esac
 
 log=$cache/build-$name.log
+# makemanifest.py reuses a .mpy that is newer than its .py, whatever -march made it.
+rm -rf "$port/build-$machine/frozen_mpy"
 echo "build_qemu: building $name in $port/build-$machine (log: $log)" >&2
 if ! make -C "$port" -j"$(nproc 2>/dev/null || echo 2)" "${args[@]}" > "$log" 2>&1; then
     tail -n 30 "$log" >&2
@@ -188,5 +213,7 @@ if ! make -C "$port" -j"$(nproc 2>/dev/null || echo 2)" "${args[@]}" > "$log" 2>
     exit 1
 fi
 cp "$port/build-$machine/firmware.elf" "$elf"
+# What mpy-tool made of the frozen code (its alignment of machine code is tested).
+cp "$port/build-$machine/frozen_content.c" "$cache/bin/$name.frozen_content.c"
 echo "$key" > "$elf.key"
 echo "$elf"

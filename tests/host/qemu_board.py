@@ -22,11 +22,11 @@ MACHINES = {
     "m3": ("an385", ["qemu-system-arm", "-machine", "mps2-an385"], "qemu-m3"),
     "rv32": ("rv32", ["qemu-system-riscv32", "-machine", "virt", "-bios", "none",
                       "-cpu", "rv32"], "qemu-rv32"),
-    # 1 MiB of flash and 256 KiB of RAM instead of the nRF51's 256/16 KiB: room for the
-    # runtime frozen and a Pico-sized heap.
+    # 1 MiB of flash and 1.25 MiB of RAM instead of the nRF51's 256/16 KiB: room for the
+    # runtime frozen, a Pico-sized heap in the firmware's 256 KiB and a 1 MiB RAM disk past it.
     "m0": ("microbit", ["qemu-system-arm", "-machine", "microbit",
                         "-global", "nrf51-soc.flash-size=1048576",
-                        "-global", "nrf51-soc.sram-size=262144"], "qemu-m0"),
+                        "-global", "nrf51-soc.sram-size=1310720"], "qemu-m0"),
 }
 
 
@@ -88,3 +88,18 @@ class QemuBoard:
     def log(self):
         with open(self.log_path, "rb") as f:
             return f.read().decode("utf-8", "replace")
+
+
+def frozen_native_code(elf):
+    """{symbol: (declared alignment, address)} of the machine code mpy-tool froze into `elf`
+    (tools/build_qemu.sh keeps its frozen_content.c beside the firmware)."""
+    with open(elf[:-len(".elf")] + ".frozen_content.c") as f:
+        decls = re.findall(r"static const byte (fun_data_\w+)\[\d+\] __attribute__\(\(section"
+                           r"\(\".text[^\n]*__attribute__ \(\(aligned \((\d)\)\)\)", f.read())
+    nm = shutil.which("arm-none-eabi-nm") or pytest.skip("arm-none-eabi-nm not installed")
+    syms = {}
+    for line in subprocess.run([nm, elf], capture_output=True, check=True).stdout.split(b"\n"):
+        parts = line.split()
+        if len(parts) == 3:
+            syms[parts[2].decode()] = int(parts[0], 16)
+    return dict((name, (int(align), syms[name])) for name, align in decls)
