@@ -200,3 +200,22 @@ def test_frozen_armv6m_machine_code_is_word_aligned():
     assert any("interp" in name for name in funcs), sorted(funcs)
     for name, (align, addr) in funcs.items():
         assert (align, addr % 4) == (4, 0), (name, align, hex(addr))
+
+
+def test_mpremote_mount_route(board, tmp_path):
+    """The plain-mpremote workflow on the Pico's arch: `mpremote mount DIR run
+    firmware/run_module.py` (edited to run fib), from the runtime installed or frozen. DIR must
+    not hold the runtime's sources: '' (the mount) comes first on sys.path, so mounting the
+    repo itself compiles wasi_micro/*.py on the board, which runs out of heap on fib."""
+    if board.machine != "m0":
+        pytest.skip("the mount route is run on the m0 only (emulation time)")
+    with open(os.path.join(REPO, "firmware", "run_module.py")) as f:
+        script = f.read()
+    assert script.count('NAME = "hello"') == 1
+    (tmp_path / "run_fib.py").write_text(script.replace('NAME = "hello"', 'NAME = "fib"'))
+    p = subprocess.run([sys.executable, "-m", "mpremote", "connect", board.port, "mount",
+                        str(tmp_path), "run", str(tmp_path / "run_fib.py")],
+                       capture_output=True, timeout=120)
+    assert p.returncode == 0, p.stderr.decode()
+    with open(support.shared("bench", "expected", "fib.txt"), "rb") as f:
+        assert f.read().strip() in p.stdout.splitlines(), p.stdout
