@@ -104,8 +104,7 @@ class Memory:
         mapped = (size + (1 << _FLAT_SHIFT) - 1) >> _FLAT_SHIFT
         # Both allocations before either is kept: a failed grow leaves the memory as it was.
         if size > len(arena):
-            # Half the headroom at a time when the host has less (a MicroPython heap).
-            extra = (top if RESERVE_MAX else min(max(size, 2 * len(arena)), top)) - size
+            n = top if RESERVE_MAX else min(max(size, 2 * len(arena)), top)
             if len(arena):
                 # MicroPython: free the arenas left behind first. Until a collection its
                 # allocator searches past them for each small allocation (8192 one-page grows
@@ -113,12 +112,15 @@ class Memory:
                 collect()
             while True:
                 try:
-                    arena = new_arena(size + extra)
+                    arena = new_arena(n)
                     break
                 except MemoryError:
-                    if not extra:
+                    if n == size:
                         raise
-                    extra >>= 1
+                    # Then an eighth more than asked, then only what is asked (a MicroPython
+                    # heap with less room): each failed try costs a collection.
+                    less = min(size + (size >> 3), top)
+                    n = less if n > less else size
         if mapped > len(t):
             t = new_words(min(max(mapped, 2 * len(t)), entries))
             for i in range(first):
