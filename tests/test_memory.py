@@ -266,3 +266,34 @@ def test_wasi_reads_into_a_grown_memory_in_place():
     assert not isinstance(f.got, bytearray) and m.read(m.size - 5, 5) == b"hello"
     w = window(buf, m.size - 5, 5)
     assert bytes(w) == b"hello" and not isinstance(w, bytes)
+
+
+def test_grow_with_less_host_memory_than_headroom():
+    # A host with room only for what is asked still grows (no headroom); one with no room
+    # returns -1 and leaves the memory as it was.
+    from wasi_micro import memory
+    real = memory.new_arena
+    asked = []
+
+    def exact_only(n):
+        asked.append(n)
+        if n > want[0]:
+            raise MemoryError
+        return real(n)
+    want = [65536]
+    try:
+        memory.new_arena = exact_only
+        m = Memory(Limits(1))
+        m.write(65530, b"abcdef")
+        want[0] = 2 * 65536
+        assert m.grow(1) == 1 and len(m.arena) == m.size == 2 * 65536
+        assert asked[-1] == 2 * 65536
+        assert m.read(65530, 6) == b"abcdef" and m.read(65536, 8) == bytes(8)
+        want[0] = 0
+        arena, table, buf = m.arena, m.ptab, m.buf
+        assert m.grow(1) == -1
+        assert (m.size, m.pages) == (2 * 65536, 2) and m.arena is arena and m.ptab is table
+        assert m.buf is buf and m.read(65530, 6) == b"abcdef"
+        support.raises(IndexError, m.read, 2 * 65536, 1)
+    finally:
+        memory.new_arena = real
