@@ -203,19 +203,20 @@ def test_frozen_armv6m_machine_code_is_word_aligned():
 
 
 def test_mpremote_mount_route(board, tmp_path):
-    """The plain-mpremote workflow on the Pico's arch: `mpremote mount DIR run
-    firmware/run_module.py` (edited to run fib), from the runtime installed or frozen. DIR must
-    not hold the runtime's sources: '' (the mount) comes first on sys.path, so mounting the
-    repo itself compiles wasi_micro/*.py on the board, which runs out of heap on fib."""
+    """The plain-mpremote workflow on the Pico's arch, from the repo's root: `mpremote mount .
+    run firmware/run_module.py` (edited to run fib), with the runtime installed or frozen. The
+    mount becomes the current directory, which '' searches first on sys.path: the board
+    compiled the repo's wasi_micro/*.py into its heap instead and ran out of memory on fib;
+    run_module.py searches the mount last."""
     if board.machine != "m0":
         pytest.skip("the mount route is run on the m0 only (emulation time)")
     with open(os.path.join(REPO, "firmware", "run_module.py")) as f:
         script = f.read()
     assert script.count('NAME = "hello"') == 1
     (tmp_path / "run_fib.py").write_text(script.replace('NAME = "hello"', 'NAME = "fib"'))
-    p = subprocess.run([sys.executable, "-m", "mpremote", "connect", board.port, "mount",
-                        str(tmp_path), "run", str(tmp_path / "run_fib.py")],
-                       capture_output=True, timeout=120)
+    p = subprocess.run([sys.executable, "-m", "mpremote", "connect", board.port, "mount", ".",
+                        "run", str(tmp_path / "run_fib.py")],
+                       cwd=REPO, capture_output=True, timeout=120)
     assert p.returncode == 0, p.stderr.decode()
     with open(support.shared("bench", "expected", "fib.txt"), "rb") as f:
         assert f.read().strip() in p.stdout.splitlines(), p.stdout
