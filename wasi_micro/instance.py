@@ -10,7 +10,7 @@ from .errors import Exhaustion, LimitError, LinkError, Trap, CALL_EXHAUSTED, DEA
 from .interp import ST_BULK, ST_COUNT, ST_CSBASE, ST_CSLEN, ST_CSP, ST_FLOAT, ST_FP, ST_FUEL, \
     ST_MLEN, ST_PC, ST_PSHIFT, ST_RLEN, ST_TRAP, ST_WORDS
 from .ir import word
-from .lower import Lowerer
+from .lower import Full, Lowerer
 from .module import K_FUNC, K_GLOBAL, K_MEM, K_TABLE, M_ACTIVE, M_DECLARATIVE, Limits, slots
 from .opcodes import SIG, SIGS
 from .reader import PIECE
@@ -166,19 +166,25 @@ class Instance:
         # call's results itself.
         # The code array is reserved now, while the heap is young: growing it later needs the
         # old and the new array at once. A big program (libc) runs 0.68-0.73 halfwords of
-        # lowered code a byte of body (the bench programs), a small one up to 0.9.
+        # lowered code a byte of body (the bench programs), a small one up to 0.9. With a
+        # code cache it is at most that big and never grows past it: functions are evicted.
         size = 0
         for c in m.codes:
             size += c.end - c.start
         cap = min(size, max(size * 3 // 4, 8192)) + 2
+        limit = None if config.code_cache is None else max(config.code_cache >> 1, 2)
+        if limit is not None and cap > limit:
+            cap = limit
         try:
             self.lowerer = Lowerer(m, gslot, self.typeids, halfwords(cap, [ir.RETURN, 0]), 2,
-                                   config.count)
+                                   config.count, limit)
         except MemoryError:
             raise LimitError(OUT_OF_MEMORY)
         self.code = self.lowerer.array
         self.entries = [0] * len(funcs)  # 0: not lowered yet
-        self.entry_list = []  # (entry pc, function index) in code order, for trap names
+        self.entry_list = []  # (entry pc, function index) of the lowered functions
+        self.held = []  # the pcs of this instance's calls out under way (they are running)
+        self.lowerings = 0  # functions lowered, evicted ones again each time
         self.executed = 0  # counting mode: wasm instructions run
         self.left_loop = 0  # counting mode: ops run outside the viper loop (slow path, driver)
         self.started = None  # ticks when the outermost call began (Config.deadline)
@@ -305,14 +311,76 @@ class Instance:
         e = self.entries[fidx]
         if e == 0:
             try:
-                e = self.lowerer.lower(fidx, self.entries)
+                e = self._lower(fidx)
             except MemoryError:  # the board's heap, not a bug: a clean, named error
                 raise LimitError(OUT_OF_MEMORY, self.module.func_name(fidx))
             finally:
                 self.code = self.lowerer.array
             self.entries[fidx] = e
             self.entry_list.append((e, fidx))
+            self.lowerings += 1
         return e
+
+    def _lower(self, fidx):
+        """Lower fidx at the end of the code; when the cache is full, evict every function
+        that is not running first. One that still does not fit is the cache's limit."""
+        low = self.lowerer
+        evicted = False
+        while True:
+            try:
+                return low.lower(fidx, self.entries)
+            except Full:
+                if evicted:
+                    raise LimitError("%s: lowered code of %s needs more than %d KiB, the code "
+                                     "cache is %d KiB (code_cache)" % (
+                                         OUT_OF_MEMORY, self.module.func_name(fidx),
+                                         (low.cap - low.used) >> 9, low.cap >> 9))
+            self._evict()
+            evicted = True
+
+    def _evict(self):
+        """Drop the lowered code of every function that is not running, as QEMU flushes its
+        translation cache: the loop keeps no per-function use counts. The running ones (the
+        driver's pc, the return pcs on the call stack, host calls under way) move to the
+        front, those pcs with them, and their direct calls to evicted ones are unbound."""
+        low = self.lowerer
+        code = low.array
+        st = self.st
+        cs = self.cs
+        held = self.held
+        rets = range(0, min(st[ST_CSP], len(cs)), 2)
+        pcs = [st[ST_PC]] + held + [cs[i] for i in rets]
+        keep = []  # (old entry, old end, function)
+        for e, f in self.entry_list:
+            end = ir.end(code, e)
+            for pc in pcs:
+                if e <= pc < end:
+                    keep.append((e, end, f))
+                    break
+            else:
+                self.entries[f] = 0
+        keep.sort()
+        pos = 2  # after the driver's RETURN 0
+        for e, end, f in keep:  # each moves down, so copying upwards is safe
+            for i in range(end - e):
+                code[pos + i] = code[e + i]
+            self.entries[f] = pos
+            pos += end - e
+        for e, end, f in keep:
+            ir.relocate(code, self.entries[f], self.entries[f] - e, self.entries)
+        low.used = pos
+        self.entry_list = [(self.entries[f], f) for _, _, f in keep]
+
+        def moved(pc):
+            for e, end, f in keep:
+                if e <= pc < end:
+                    return pc + self.entries[f] - e
+            return pc
+        st[ST_PC] = moved(st[ST_PC])
+        for i in range(len(held)):
+            held[i] = moved(held[i])
+        for i in rets:
+            cs[i] = moved(cs[i])
 
     def _drive(self):
         st = self.st
@@ -399,23 +467,24 @@ class Instance:
         fp = st[ST_FP]
         op = code[pc]
         if op == ir.CALL or op == ir.RETURN_CALL:
-            # Lower the callee, then patch its entry into the call (code may have moved).
-            k = pc + (2 if op == ir.CALL else 1)
-            e = self._entry(word(code, k + 2))
+            # Lower the callee, then patch its entry into the call (the array may have grown,
+            # the caller moved in an eviction).
+            e = self._entry(word(code, pc + (4 if op == ir.CALL else 3)))
             code = self.code
+            k = st[ST_PC] + (2 if op == ir.CALL else 1)
             code[k] = e & 0xFFFF
             code[k + 1] = e >> 16
         elif op == ir.CALL_IMPORT:
             base = fp + code[pc + 1]
             self._call_out(self.func(word(code, pc + 2)), base)
-            st[ST_PC] = pc + 4
+            st[ST_PC] += 4
         elif op == ir.CALL_INDIRECT:
             f = self._indirect(code[pc + 2], word(code, pc + 3), word(code, pc + 5), fp)
             if f.inst is self:
                 self._entry(f.index)  # now lowered: the loop runs the call itself
             else:
                 self._call_out(f, fp + code[pc + 1])
-                st[ST_PC] = pc + 7
+                st[ST_PC] += 7
         elif op == ir.RETURN_CALL_INDIRECT:
             f = self._indirect(code[pc + 1], word(code, pc + 2), word(code, pc + 4), fp)
             if f.inst is self:
@@ -450,12 +519,15 @@ class Instance:
         self.top = base + max(_nslots(params), _nslots(results))
         self.ctop = self.st[ST_CSP]
         st = self.st
-        state = (st[ST_PC], st[ST_FP], st[ST_CSP], st[ST_CSBASE])
+        state = (st[ST_FP], st[ST_CSP], st[ST_CSBASE])
+        # The pc is running: an eviction in a nested call may move it.
+        self.held.append(st[ST_PC])
         try:
             out = call(f, args)
         finally:
+            st[ST_PC] = self.held.pop()
             self.top, self.ctop = saved
-            st[ST_PC], st[ST_FP], st[ST_CSP], st[ST_CSBASE] = state
+            st[ST_FP], st[ST_CSP], st[ST_CSBASE] = state
         s = base
         for i in range(len(results)):
             write_value(regs, s, results[i], out[i])
