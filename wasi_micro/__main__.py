@@ -40,9 +40,10 @@ malformed, invalid or unlinkable module, a load-time limit, a bad file, director
 _LIMITS = {
     "--max-memory": ("max_memory", 0), "--fuel": ("fuel", 0), "--deadline": ("deadline", 0),
     "--call-depth": ("call_depth", 1), "--stack-slots": ("stack_slots", 1),
-    "--max-table": ("max_table", 0), "--code-cache": ("code_cache", 64), "--max-module": ("max_module", 0),
-    "--max-functions": ("max_functions", 0), "--max-locals": ("max_locals", 0),
-    "--max-all-locals": ("max_all_locals", 0), "--max-segment": ("max_segment", 0),
+    "--max-table": ("max_table", 0), "--code-cache": ("code_cache", 64),
+    "--max-module": ("max_module", 0), "--max-functions": ("max_functions", 0),
+    "--max-locals": ("max_locals", 0), "--max-all-locals": ("max_all_locals", 0),
+    "--max-segment": ("max_segment", 0),
 }
 
 

@@ -182,7 +182,8 @@ class Instance:
             raise LimitError(OUT_OF_MEMORY)
         self.code = self.lowerer.array
         self.entries = [0] * len(funcs)  # 0: not lowered yet
-        self.entry_list = []  # (entry pc, function index) of the lowered functions
+        self.entry_list = []  # (entry pc, function index) of the lowered functions, in the
+        # order they were lowered
         self.held = []  # the pcs of this instance's calls out under way (they are running)
         self.lowerings = 0  # functions lowered, evicted ones again each time
         self.executed = 0  # counting mode: wasm instructions run
@@ -322,27 +323,29 @@ class Instance:
         return e
 
     def _lower(self, fidx):
-        """Lower fidx at the end of the code; when the cache is full, evict every function
-        that is not running first. One that still does not fit is the cache's limit."""
+        """Lower fidx at the end of the code; when the cache is full, evict first: the
+        functions that are not running except the newest in half the cache, then all of them.
+        One that still does not fit is the cache's limit."""
         low = self.lowerer
-        evicted = False
+        spare = -1
         while True:
             try:
                 return low.lower(fidx, self.entries)
             except Full:
-                if evicted:
+                if spare == 0:
                     raise LimitError("%s: lowered code of %s needs more than %d KiB, the code "
                                      "cache is %d KiB (code_cache)" % (
                                          OUT_OF_MEMORY, self.module.func_name(fidx),
                                          (low.cap - low.used) >> 9, low.cap >> 9))
-            self._evict()
-            evicted = True
+            spare = low.cap >> 1 if spare < 0 else 0
+            self._evict(spare)
 
-    def _evict(self):
-        """Drop the lowered code of every function that is not running, as QEMU flushes its
-        translation cache: the loop keeps no per-function use counts. The running ones (the
-        driver's pc, the return pcs on the call stack, host calls under way) move to the
-        front, those pcs with them, and their direct calls to evicted ones are unbound."""
+    def _evict(self, spare):
+        """Drop the lowered code of the functions that are not running, except the most
+        recently lowered in `spare` halfwords (the loop keeps no use counts: recent is the
+        guess). The running ones (the driver's pc, the return pcs on the call stack, host
+        calls under way) and those kept move to the front, those pcs with them; calls to
+        evicted functions are unbound."""
         low = self.lowerer
         code = low.array
         st = self.st
@@ -350,15 +353,24 @@ class Instance:
         held = self.held
         rets = range(0, min(st[ST_CSP], len(cs)), 2)
         pcs = [st[ST_PC]] + held + [cs[i] for i in rets]
-        keep = []  # (old entry, old end, function)
-        for e, f in self.entry_list:
+        keep = []  # (old entry, old end, function), newest first
+        lst = self.entry_list
+        for j in range(len(lst) - 1, -1, -1):
+            e, f = lst[j]
             end = ir.end(code, e)
+            running = False
             for pc in pcs:
                 if e <= pc < end:
-                    keep.append((e, end, f))
+                    running = True
                     break
+            if running or end - e <= spare:
+                if not running:
+                    spare -= end - e
+                keep.append((e, end, f))
             else:
                 self.entries[f] = 0
+        order = [f for _, _, f in keep]
+        order.reverse()  # lowering order
         keep.sort()
         pos = 2  # after the driver's RETURN 0
         for e, end, f in keep:  # each moves down, so copying upwards is safe
@@ -369,7 +381,7 @@ class Instance:
         for e, end, f in keep:
             ir.relocate(code, self.entries[f], self.entries[f] - e, self.entries)
         low.used = pos
-        self.entry_list = [(self.entries[f], f) for _, _, f in keep]
+        self.entry_list = [(self.entries[f], f) for f in order]
 
         def moved(pc):
             for e, end, f in keep:
