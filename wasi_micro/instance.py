@@ -345,7 +345,8 @@ class Instance:
         recently lowered in `spare` halfwords (the loop keeps no use counts: recent is the
         guess). The running ones (the driver's pc, the return pcs on the call stack, host
         calls under way) and those kept move to the front, those pcs with them; calls to
-        evicted functions are unbound."""
+        evicted functions are unbound. Everything it allocates comes before the first change:
+        running out of memory leaves the code as it was."""
         low = self.lowerer
         code = low.array
         st = self.st
@@ -353,8 +354,8 @@ class Instance:
         held = self.held
         rets = range(0, min(st[ST_CSP], len(cs)), 2)
         pcs = [st[ST_PC]] + held + [cs[i] for i in rets]
-        keep = []  # (old entry, old end, function), newest first
         lst = self.entry_list
+        keep = []  # (old entry, old end, function), newest first
         for j in range(len(lst) - 1, -1, -1):
             e, f = lst[j]
             end = ir.end(code, e)
@@ -367,32 +368,33 @@ class Instance:
                 if not running:
                     spare -= end - e
                 keep.append((e, end, f))
-            else:
-                self.entries[f] = 0
-        order = [f for _, _, f in keep]
-        order.reverse()  # lowering order
+        at = {}  # function -> its new entry
+        order = []  # the kept functions in lowering order
+        for j in range(len(keep) - 1, -1, -1):
+            order.append(keep[j][2])
         keep.sort()
         pos = 2  # after the driver's RETURN 0
-        for e, end, f in keep:  # each moves down, so copying upwards is safe
-            for i in range(end - e):
-                code[pos + i] = code[e + i]
-            self.entries[f] = pos
-            pos += end - e
         for e, end, f in keep:
-            ir.relocate(code, self.entries[f], self.entries[f] - e, self.entries)
-        low.used = pos
-        self.entry_list = [(self.entries[f], f) for f in order]
-
-        def moved(pc):
-            for e, end, f in keep:
-                if e <= pc < end:
-                    return pc + self.entries[f] - e
-            return pc
-        st[ST_PC] = moved(st[ST_PC])
+            at[f] = pos
+            pos += end - e
+        entry_list = [(at[f], f) for f in order]
+        for e, f in lst:
+            if f not in at:
+                self.entries[f] = 0
+        for e, end, f in keep:  # each moves down: copying upwards is safe
+            d = at[f]
+            for i in range(end - e):
+                code[d + i] = code[e + i]
+            self.entries[f] = d
+        for e, end, f in keep:
+            ir.relocate(code, at[f], at[f] - e, self.entries)
+        st[ST_PC] = _moved(st[ST_PC], keep, at)
         for i in range(len(held)):
-            held[i] = moved(held[i])
+            held[i] = _moved(held[i], keep, at)
         for i in rets:
-            cs[i] = moved(cs[i])
+            cs[i] = _moved(cs[i], keep, at)
+        low.used = pos
+        self.entry_list = entry_list
 
     def _drive(self):
         st = self.st
@@ -760,6 +762,15 @@ class Instance:
 _LOAD_SIZE = b"\x04\x08\x04\x08\x01\x01\x02\x02\x01\x01\x02\x02\x04\x04\x04\x08\x04\x08\x01\x02\x01\x02\x04"
 _SIGNED_LOADS = (0x2C, 0x2E, 0x30, 0x32, 0x34)
 _NO_MEMORY = Memory(Limits(0))
+
+
+def _moved(pc, keep, at):
+    """Where pc is after an eviction moved the functions keep [(old entry, old end, function)]
+    to their entries in at."""
+    for e, end, f in keep:
+        if e <= pc < end:
+            return pc + at[f] - e
+    return pc
 
 
 def _nslots(types):
