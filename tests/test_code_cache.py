@@ -10,7 +10,8 @@ from wasi_micro.config import Config
 from wasi_micro.errors import LimitError
 
 _N = 8  # leaves and chain links
-_PAD = 24  # additions a leaf does: ~100 halfwords of lowered code
+_PAD = 24  # additions a leaf does: 364 bytes of lowered code (a link: 80)
+_CACHE = 3072  # bytes: the links and about four leaves
 
 
 def _leaf(k, pad):
@@ -43,40 +44,42 @@ def _module():
 
 
 def _run(cache):
-    """(chain(5) twice and leaves(7), the instance, whether every link had code while the
-    host ran)."""
+    """(chain(5) twice and leaves(7), the instance, [(whether every link had code after the
+    host's call, the last link's entry before it, after it)])."""
     mod, first_link = _module()
     inst = []
-    links_live = []
+    seen = []
 
     def h(x):
         i = inst[0]
+        last = i.entries[first_link + _N - 1]
         r = i.invoke("leaves", [x])[0]
-        links_live.append(all(i.entries[first_link + k] for k in range(_N)))
+        seen.append((all(i.entries[first_link + k] for k in range(_N)), last,
+                     i.entries[first_link + _N - 1]))
         return r
 
     i = wasi_micro.instantiate(mod, {"env": {"h": wasi_micro.HostFunc("i:i", h)}},
                                Config(code_cache=cache))
     inst.append(i)
     out = [i.invoke("link0", [5]), i.invoke("leaves", [7]), i.invoke("link0", [5])]
-    return out, i, links_live
+    return out, i, seen
 
 
 def test_evicted_functions_relowered_give_the_same_results():
     want, ample, _ = _run(None)
-    got, small, live = _run(1536)
+    got, small, _ = _run(_CACHE)
     assert got == want, (got, want)
     assert ample.lowerings == 2 * _N + 1  # each function once
     assert small.lowerings > 2 * _N + 1, small.lowerings  # evicted and lowered again
-    assert 2 * len(small.code) <= 1536
+    assert 2 * len(small.code) <= _CACHE
 
 
 def test_running_functions_are_never_evicted():
     # While the host runs (under the last link), `leaves` lowers all eight leaves into a
-    # cache that holds a few: the links on the call stack stay lowered and, moved or not,
-    # return correctly (the results above); here they also kept their code.
-    _, _, live = _run(1536)
-    assert live == [True, True], live
+    # cache that holds a few: the links on the call stack stay lowered, the last one moves
+    # under the host call, and all return correctly (the results above).
+    _, _, seen = _run(_CACHE)
+    assert len(seen) == 2 and all(live and before != after for live, before, after in seen), seen
 
 
 def test_too_small_for_one_function():
