@@ -93,7 +93,8 @@ def _execute(cfg, name, args, env, dirs, max_memory, fuel, out, err, loaded):
     gc.collect()
     config = Config(max_memory=limits.get("max_memory") if max_memory is None else max_memory,
                     fuel=fuel, call_depth=limits.get("call_depth"),
-                    stack_slots=limits.get("stack_slots"), fuel_slice=limits.get("fuel_slice"))
+                    stack_slots=limits.get("stack_slots"), fuel_slice=limits.get("fuel_slice"),
+                    code_cache=limits.get("code_cache"))
     return run_command(module, [name] + list(args), _env_pairs(env), preopens,
                        stdin=BytesIO(b""), stdout=out, stderr=err, config=config)
 

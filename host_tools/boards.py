@@ -4,7 +4,8 @@ board says about itself once connected.
 A description's keys: name, description, platform (sys.platform on the board), mpy_arch
 (mpy-cross -march), optional machine (a suffix of sys.implementation._machine, to tell apart
 boards of one platform and arch), heap_bytes, usb_ids ("VID:PID"), lib_dir, modules_dir,
-preopen_dir, safe_pin, limits {max_memory, call_depth, stack_slots, fuel_slice}, notes.
+preopen_dir, safe_pin, limits {max_memory, call_depth, stack_slots, fuel_slice, optional
+code_cache}, notes.
 """
 import json
 import os

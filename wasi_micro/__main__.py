@@ -23,6 +23,8 @@ limits (going past a run-time one traps, past a load-time one refuses the module
   --call-depth N        wasm call depth before "call stack exhausted"
   --stack-slots N       register-file words before "value stack exhausted"
   --max-table N         elements per table
+  --code-cache BYTES    lowered code kept at once (functions not running are evicted and
+                        lowered again when next called)
   --max-module BYTES    bytes of the binary (load time)
   --max-functions N     functions, imported + defined (load time)
   --max-locals N        declared locals per function (load time)
@@ -38,9 +40,10 @@ malformed, invalid or unlinkable module, a load-time limit, a bad file, director
 _LIMITS = {
     "--max-memory": ("max_memory", 0), "--fuel": ("fuel", 0), "--deadline": ("deadline", 0),
     "--call-depth": ("call_depth", 1), "--stack-slots": ("stack_slots", 1),
-    "--max-table": ("max_table", 0), "--max-module": ("max_module", 0),
-    "--max-functions": ("max_functions", 0), "--max-locals": ("max_locals", 0),
-    "--max-all-locals": ("max_all_locals", 0), "--max-segment": ("max_segment", 0),
+    "--max-table": ("max_table", 0), "--code-cache": ("code_cache", 64),
+    "--max-module": ("max_module", 0), "--max-functions": ("max_functions", 0),
+    "--max-locals": ("max_locals", 0), "--max-all-locals": ("max_all_locals", 0),
+    "--max-segment": ("max_segment", 0),
 }
 
 

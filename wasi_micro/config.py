@@ -13,7 +13,7 @@ class Config:
     def __init__(self, max_memory=None, fuel=None, deadline=None, call_depth=None,
                  stack_slots=None, max_table=None, count=False, max_module=None,
                  max_functions=None, max_locals=None, max_segment=None, max_all_locals=None,
-                 fuel_slice=None):
+                 fuel_slice=None, code_cache=None):
         # Bytes of linear memory; may be below one page. Set, it makes memory paged: RAM is
         # taken in 1 KiB frames as pages are first written (memory.py).
         self.max_memory = max_memory
@@ -26,6 +26,9 @@ class Config:
         self.stack_slots = stack_slots or STACK_SLOTS  # register-file words (4 bytes each)
         # Elements per table: a 5-byte table type may ask for 2**32 - 1 of them.
         self.max_table = max_table or _MAX_TABLE
+        # Bytes of lowered code kept at once (None: no bound): past it, the functions that are
+        # not running are evicted and lowered again from the module when next called.
+        self.code_cache = code_cache
         self.count = count  # count executed wasm instructions (Instance.executed)
         # Load-time limits (decode.py): bytes of the binary, functions (imported + defined),
         # declared locals per function and in all functions (each costs a byte from load on:

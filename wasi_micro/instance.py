@@ -10,7 +10,7 @@ from .errors import Exhaustion, LimitError, LinkError, Trap, CALL_EXHAUSTED, DEA
 from .interp import ST_BULK, ST_COUNT, ST_CSBASE, ST_CSLEN, ST_CSP, ST_FLOAT, ST_FP, ST_FUEL, \
     ST_MLEN, ST_PC, ST_PSHIFT, ST_RLEN, ST_TRAP, ST_WORDS
 from .ir import word
-from .lower import Lowerer
+from .lower import Full, Lowerer
 from .module import K_FUNC, K_GLOBAL, K_MEM, K_TABLE, M_ACTIVE, M_DECLARATIVE, Limits, slots
 from .opcodes import SIG, SIGS
 from .reader import PIECE
@@ -166,19 +166,26 @@ class Instance:
         # call's results itself.
         # The code array is reserved now, while the heap is young: growing it later needs the
         # old and the new array at once. A big program (libc) runs 0.68-0.73 halfwords of
-        # lowered code a byte of body (the bench programs), a small one up to 0.9.
+        # lowered code a byte of body (the bench programs), a small one up to 0.9. With a
+        # code cache it is at most that big and never grows past it: functions are evicted.
         size = 0
         for c in m.codes:
             size += c.end - c.start
         cap = min(size, max(size * 3 // 4, 8192)) + 2
+        limit = None if config.code_cache is None else max(config.code_cache >> 1, 2)
+        if limit is not None and cap > limit:
+            cap = limit
         try:
             self.lowerer = Lowerer(m, gslot, self.typeids, halfwords(cap, [ir.RETURN, 0]), 2,
-                                   config.count)
+                                   config.count, limit)
         except MemoryError:
             raise LimitError(OUT_OF_MEMORY)
         self.code = self.lowerer.array
         self.entries = [0] * len(funcs)  # 0: not lowered yet
-        self.entry_list = []  # (entry pc, function index) in code order, for trap names
+        self.entry_list = []  # (entry pc, function index) of the lowered functions, in the
+        # order they were lowered
+        self.held = []  # the pcs of this instance's calls out under way (they are running)
+        self.lowerings = 0  # functions lowered, evicted ones again each time
         self.executed = 0  # counting mode: wasm instructions run
         self.left_loop = 0  # counting mode: ops run outside the viper loop (slow path, driver)
         self.started = None  # ticks when the outermost call began (Config.deadline)
@@ -305,14 +312,89 @@ class Instance:
         e = self.entries[fidx]
         if e == 0:
             try:
-                e = self.lowerer.lower(fidx, self.entries)
+                e = self._lower(fidx)
             except MemoryError:  # the board's heap, not a bug: a clean, named error
                 raise LimitError(OUT_OF_MEMORY, self.module.func_name(fidx))
             finally:
                 self.code = self.lowerer.array
             self.entries[fidx] = e
             self.entry_list.append((e, fidx))
+            self.lowerings += 1
         return e
+
+    def _lower(self, fidx):
+        """Lower fidx at the end of the code; when the cache is full, evict first: the
+        functions that are not running except the newest in half the cache, then all of them.
+        One that still does not fit is the cache's limit."""
+        low = self.lowerer
+        spare = -1
+        while True:
+            try:
+                return low.lower(fidx, self.entries)
+            except Full:
+                if spare == 0:
+                    raise LimitError("%s: lowered code of %s needs more than %d KiB, the code "
+                                     "cache is %d KiB (code_cache)" % (
+                                         OUT_OF_MEMORY, self.module.func_name(fidx),
+                                         (low.cap - low.used) >> 9, low.cap >> 9))
+            spare = low.cap >> 1 if spare < 0 else 0
+            self._evict(spare)
+
+    def _evict(self, spare):
+        """Drop the lowered code of the functions that are not running, except the most
+        recently lowered in `spare` halfwords (the loop keeps no use counts: recent is the
+        guess). The running ones (the driver's pc, the return pcs on the call stack, host
+        calls under way) and those kept move to the front, those pcs with them; calls to
+        evicted functions are unbound. Everything it allocates comes before the first change:
+        running out of memory leaves the code as it was."""
+        low = self.lowerer
+        code = low.array
+        st = self.st
+        cs = self.cs
+        held = self.held
+        rets = range(0, min(st[ST_CSP], len(cs)), 2)
+        pcs = [st[ST_PC]] + held + [cs[i] for i in rets]
+        lst = self.entry_list
+        keep = []  # (old entry, old end, function), newest first
+        for j in range(len(lst) - 1, -1, -1):
+            e, f = lst[j]
+            end = ir.end(code, e)
+            running = False
+            for pc in pcs:
+                if e <= pc < end:
+                    running = True
+                    break
+            if running or end - e <= spare:
+                if not running:
+                    spare -= end - e
+                keep.append((e, end, f))
+        at = {}  # function -> its new entry
+        order = []  # the kept functions in lowering order
+        for j in range(len(keep) - 1, -1, -1):
+            order.append(keep[j][2])
+        keep.sort()
+        pos = 2  # after the driver's RETURN 0
+        for e, end, f in keep:
+            at[f] = pos
+            pos += end - e
+        entry_list = [(at[f], f) for f in order]
+        for e, f in lst:
+            if f not in at:
+                self.entries[f] = 0
+        for e, end, f in keep:  # each moves down: copying upwards is safe
+            d = at[f]
+            for i in range(end - e):
+                code[d + i] = code[e + i]
+            self.entries[f] = d
+        for e, end, f in keep:
+            ir.relocate(code, at[f], at[f] - e, self.entries)
+        st[ST_PC] = _moved(st[ST_PC], keep, at)
+        for i in range(len(held)):
+            held[i] = _moved(held[i], keep, at)
+        for i in rets:
+            cs[i] = _moved(cs[i], keep, at)
+        low.used = pos
+        self.entry_list = entry_list
 
     def _drive(self):
         st = self.st
@@ -399,23 +481,24 @@ class Instance:
         fp = st[ST_FP]
         op = code[pc]
         if op == ir.CALL or op == ir.RETURN_CALL:
-            # Lower the callee, then patch its entry into the call (code may have moved).
-            k = pc + (2 if op == ir.CALL else 1)
-            e = self._entry(word(code, k + 2))
+            # Lower the callee, then patch its entry into the call (the array may have grown,
+            # the caller moved in an eviction).
+            e = self._entry(word(code, pc + (4 if op == ir.CALL else 3)))
             code = self.code
+            k = st[ST_PC] + (2 if op == ir.CALL else 1)
             code[k] = e & 0xFFFF
             code[k + 1] = e >> 16
         elif op == ir.CALL_IMPORT:
             base = fp + code[pc + 1]
             self._call_out(self.func(word(code, pc + 2)), base)
-            st[ST_PC] = pc + 4
+            st[ST_PC] += 4
         elif op == ir.CALL_INDIRECT:
             f = self._indirect(code[pc + 2], word(code, pc + 3), word(code, pc + 5), fp)
             if f.inst is self:
                 self._entry(f.index)  # now lowered: the loop runs the call itself
             else:
                 self._call_out(f, fp + code[pc + 1])
-                st[ST_PC] = pc + 7
+                st[ST_PC] += 7
         elif op == ir.RETURN_CALL_INDIRECT:
             f = self._indirect(code[pc + 1], word(code, pc + 2), word(code, pc + 4), fp)
             if f.inst is self:
@@ -450,12 +533,15 @@ class Instance:
         self.top = base + max(_nslots(params), _nslots(results))
         self.ctop = self.st[ST_CSP]
         st = self.st
-        state = (st[ST_PC], st[ST_FP], st[ST_CSP], st[ST_CSBASE])
+        state = (st[ST_FP], st[ST_CSP], st[ST_CSBASE])
+        # The pc is running: an eviction in a nested call may move it.
+        self.held.append(st[ST_PC])
         try:
             out = call(f, args)
         finally:
+            st[ST_PC] = self.held.pop()
             self.top, self.ctop = saved
-            st[ST_PC], st[ST_FP], st[ST_CSP], st[ST_CSBASE] = state
+            st[ST_FP], st[ST_CSP], st[ST_CSBASE] = state
         s = base
         for i in range(len(results)):
             write_value(regs, s, results[i], out[i])
@@ -676,6 +762,15 @@ class Instance:
 _LOAD_SIZE = b"\x04\x08\x04\x08\x01\x01\x02\x02\x01\x01\x02\x02\x04\x04\x04\x08\x04\x08\x01\x02\x01\x02\x04"
 _SIGNED_LOADS = (0x2C, 0x2E, 0x30, 0x32, 0x34)
 _NO_MEMORY = Memory(Limits(0))
+
+
+def _moved(pc, keep, at):
+    """Where pc is after an eviction moved the functions keep [(old entry, old end, function)]
+    to their entries in at."""
+    for e, end, f in keep:
+        if e <= pc < end:
+            return pc + at[f] - e
+    return pc
 
 
 def _nslots(types):

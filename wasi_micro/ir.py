@@ -140,3 +140,44 @@ def body(code, entry):
         out.append(list(code[pc:pc + n]))
         pc += n
     return out
+
+
+
+def end(code, entry):
+    """The position after the function at entry (its constant table ends it)."""
+    t = word(code, entry + 4)
+    return t + 1 + 3 * code[t]
+
+
+def _shift(code, k, delta):
+    v = word(code, k) + delta
+    code[k] = v & 0xFFFF
+    code[k + 1] = v >> 16
+
+
+def relocate(code, entry, delta, entries):
+    """Fix the function now at entry, moved there by delta halfwords: its branch targets and
+    constant table position move with it, and its direct calls take their callees' entries
+    now (0 for an evicted one: it is lowered again when the call next runs)."""
+    stop = word(code, entry + 4) + delta
+    pc = entry
+    while pc < stop:
+        op = code[pc]
+        n = length(code, pc)
+        if op == BR:
+            _shift(code, pc + 1, delta)
+        elif op == BR_NZ or op == BR_Z:
+            _shift(code, pc + 2, delta)
+        elif BR_EQ <= op <= BR_LE_U:
+            _shift(code, pc + 3, delta)
+        elif op == ENTER:
+            _shift(code, pc + 4, delta)
+        elif op == BR_TABLE:
+            for k in range(pc + 4, pc + n, 2):
+                _shift(code, k, delta)
+        elif op == CALL or op == RETURN_CALL:
+            k = pc + (2 if op == CALL else 1)
+            e = entries[word(code, k + 2)]
+            code[k] = e & 0xFFFF
+            code[k + 1] = e >> 16
+        pc += n

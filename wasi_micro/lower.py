@@ -40,6 +40,10 @@ _BRANCH = {
 }
 
 
+class Full(Exception):
+    """The function does not fit where it is being lowered: the instance makes room."""
+
+
 class _Frame:
     def __init__(self, kind, params, results, n, h, pc):
         self.kind = kind
@@ -120,7 +124,7 @@ class Lowerer:
     or -1 when it lives in a shared cell; `typeid[t]` is the canonical id of type index t.
     With `count`, COUNT ops add the number of wasm instructions run (for benchmarks)."""
 
-    def __init__(self, module, gslot, typeid, array, used, count=False):
+    def __init__(self, module, gslot, typeid, array, used, count=False, cap=None):
         self.m = module
         self.gslot = gslot
         self.typeid = typeid
@@ -130,6 +134,9 @@ class Lowerer:
         # being lowered, both allocated now, while the heap is young and unfragmented.
         self.array = array
         self.used = used
+        # The array grows up to `cap` halfwords (None: no bound; the heap's limit once a
+        # growth fails), then lowering raises Full.
+        self.cap = cap
         biggest = 0
         for c in module.codes:
             if c.end - c.start > biggest:
@@ -137,7 +144,19 @@ class Lowerer:
         self.kinds = bytearray((biggest >> 2) + 16)
 
     def grow(self, need):
-        self.array = halfwords(max(need, len(self.array) * 3 // 2), self.array)
+        """Room up to position need: the array grows by half (within cap), or Full."""
+        n = len(self.array)
+        cap = self.cap
+        if cap is None or need <= cap:
+            size = max(need, n * 3 // 2)
+            if cap is not None and size > cap:
+                size = cap
+            try:
+                self.array = halfwords(size, self.array)
+                return
+            except MemoryError:  # no block that big: evict from now on
+                self.cap = n
+        raise Full
 
     def lower(self, fidx, entries):
         """Lower defined function `fidx` at the end of the code array; returns its entry.

@@ -157,6 +157,27 @@ def test_linear_memory_need(name, tmp_path):
             assert rc == 134 and OUT_OF_MEMORY.match(err), (kib, err)
 
 
+@pytest.mark.parametrize("name", ["sensorlog", "kalman", "csvstat", "lzpack"])
+def test_small_code_cache(name, tmp_path):
+    """In a lowered-code cache far below what the program lowers (65-100 KiB), functions are
+    evicted, moved while running and lowered again, hundreds of times: the same output."""
+    p = BY_NAME[name]
+    host = prepare(p, tmp_path)
+    rc, out, err = run_cli("cpython", cli_args(p, host, "--code-cache", str(24 * 1024)))
+    assert (out, err, rc) == (expected(p)[0].decode(), "", p["exit"])
+
+
+def test_code_cache_too_small(tmp_path):
+    """A function that does not fit in the cache left by the running ones: one line naming
+    it, what it needs and the cache's size."""
+    p = BY_NAME["sensorlog"]
+    host = prepare(p, tmp_path)
+    rc, out, err = run_cli("cpython", cli_args(p, host, "--code-cache", str(8 * 1024)))
+    assert rc == 134 and re.match(r"error: wasm trap: out of memory: lowered code of \S+ needs "
+                                  r"more than \d KiB, the code cache is 8 KiB \(code_cache\)\n$",
+                                  err), err
+
+
 def board_script(p, flash, host):
     """(a MicroPython script running the program through the board runner with BOARD's limits
     from a "flash" folder: FLASH/lib/wasi_micro_board.json, FLASH/wasm/NAME.wasm; the board's
