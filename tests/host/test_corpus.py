@@ -23,6 +23,7 @@ sys.path.insert(0, TESTS)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from support import need_shared  # noqa: E402
+import wasmtime_run  # noqa: E402
 from test_wasi_guest import run_cli  # noqa: E402
 
 with open(os.path.join(CORPUS, "manifest.json")) as _f:
@@ -77,27 +78,10 @@ def outputs(p, host):
 
 def run_wasmtime(p, base):
     """-> (exit status, stdout bytes, {output file: bytes}) as wasmtime runs the program."""
-    wasmtime = pytest.importorskip("wasmtime")
-    wasm = wasm_path(p)
     host = prepare(p, base)
-    cfg = wasmtime.WasiConfig()
-    cfg.argv = [p["name"]] + p["args"]
-    cfg.env = sorted(p["env"].items())
-    if host is not None:
-        cfg.preopen_dir(host, p["dir"])
     out = os.path.join(str(base), "stdout")
-    cfg.stdout_file = out
-    engine = wasmtime.Engine()
-    store = wasmtime.Store(engine)
-    store.set_wasi(cfg)
-    linker = wasmtime.Linker(engine)
-    linker.define_wasi()
-    inst = linker.instantiate(store, wasmtime.Module.from_file(engine, wasm))
-    rc = 0
-    try:
-        inst.exports(store)["_start"](store)
-    except wasmtime.ExitTrap as e:
-        rc = e.code
+    rc = wasmtime_run.run(wasm_path(p), [p["name"]] + p["args"], sorted(p["env"].items()),
+                          [] if host is None else [(host, p["dir"])], out)
     with open(out, "rb") as f:
         return rc, f.read(), outputs(p, host)
 

@@ -1,17 +1,16 @@
 """WASI preview1 edge cases (tests/wasm/wasi_edge.c, raw calls, one line per case) through the
 CLI on both runtimes, against wasmtime's answers: the committed tests/wasm/wasi_edge.expected
 (wasmtime's output without the KNOWN cases), and live against wasmtime when the `wasmtime`
-package is installed at the version the file came from (WASMTIME, the one pyproject pins:
-another version may answer differently, so it skips). A case is named by its line up to the first ':'; the patterns below
-match the start of case names.
+package is installed at the release the file came from (wasmtime_run.RELEASE). A case is named
+by its line up to the first ':'; the patterns below match the start of case names.
 """
-import importlib.metadata
 import os
 import re
 import tempfile
 
 import pytest
 
+import wasmtime_run
 from test_wasi_guest import REPO, TESTS, run_cli
 
 WASM = os.path.join(TESTS, "wasm", "wasi_edge.wasm")
@@ -19,7 +18,6 @@ EXPECTED = os.path.join(TESTS, "wasm", "wasi_edge.expected")
 ARGS = ["a1", "b 2"]
 ENV = [("E1", "v1")]
 EXIT = 7
-WASMTIME = "51."  # the wasmtime release that wrote wasi_edge.expected
 
 # Cases where we knowingly differ from wasmtime (51), with the reason.
 KNOWN = (
@@ -83,28 +81,8 @@ def run_ours(runtime, tmp):
 
 
 def run_wasmtime(tmp):
-    wasmtime = pytest.importorskip("wasmtime")
-    version = importlib.metadata.version("wasmtime")
-    if not version.startswith(WASMTIME):
-        pytest.skip("wasmtime %s installed; wasi_edge.expected is from %sx (pip install -e '.[dev]')"
-                    % (version, WASMTIME))
-    cfg = wasmtime.WasiConfig()
-    cfg.argv = ["wasi_edge.wasm"] + ARGS
-    cfg.env = ENV
-    cfg.preopen_dir(_scratch(tmp), "/t")
     out = os.path.join(tmp, "stdout")
-    cfg.stdout_file = out
-    engine = wasmtime.Engine()
-    store = wasmtime.Store(engine)
-    store.set_wasi(cfg)
-    linker = wasmtime.Linker(engine)
-    linker.define_wasi()
-    inst = linker.instantiate(store, wasmtime.Module.from_file(engine, WASM))
-    rc = 0
-    try:
-        inst.exports(store)["_start"](store)
-    except wasmtime.ExitTrap as e:
-        rc = e.code
+    rc = wasmtime_run.run(WASM, ["wasi_edge.wasm"] + ARGS, ENV, [(_scratch(tmp), "/t")], out)
     with open(out) as f:
         return rc, f.read().splitlines()
 
