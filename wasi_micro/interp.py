@@ -123,7 +123,6 @@ _BR_NE = const(0x05)
 _BR_LT_S = const(0x06)
 _BR_LT_U = const(0x07)
 _BR_LE_S = const(0x08)
-_BR_LE_U = const(0x09)
 _BR_TABLE = const(0x0A)
 _MOV = const(0x0B)
 _MOV2 = const(0x0C)
@@ -141,7 +140,6 @@ _GLOBAL_GET2 = const(0x17)
 _GLOBAL_SET = const(0x18)
 _GLOBAL_SET2 = const(0x19)
 _COUNT = const(0x20)
-_MEMORY_SIZE = const(0x3F)
 _MEMORY_GROW = const(0x40)
 _MEMORY_COPY = const(0x10A)
 _MEMORY_FILL = const(0x10B)
@@ -311,7 +309,7 @@ def run(code: ptr16, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                         taken = uint(a & M) < uint(b & M)
                     elif op == _BR_LE_S:
                         taken = (((a & M) ^ S) - S) <= (((b & M) ^ S) - S)
-                    else:
+                    else:  # BR_LE_U
                         taken = uint(a & M) <= uint(b & M)
                 if taken:
                     pc = t
