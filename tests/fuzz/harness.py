@@ -178,9 +178,10 @@ def _bounded(m):
 
 
 def _run(data, cfg, res, keep_memory, flat):
-    from wasi_micro.validate import load
+    from wasi_micro.decode import decode
+    from wasi_micro.validate import validate
     try:
-        m = load(data, cfg)
+        m = validate(decode(data, cfg))
     except MalformedError:
         res.cls = "malformed"
         return
