@@ -19,8 +19,8 @@ def load(data, config=None, detach=False):
     back from the file when they are first run (Module.detach: a board's RAM)."""
     import sys
     from .compat import release
-    from .decode import decode
     from .validate import validate
+    from .decode import decode
     path = None
     if isinstance(data, str):
         path = data

@@ -187,7 +187,8 @@ class Module:
             self._names = {}
             for name, data in self.customs:
                 if name == "name":
-                    self._names = _names(data)
+                    from .names import func_names
+                    self._names = func_names(data)
                     break
         return self._names
 
@@ -212,25 +213,3 @@ class Module:
             (g.valtype, g.mut) for g in self.globals
         ]
 
-
-def _names(data):
-    """{function index: name} from a `name` custom section's contents. Lenient: function names
-    are a debugging aid, so a broken name section gives what it could read."""
-    from .errors import MalformedError
-    from .reader import Reader
-    r = Reader(data)
-    out = {}
-    try:
-        while r.pos < r.end:
-            sub = r.u8()
-            end = r.u32() + r.pos
-            if sub == 1 and end <= r.end:
-                r.end = end
-                for _ in range(r.u32()):
-                    i = r.u32()
-                    out[i] = r.name()
-                return out
-            r.pos = end
-    except MalformedError:
-        pass
-    return {}
