@@ -68,11 +68,3 @@ def module_path(name):
 
 
 IS_MICROPYTHON = sys.implementation.name == "micropython"
-
-
-def load(data, config=None):
-    """Decode and validate, as wasi_micro.load does, but keeping decode and validate imported
-    (MicroPython would compile them again for each of the many modules a test loads)."""
-    from wasi_micro.decode import decode
-    from wasi_micro.validate import validate
-    return validate(decode(data, config))

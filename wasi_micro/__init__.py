@@ -19,15 +19,14 @@ def load(data, config=None, detach=False):
     back from the file when they are first run (Module.detach: a board's RAM)."""
     import sys
     from .compat import release
-    from .validate import validate
-    from .decode import decode
+    from .validate import load as _load
     path = None
     if isinstance(data, str):
         path = data
         with open(path, "rb") as f:
             data = f.read()
     try:
-        m = validate(decode(data, config))
+        m = _load(data, config)
     finally:
         release(sys.modules[__name__], ("validate", "decode"))
     if detach and path is not None:

@@ -308,6 +308,27 @@ def _custom(m, r, end):
     m.customs.append((name, memoryview(r.data)[p:end]))
 
 
+def names(data):
+    """{function index: name} from a `name` custom section's contents. Lenient: function names
+    are a debugging aid, so a broken name section gives what it could read."""
+    r = Reader(data)
+    out = {}
+    try:
+        while r.pos < r.end:
+            sub = r.u8()
+            end = r.u32() + r.pos
+            if sub == 1 and end <= r.end:
+                r.end = end
+                for _ in range(r.u32()):
+                    i = r.u32()
+                    out[i] = r.name()
+                return out
+            r.pos = end
+    except MalformedError:
+        pass
+    return {}
+
+
 def _types(m, r, _cfg):
     for _ in range(_len(r)):
         b = r.u8()

@@ -187,8 +187,8 @@ class Module:
             self._names = {}
             for name, data in self.customs:
                 if name == "name":
-                    from .names import func_names
-                    self._names = func_names(data)
+                    from .decode import names
+                    self._names = names(data)
                     break
         return self._names
 
@@ -212,4 +212,3 @@ class Module:
         return [im.desc for im in self.imports if im.kind == K_GLOBAL] + [
             (g.valtype, g.mut) for g in self.globals
         ]
-

@@ -178,10 +178,9 @@ def _bounded(m):
 
 
 def _run(data, cfg, res, keep_memory, flat):
-    from wasi_micro.decode import decode
-    from wasi_micro.validate import validate
+    from wasi_micro.validate import load
     try:
-        m = validate(decode(data, cfg))
+        m = load(data, cfg)
     except MalformedError:
         res.cls = "malformed"
         return
