@@ -165,14 +165,6 @@ ptr16 = ptr32 = ptr8
 uint = int
 
 
-def mem_free():
-    try:
-        import gc
-        return gc.mem_free()
-    except AttributeError:
-        return -1
-
-
 # --- filesystem host differences ---
 # What WASI needs from the host that CPython and MicroPython provide differently: stat fields in
 # one shape, symlinks/links/utime/fsync/truncate (CPython only), exclusive create, clocks.

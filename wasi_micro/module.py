@@ -7,7 +7,6 @@ I32 = const(0x7F)
 I64 = const(0x7E)
 F32 = const(0x7D)
 F64 = const(0x7C)
-V128 = const(0x7B)
 FUNCREF = const(0x70)
 EXTERNREF = const(0x6F)
 

@@ -50,6 +50,13 @@ SIG = (
     b'\x0d\x0d\x0e\x0e\x10\x10\x11\x11\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00'
 )
 
+# MEM_ACCESS[op - 0x28], for the loads and stores 0x28..0x3E: log2 of the bytes accessed,
+# + MEM_SIGNED when the load sign-extends.
+MEM_SIGNED = const(4)
+MEM_ACCESS = (
+    b'\x02\x03\x02\x03\x04\x00\x05\x01\x04\x00\x05\x01\x06\x02\x02\x03\x02\x03\x00\x01\x00\x01\x02'
+)
+
 # (params, results) as bytes of value types; 0 = typed by the validator's own rules.
 SIGS = (
     None,

@@ -17,7 +17,6 @@ from .wasi_abi import (
 )
 from . import wasi_fs as fs
 
-_NS = const(1000000000)
 _CLOCK_NAMES = ("time", "monotonic", "process_time", "thread_time")
 _ABSTIME = const(1)
 _EV_CLOCK = const(0)
