@@ -12,11 +12,13 @@ import gc
 import sys
 
 from wasi_micro import wire
+from wasi_micro.compat import compact
 from wasi_micro.outcome import outcome
 
 CONFIG = "wasi_micro_board.json"  # written by `wasi-flash install` into the board's lib_dir
 BOOT = "/wasi_boot.json"  # written by `wasi-flash boot NAME`
 SAFE = "/SAFE"  # this file on flash skips autorun
+_COMPACT_BYTES = 16384  # a run collects after this much allocation (compat.compact)
 
 
 def board_config():
@@ -102,12 +104,18 @@ def _execute(cfg, name, args, env, dirs, max_memory, fuel, out, err, loaded):
 def _run(cfg, name, args, env, dirs, max_memory, fuel, out, err):
     """-> (exit code, wire kind, message line)."""
     loaded = []
+    # Lowering functions as they are first called makes garbage among the records a run
+    # keeps (memory frames, lowered functions' entries): collecting often keeps those together
+    # and the heap's free room in big blocks.
+    was = compact(_COMPACT_BYTES)
     try:
         return outcome(_execute(cfg, name, args, env, dirs, max_memory, fuel, out, err, loaded))
     except (Exception, KeyboardInterrupt) as e:
         # _execute's frame, and with it the module and instance, is gone: a MemoryError is
         # reported with the room there is now.
         return outcome(e, not loaded, "board")
+    finally:
+        compact(was)
 
 
 class _Plain:

@@ -247,7 +247,7 @@ def test_check_bodies():
     # decode leaves bodies alone; check_bodies walks their encoding without typing them
     def check(*bodies):
         m = decode(module(_V, func_sec(*[0] * len(bodies)), codes(*bodies)))
-        check_bodies(m)
+        check_bodies(M.Bodies(m))
 
     check(b"\x20\x09\x6a\x0b", b"\x02\x40\x04\x7f\x05\x0b\x0b\x0b")  # ill-typed is fine
     for body, msg in ((b"\x02\x40\x0b", "unexpected end"),

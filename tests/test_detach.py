@@ -1,8 +1,11 @@
-# A module loaded with detach=True keeps no copy of its bytes (a board's RAM): function bodies
-# are read back from the file, CRC-checked, when first run; data segments and the name section
-# are kept. A changed file is a clean trap, never unvalidated code run.
+# A module loaded with detach=True keeps no copy of its bytes (a board's RAM): it is decoded
+# from the file a section at a time and validated a body at a time (loader.load_file); function
+# bodies are read back, CRC-checked, when first run, active data segments at instantiation,
+# names when a message needs one. A changed file is a clean trap, never unvalidated code run.
 import support
 import wasi_micro
+from wasi_micro import module as M
+from wasi_micro.errors import MalformedError, InvalidError
 from fuzz import build as B
 from test_wasi_helpers import read_file, rmtree, scratch, write_file
 from wasi_micro.compat import crc32
@@ -100,3 +103,60 @@ def test_changed_data_segment_traps_at_instantiation():
 def test_bytes_load_is_not_detached():
     m = wasi_micro.load(_module(), detach=True)  # nothing to read back from
     assert m.bytes is not None and m.path is None
+
+
+def _records(m):
+    """What a module holds, as plain values (the bytes-loaded and file-loaded must agree)."""
+    return (m.types, [(i.module, i.name, i.kind) for i in m.imports], m.funcs,
+            [(e.name, e.kind, e.index) for e in m.exports], m.start, len(m.tables), len(m.mems),
+            [(c.locals, c.start, c.end) for c in m.codes],
+            [(d.mode, d.pos, d.size, d.memory, d.offset) for d in m.datas],
+            [(e.mode, e.items) for e in m.elems], m.func_names)
+
+
+def test_file_load_gives_the_records_a_bytes_load_gives():
+    names = ["dv_names", "lower_cases", "memory_pages", "wasi_fs", "wasi_cli"]
+    for name in names:
+        path = support.module_path(name + ".wasm")
+        data = read_file(path)
+        a = wasi_micro.load(data)
+        b = wasi_micro.load(path, detach=True)
+        assert b.bytes is None and b.crcs is not None
+        assert _records(a) == _records(b), name
+        for i in range(len(a.datas)):
+            if a.datas[i].mode == M.M_ACTIVE:
+                assert b.datas[i].init is None and b.datas[i].crc == crc32(a.datas[i].init)
+        for i in range(len(a.codes)):
+            c = a.codes[i]
+            assert b.crcs[i] == crc32(data[c.start:c.end])
+
+
+def test_file_load_refuses_what_a_bytes_load_refuses():
+    # Cuts of a module and bytes changed all over it are refused by both loads with the same
+    # kind of error (the wording may differ where a cut section is read on past its end:
+    # decode_file reads a section from its own bytes).
+    data = _module()
+    d = scratch()
+    try:
+        path = d + "/m.wasm"
+        cases = [data[:k] for k in range(0, len(data), 7)]
+        for k in range(8, len(data), 11):
+            bad = bytearray(data)
+            bad[k] ^= 0xFF
+            cases.append(bytes(bad))
+        for bad in cases:
+            write_file(path, bad)
+            want = got = None
+            try:
+                wasi_micro.load(bad)
+            except (MalformedError, InvalidError) as e:
+                want = e
+            try:
+                wasi_micro.load(path, detach=True)
+            except (MalformedError, InvalidError) as e:
+                got = e
+            assert (want is None) == (got is None), (bad, want, got)
+            if want is not None:
+                assert type(want) is type(got), (bad, want, got)
+    finally:
+        rmtree(d)

@@ -8,7 +8,7 @@ from fuzz import build as B
 from wasi_micro import __main__ as cli
 from wasi_micro.config import Config
 from wasi_micro.errors import Exhaustion, LimitError, MalformedError, Trap
-from wasi_micro.validate import load
+from wasi_micro.loader import load
 
 
 def _spin():

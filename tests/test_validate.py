@@ -5,7 +5,7 @@ import os
 
 import support
 from wasi_micro.errors import InvalidError, MalformedError
-from wasi_micro.validate import load
+from wasi_micro.loader import load
 from test_decode import (code, codes, elem_sec, func_sec, global_sec, leb, mem_sec, module, sec,
                          table_sec, type_sec, vec)
 

@@ -15,23 +15,22 @@ from .runtime import Extern, Func, GlobalCell, HostFunc, Memory, Store, Table  #
 
 def load(data, config=None, detach=False):
     """Decode and validate a module from bytes (or a file path); config (a Config) sets the
-    load-time limits. detach (with a path): keep no copy of the bytes, read function bodies
-    back from the file when they are first run (Module.detach: a board's RAM)."""
+    load-time limits. detach (with a path): keep no copy of the bytes (a board's RAM): the file
+    is read a section and a function body at a time, and bodies are read back from it when they
+    are first run (loader.load_file)."""
     import sys
     from .compat import release
-    from .validate import load as _load
-    path = None
-    if isinstance(data, str):
-        path = data
-        with open(path, "rb") as f:
-            data = f.read()
+    from . import loader
     try:
-        m = _load(data, config)
+        if not isinstance(data, str):
+            return loader.load(data, config)
+        if detach:
+            return loader.load_file(data, config)
+        with open(data, "rb") as f:
+            data = f.read()
+        return loader.load(data, config)
     finally:
-        release(sys.modules[__name__], ("validate", "decode"))
-    if detach and path is not None:
-        m.detach(path)
-    return m
+        release(sys.modules[__name__], ("loader", "validate", "decode"))
 
 
 def instantiate(module, imports=None, config=None, store=None, run_start=True):

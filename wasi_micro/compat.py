@@ -89,9 +89,19 @@ if IS_MICROPYTHON:
 
     from gc import collect
 
+    def compact(nbytes):
+        """Collect after every nbytes allocated (None: the default, when the heap is full);
+        returns the setting it replaces. A phase that makes long-lived records among much
+        garbage (loading a module from its file) then keeps them together at the bottom of
+        the heap instead of scattered over all of it, which would leave no big block free."""
+        import gc
+        was = gc.threshold()
+        gc.threshold(-1 if nbytes is None else nbytes)
+        return None if was < 0 else was
+
 else:
     from .compat_cpython import (const, micropython, address, new_words, halfwords,  # noqa: F401
-                                 ticks_us, ticks_diff, maxsize, new_arena, collect)
+                                 ticks_us, ticks_diff, maxsize, new_arena, collect, compact)
 
 
 def release(package, names):

@@ -121,6 +121,11 @@ def collect():
     pass
 
 
+def compact(nbytes):
+    # Reference counting frees garbage at once: no heap to keep compact.
+    return None
+
+
 # --- host floats from IEEE bit patterns and back ---
 _B8 = bytearray(8)
 _Q = memoryview(_B8).cast("Q")

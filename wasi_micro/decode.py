@@ -5,7 +5,7 @@
 from .compat import const
 from .config import DEFAULT
 from .errors import MalformedError, LimitError
-from .reader import Reader
+from .reader import FileReader, Reader
 from . import module as M
 from . import opcodes as O
 
@@ -43,6 +43,8 @@ _REFTYPES = b"\x70\x6f"
 # Ids: 1 type, 2 import, 3 function, 4 table, 5 memory, 6 global, 7 export, 8 start, 9 element,
 # 10 code, 11 data, 12 data count (which comes between element and code).
 _RANK = b"\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0b\x0c\x0a"
+_SEC_CODE = const(10)
+_SEC_DATA = const(11)
 
 
 def decode(data, config=None):
@@ -54,14 +56,7 @@ def decode(data, config=None):
         raise LimitError(TOO_BIG)
     if not isinstance(data, bytes):
         data = bytes(data)  # slices must be bytes (hashable types, immutable names)
-    if n < 4:
-        raise MalformedError(_EOF, n)
-    if data[:4] != b"\x00asm":
-        raise MalformedError("magic header not detected", 0)
-    if n < 8:
-        raise MalformedError(_EOF, n)
-    if data[4:8] != b"\x01\x00\x00\x00":
-        raise MalformedError("unknown binary version", 4)
+    _header(data, n)
     m = M.Module(data)
     r = Reader(data, 8)
     last = 0
@@ -74,9 +69,7 @@ def decode(data, config=None):
         size = _size(r)
         end = r.pos + size
         if sid:
-            if _RANK[sid] <= last:
-                r.fail("unexpected content after last section", p)
-            last = _RANK[sid]
+            last = _rank(r, sid, last, p)
             # Like the reference decoder, read on past a short section's end: the error is then
             # the one the bytes there give, or the size mismatch below.
             _SECTIONS[sid](m, r, cfg)
@@ -84,28 +77,132 @@ def decode(data, config=None):
             _custom(m, r, end)
         if r.pos != end:
             r.fail("section size mismatch")
-    if len(m.funcs) != len(m.codes):
-        r.fail("function and code section have inconsistent lengths", n)
-    if m.data_count is not None and m.data_count != len(m.datas):
-        r.fail("data count and data section have inconsistent lengths", n)
+    _counts(m, n)
     return m
+
+
+def decode_file(path, n, config=None):
+    """decode() for the module in file `path` (n bytes), read a section at a time: no copy of
+    the whole is ever in RAM (a board's heap). Function bodies are not read (validate() reads
+    them one at a time); active data segments are passed over (their Data records hold where
+    they are and their CRC-32: instantiation reads them back); passive ones are kept, and of
+    the custom sections only where the `name` section is. A section is decoded from its own
+    bytes, so a malformed one may be worded differently from decode()'s reading on past it."""
+    cfg = config or DEFAULT
+    if cfg.max_module is not None and n > cfg.max_module:
+        raise LimitError(TOO_BIG)
+    r = FileReader(path, 0, n)
+    try:
+        _header(r.bytes(min(n, 8)), n)
+        m = M.Module(None)
+        m.path = path
+        last = 0
+        while r.tell() < n:
+            p = r.tell()
+            sid = r.u8()
+            if sid > 12:
+                r.fail_at("malformed section id", p)
+            size = _size(r)
+            start = r.tell()
+            end = start + size
+            if sid == _SEC_CODE:
+                last = _rank(r, sid, last, p)
+                _file_codes(m, r, cfg, end)
+            elif sid == _SEC_DATA:
+                last = _rank(r, sid, last, p)
+                _file_datas(m, r, cfg, end)
+            elif sid:
+                last = _rank(r, sid, last, p)
+                sec = Reader(r.bytes(size))
+                try:
+                    _SECTIONS[sid](m, sec, cfg)
+                    if sec.pos != size:
+                        sec.fail("section size mismatch")
+                except MalformedError as e:
+                    raise MalformedError(e.msg, e.offset + start)
+            else:
+                name = r.name()
+                if r.tell() > end:
+                    r.fail_at(_EOF, end)
+                if name == "name":
+                    m.names_at = (r.tell(), end - r.tell())
+                r.skip(end - r.tell(), False)
+            if r.tell() != end:
+                r.fail_at("section size mismatch", r.tell())
+    finally:
+        r.done()
+    _counts(m, n)
+    return m
+
+
+def _header(data, n):
+    if n < 4:
+        raise MalformedError(_EOF, n)
+    if data[:4] != b"\x00asm":
+        raise MalformedError("magic header not detected", 0)
+    if n < 8:
+        raise MalformedError(_EOF, n)
+    if data[4:8] != b"\x01\x00\x00\x00":
+        raise MalformedError("unknown binary version", 4)
+
+
+def _rank(r, sid, last, p):
+    if _RANK[sid] <= last:
+        r.fail_at("unexpected content after last section", p)
+    return _RANK[sid]
+
+
+def _counts(m, n):
+    if len(m.funcs) != len(m.codes):
+        raise MalformedError("function and code section have inconsistent lengths", n)
+    if m.data_count is not None and m.data_count != len(m.datas):
+        raise MalformedError("data count and data section have inconsistent lengths", n)
+
+
+def _file_codes(m, r, cfg, end):
+    # _codes, with the bodies passed over where they lie in the file.
+    left = cfg.max_all_locals
+    same = {}
+    for _ in range(_len(r)):
+        size = _size(r)
+        start = r.tell()
+        if start + size > end:
+            r.fail_at(_EOF, end)
+        locs, left = _locals(r, cfg, start, left, same)
+        if r.tell() > start + size:
+            r.fail_at(_EOF, start + size)
+        m.codes.append(M.Code(locs, r.tell(), start + size))
+        r.skip(start + size - r.tell(), False)
+
+
+def _file_datas(m, r, cfg, end):
+    # _datas, with active segments passed over (their CRC-32 taken) and passive ones copied.
+    for _ in range(_len(r)):
+        mode, mem, offset, n = _data_head(r, cfg)
+        at = r.tell()
+        if at + n > end:
+            r.fail_at(_EOF, end)
+        if mode == M.M_ACTIVE:
+            m.datas.append(M.Data(mode, None, mem, offset, at, n, r.skip(n)))
+        else:
+            m.datas.append(M.Data(mode, r.bytes(n), mem, offset, at, n))
 
 
 def _len(r):
     # A count: like the reference decoder, refuse one larger than the bytes left (counted from
     # the count itself), which cannot be honest. This bounds every loop by the module's size.
-    p = r.pos
+    p = r.tell()
     k = r.u32()
-    if k > len(r.data) - p:
-        r.fail(_OOB, p)
+    if k > r.rest() + r.tell() - p:
+        r.fail_at(_OOB, p)
     return k
 
 
 def _size(r):
     # A byte length, which must also end within the module.
     k = _len(r)
-    if k > len(r.data) - r.pos:
-        r.fail(_EOF, len(r.data))
+    if k > r.rest():
+        r.fail_at(_EOF, r.tell() + r.rest())
     return k
 
 
@@ -148,9 +245,10 @@ def blocktype(r):
             if b != 0x40 and b not in _VALTYPES:
                 _byte_err(r, b, "malformed value type")
             return b - 0x80
+    p = r.tell()
     x = r.s33()
     if x < 0:
-        r.fail("malformed block type", p)
+        r.fail_at("malformed block type", p)
     return x
 
 
@@ -209,13 +307,13 @@ def imm(r, kind):
 
 def opcode(r):
     """The next opcode (0xFC-prefixed ones as 0x100 + sub-opcode) and its immediate kind."""
-    p = r.pos
+    p = r.tell()
     op = r.u8()
     if op == _FC_PREFIX:
         op = _FC_BASE + r.u32()
     kind = O.IMM[op] if op < O.N_OPS else O.IMM_BAD
     if kind == O.IMM_BAD:
-        r.fail("illegal opcode", p)
+        r.fail_at("illegal opcode", p)
     return op, kind
 
 
@@ -225,14 +323,14 @@ def expr(r):
     out = []
     depth = 0  # blocks are not constant, but must still parse to find the right `end`
     while True:
-        p = r.pos
+        p = r.tell()
         op, kind = opcode(r)
         if op == _END:
             if not depth:
                 return out
             depth -= 1
         elif op == _ELSE and not depth:
-            r.fail("END opcode expected", p)
+            r.fail_at("END opcode expected", p)
         elif kind == O.IMM_BLOCK:
             depth += 1
         out.append((op, imm(r, kind)))
@@ -246,35 +344,41 @@ def ran_out(p, e, n):
     raise MalformedError(_EOF, min(p, n))
 
 
-def check_bodies(m, first=0):
-    """Walk the function bodies from number `first` on for their encoding only (no typing),
-    raising MalformedError for the first broken one. The validator decodes bodies as it types
-    them; it calls this to find a malformed body that must win over an invalid one."""
-    r = Reader(m.bytes)
-    n = len(m.bytes)
-    for code in m.codes[first:]:
-        r.pos = code.start
-        r.end = code.end
-        kinds = [0]  # the opening opcode of each open block
-        while kinds:
-            if r.pos >= r.end:
-                ran_out(r.pos, r.end, n)
-            q = r.pos
-            op, kind = opcode(r)
-            if op == _END:
-                kinds.pop()
-            elif op == _ELSE:
-                if kinds[-1] != _IF:
-                    r.fail("END opcode expected", q)
-                kinds[-1] = _ELSE
-            elif kind == O.IMM_BLOCK:
-                kinds.append(op)
-            elif (op == _MEMORY_INIT or op == _DATA_DROP) and m.data_count is None and m.datas:
-                # (without data segments the index is merely unknown: invalid, not malformed)
-                r.fail("data count section required", q)
-            imm(r, kind)
-        if r.pos != code.end:
-            r.fail("section size mismatch")
+def check_bodies(bodies, first=0):
+    """Walk the function bodies (a module.Bodies) from number `first` on for their encoding
+    only (no typing), raising MalformedError for the first broken one. The validator decodes
+    bodies as it types them; it calls this to find a malformed body that must win over an
+    invalid one."""
+    m = bodies.m
+    for i in range(first, len(m.codes)):
+        data, p, e = bodies.get(i)
+        try:
+            _check_body(m, Reader(data, p, e), bodies.size - bodies.shift)
+        except MalformedError as x:
+            raise MalformedError(x.msg, x.offset + bodies.shift)
+
+
+def _check_body(m, r, n):
+    kinds = [0]  # the opening opcode of each open block
+    while kinds:
+        if r.pos >= r.end:
+            ran_out(r.pos, r.end, n)
+        q = r.pos
+        op, kind = opcode(r)
+        if op == _END:
+            kinds.pop()
+        elif op == _ELSE:
+            if kinds[-1] != _IF:
+                r.fail("END opcode expected", q)
+            kinds[-1] = _ELSE
+        elif kind == O.IMM_BLOCK:
+            kinds.append(op)
+        elif (op == _MEMORY_INIT or op == _DATA_DROP) and m.data_count is None and m.datas:
+            # (without data segments the index is merely unknown: invalid, not malformed)
+            r.fail("data count section required", q)
+        imm(r, kind)
+    if r.pos != r.end:
+        r.fail("section size mismatch")
 
 
 def _limits(r, mem):
@@ -306,27 +410,6 @@ def _custom(m, r, end):
     p = r.pos
     r.pos = end
     m.customs.append((name, memoryview(r.data)[p:end]))
-
-
-def names(data):
-    """{function index: name} from a `name` custom section's contents. Lenient: function names
-    are a debugging aid, so a broken name section gives what it could read."""
-    r = Reader(data)
-    out = {}
-    try:
-        while r.pos < r.end:
-            sub = r.u8()
-            end = r.u32() + r.pos
-            if sub == 1 and end <= r.end:
-                r.end = end
-                for _ in range(r.u32()):
-                    i = r.u32()
-                    out[i] = r.name()
-                return out
-            r.pos = end
-    except MalformedError:
-        pass
-    return {}
 
 
 def _types(m, r, _cfg):
@@ -444,24 +527,53 @@ def _elems(m, r, cfg):
         m.elems.append(M.Elem(mode, rt, items, table, offset))
 
 
+def _data_head(r, cfg):
+    """A data segment up to its bytes: (mode, memory, offset expression, size)."""
+    p = r.tell()
+    flags = r.u32()
+    if flags > 2:
+        r.fail_at("malformed data segment kind", p)
+    mem = r.u32() if flags == 2 else 0
+    offset = None if flags == 1 else expr(r)
+    n = _size(r)
+    if cfg.max_segment is not None and n > cfg.max_segment:
+        raise LimitError(DATA_TOO_BIG)
+    return M.M_PASSIVE if flags == 1 else M.M_ACTIVE, mem, offset, n
+
+
 def _datas(m, r, cfg):
     for _ in range(_len(r)):
-        p = r.pos
-        flags = r.u32()
-        if flags > 2:
-            r.fail("malformed data segment kind", p)
-        mem = r.u32() if flags == 2 else 0
-        offset = None if flags == 1 else expr(r)
-        n = _size(r)
-        if cfg.max_segment is not None and n > cfg.max_segment:
-            raise LimitError(DATA_TOO_BIG)
-        mode = M.M_PASSIVE if flags == 1 else M.M_ACTIVE
+        mode, mem, offset, n = _data_head(r, cfg)
         at = r.pos
-        m.datas.append(M.Data(mode, r.view(n), mem, offset, at))
+        m.datas.append(M.Data(mode, r.view(n), mem, offset, at, n))
 
 
 def _data_count(m, r, _cfg):
     m.data_count = r.u32()
+
+
+def _locals(r, cfg, start, left, same):
+    """A body's local declarations: (locals as bytes of value types, what is left of the
+    module's limit on locals). `same` keeps one bytes object per distinct declaration."""
+    groups = []  # count, type, count, type, ...
+    total = 0
+    for _ in range(_len(r)):
+        k = r.u32()
+        groups.append(k)
+        groups.append(valtype(r))
+        total += k
+    # Count before allocating: a few bytes can declare billions of locals.
+    if total > 0xFFFFFFFF:
+        r.fail_at("too many locals", start)
+    if total > cfg.max_locals:
+        raise LimitError(TOO_MANY_LOCALS)
+    left -= total
+    if left < 0:
+        raise LimitError(TOO_MANY_ALL_LOCALS)
+    locs = b""
+    for i in range(0, len(groups), 2):
+        locs += _ONE[groups[i + 1]] * groups[i]
+    return same.setdefault(locs, locs), left
 
 
 def _codes(m, r, cfg):
@@ -473,25 +585,7 @@ def _codes(m, r, cfg):
         start = r.pos
         end = start + size
         r.end = end  # the locals must fit the body
-        groups = []  # count, type, count, type, ...
-        total = 0
-        for _ in range(_len(r)):
-            k = r.u32()
-            groups.append(k)
-            groups.append(valtype(r))
-            total += k
-        # Count before allocating: a few bytes can declare billions of locals.
-        if total > 0xFFFFFFFF:
-            r.fail("too many locals", start)
-        if total > cfg.max_locals:
-            raise LimitError(TOO_MANY_LOCALS)
-        left -= total
-        if left < 0:
-            raise LimitError(TOO_MANY_ALL_LOCALS)
-        locs = b""
-        for i in range(0, len(groups), 2):
-            locs += _ONE[groups[i + 1]] * groups[i]
-        locs = same.setdefault(locs, locs)
+        locs, left = _locals(r, cfg, start, left, same)
         m.codes.append(M.Code(locs, r.pos, end))
         r.pos = end
         r.end = n

@@ -2,6 +2,7 @@
 # instance.py read them. Value types are their binary codes (I32 = 0x7F ...); a function type is a
 # (params, results) pair of bytes of those codes, so types compare and hash by value.
 from .compat import const
+from .errors import MODULE_CHANGED, MalformedError, Trap
 
 I32 = const(0x7F)
 I64 = const(0x7E)
@@ -82,17 +83,18 @@ class Elem:
 
 
 class Data:
-    """A data segment: `init` its bytes, at `pos` in the module's; None once the module is
-    detached and the segment active (then `crc` is the CRC-32 of the `size` bytes at `pos`)."""
+    """A data segment: `init` its bytes, at `pos` in the module's; None when the module was
+    decoded from its file and the segment is active (then `crc` is the CRC-32 of the `size`
+    bytes at `pos` in the file)."""
 
-    def __init__(self, mode, init, memory=0, offset=None, pos=0):
+    def __init__(self, mode, init, memory, offset, pos, size, crc=0):
         self.mode = mode
         self.init = init
         self.memory = memory
         self.offset = offset
         self.pos = pos
-        self.size = len(init)
-        self.crc = 0
+        self.size = size
+        self.crc = crc
 
 
 class Code:
@@ -105,10 +107,80 @@ class Code:
         self.end = end
 
 
+def names(r, only=None):
+    """{function index: name} from a `name` custom section's contents (a Reader over them);
+    with `only`, just that function's. Lenient: function names are a debugging aid, so a broken
+    name section gives none."""
+    out = {}
+    try:
+        while r.rest():
+            sub = r.u8()
+            n = r.u32()
+            if sub == 1:
+                for _ in range(r.u32()):
+                    i = r.u32()
+                    if only is None or i == only:
+                        out[i] = r.name()
+                        if i == only:
+                            break
+                    else:
+                        r.skip(r.u32())
+                break
+            r.skip(n)
+    except MalformedError:
+        out = {}
+    finally:
+        r.done()
+    return out
+
+
+class Bodies:
+    """Where validation finds each function body: get(i) -> (data, start, end), the
+    instructions at data[start:end]. A module decoded from its file has them read from there
+    one at a time into one buffer (its CRC-32 noted for Module.reader); `shift` is then what
+    turns a position in the buffer into the file's, `size` the module's length."""
+
+    def __init__(self, m):
+        self.m = m
+        self.f = None
+        self.shift = 0
+        if m.path is None:
+            self.size = len(m.bytes)
+            return
+        from .compat import new_words
+        biggest = 0
+        for c in m.codes:
+            biggest = max(biggest, c.end - c.start)
+        self.buf = bytearray(biggest)
+        self.view = memoryview(self.buf)
+        m.crcs = new_words(len(m.codes), True)  # 32-bit ints are heap objects on a board
+        self.f = open(m.path, "rb")
+        self.size = self.f.seek(0, 2)
+
+    def get(self, i):
+        c = self.m.codes[i]
+        if self.f is None:
+            return self.m.bytes, c.start, c.end
+        from .compat import crc32
+        n = c.end - c.start
+        self.f.seek(c.start)
+        piece = self.view[:n]
+        if (self.f.readinto(piece) or 0) != n:
+            raise Trap(MODULE_CHANGED)
+        self.m.crcs[i] = crc32(piece)
+        self.shift = c.start
+        return self.buf, 0, n
+
+    def close(self):
+        if self.f is not None:
+            self.f.close()
+            self.f = None
+
+
 class Module:
     def __init__(self, data):
-        self.bytes = data  # None after detach()
-        self.path = None  # the file detach() reads function bodies back from
+        self.bytes = data  # None when decoded from its file (decode_file) ...
+        self.path = None  # ... this one, which function bodies are read back from
         self.types = []  # (params bytes, results bytes)
         self.imports = []
         self.funcs = []  # type index of each defined function
@@ -121,8 +193,9 @@ class Module:
         self.datas = []
         self.data_count = None
         self.codes = []
-        self.crcs = None  # detached: the CRC-32 of each body's instructions
+        self.crcs = None  # from a file: the CRC-32 of each body's instructions
         self.customs = []  # (name, contents as a memoryview of the module's bytes)
+        self.names_at = None  # from a file: (offset, size) of its `name` section there
         self._names = None
         # Index spaces (imports first), filled by the decoder after the import section.
         self.func_imports = 0
@@ -141,29 +214,6 @@ class Module:
                     n += 1
         return self.types[self.funcs[idx - self.func_imports]]
 
-    def detach(self, path):
-        """Let go of the module's bytes (a board's RAM): function bodies are read back from
-        `path`, the file they came from, when first lowered, each checked against the CRC taken
-        now; so are active data segments, when the module is instantiated. Passive data
-        segments and the `name` section are kept as copies; other custom sections (debug info)
-        are dropped."""
-        from .compat import crc32, new_words
-        data = memoryview(self.bytes)
-        # In a word array: 32-bit ints are heap objects on a board, left scattered in the heap.
-        self.crcs = crcs = new_words(len(self.codes), True)
-        for i in range(len(self.codes)):
-            c = self.codes[i]
-            crcs[i] = crc32(data[c.start:c.end])
-        for d in self.datas:
-            if d.mode == M_ACTIVE:
-                d.crc = crc32(d.init)
-                d.init = None
-            else:
-                d.init = bytes(d.init)
-        self.customs = [(n, bytes(v)) for n, v in self.customs if n == "name"]
-        self.bytes = None
-        self.path = path
-
     def reader(self, i):
         """A Reader over the instructions of the body of defined function i; its done() says
         whether a detached module's file still holds what was validated."""
@@ -174,7 +224,7 @@ class Module:
         return FileReader(self.path, code.start, code.end - code.start, self.crcs[i])
 
     def data_reader(self, i):
-        """A FileReader over detached active data segment i."""
+        """A FileReader over active data segment i of a module decoded from its file."""
         from .reader import FileReader
         d = self.datas[i]
         return FileReader(self.path, d.pos, d.size, d.crc)
@@ -185,20 +235,33 @@ class Module:
         messages: a board should not keep every name in RAM)."""
         if self._names is None:
             self._names = {}
-            for name, data in self.customs:
-                if name == "name":
-                    from .decode import names
-                    self._names = names(data)
-                    break
+            r = self._name_section()
+            if r is not None:
+                self._names = names(r)
         return self._names
 
     def func_name(self, idx):
         try:
-            name = self.func_names.get(idx)
+            if self.path is None:
+                name = self.func_names.get(idx)
+            else:  # looked up in the file: a board should not hold every name in RAM
+                r = self._name_section()
+                name = None if r is None else names(r, idx).get(idx)
         except MemoryError:  # naming an out-of-memory trap on a full heap: the index will do
             self._names = None
             name = None
+        except Trap:  # the file is gone
+            name = None
         return name if name is not None else "wasm-function[%d]" % idx
+
+    def _name_section(self):
+        from .reader import FileReader, Reader
+        if self.names_at is not None:
+            return FileReader(self.path, self.names_at[0], self.names_at[1])
+        for name, data in self.customs:
+            if name == "name":
+                return Reader(data)
+        return None
 
     def table_types(self):
         """Table of every table in the index space (imports first)."""

@@ -20,6 +20,14 @@ class Reader:
     def fail(self, msg, pos=None):
         raise MalformedError(msg, self.pos if pos is None else pos)
 
+    def tell(self):
+        """The position in the module (pos is the position in data)."""
+        return self.pos
+
+    def fail_at(self, msg, at):
+        """fail() at a position tell() gave."""
+        raise MalformedError(msg, at)
+
     def eof(self):
         return self.pos >= self.end
 
@@ -30,19 +38,26 @@ class Reader:
         self.pos = p + 1
         return self.data[p]
 
+    def rest(self):
+        """Bytes left in the whole module (past self.end too)."""
+        return len(self.data) - self.pos
+
     def bytes(self, n):
         p = self.pos
         if n > self.end - p:
-            self.fail("length out of bounds" if n > len(self.data) - p else _EOF)
+            self.fail("length out of bounds" if n > self.rest() else _EOF)
         self.pos = p + n
         return self.data[p:p + n]
+
+    def skip(self, n, check=True):
+        self.pos += len(self.view(n))
 
     def view(self, n):
         """The next n bytes as a memoryview of the module (no copy: segments stay in the
         module's bytes)."""
         p = self.pos
         if n > self.end - p:
-            self.fail("length out of bounds" if n > len(self.data) - p else _EOF)
+            self.fail("length out of bounds" if n > self.rest() else _EOF)
         self.pos = p + n
         return memoryview(self.data)[p:p + n]
 
@@ -144,23 +159,37 @@ class Reader:
 
 class FileReader(Reader):
     """A Reader over n bytes of a file from offset `start`, read in small pieces (a board may
-    have no free block as big as a function body), whose CRC-32 must come out as `crc`: done()
-    checks it. The bytes were validated when the module was loaded: a file changed since is a
-    MODULE_CHANGED trap, whatever its new bytes made the reader's user do first."""
+    have no free block as big as a function body). With `crc`, done() checks the bytes' CRC-32
+    against it: they were validated when the module was loaded, so a file changed since is a
+    MODULE_CHANGED trap, whatever its new bytes made the reader's user do first. Positions
+    (tell(), errors) are the file's."""
 
-    def __init__(self, path, start, n, crc):
+    def __init__(self, path, start, n, crc=None):
         # One window for the whole read (no new buffer a piece: a board's heap would be left
         # full of holes): what is left of it moves to the front, the next piece fills the rest.
         Reader.__init__(self, bytearray(2 * PIECE), 0, 0)
         self.window = memoryview(self.data)
         self.want = crc
         self.crc = 0
-        self.left = n
+        self.left = n  # bytes not read from the file yet
+        self.base = start  # the file offset of window[0]
         try:
             self.f = open(path, "rb")
             self.f.seek(start)
         except OSError:
             raise Trap(MODULE_CHANGED)
+
+    def tell(self):
+        return self.base + self.pos
+
+    def rest(self):
+        return self.left + self.end - self.pos
+
+    def fail(self, msg, pos=None):
+        Reader.fail(self, msg, (self.pos if pos is None else pos) + self.base)
+
+    def fail_at(self, msg, at):
+        raise MalformedError(msg, at)
 
     def _piece(self, at):
         """Read the next piece of the file into the window at `at`, through the CRC; its length
@@ -179,9 +208,11 @@ class FileReader(Reader):
         if self.end - self.pos < k and self.left:
             keep = self.end - self.pos
             self.data[:keep] = bytes(self.window[self.pos:self.end])
+            self.base += self.pos
             got = self._piece(keep)
             if not got:
-                self.done()  # the file was cut short: MODULE_CHANGED
+                self.done()  # the file was cut short: MODULE_CHANGED (if checked)
+                self.left = 0
             self.pos = 0
             self.end = keep + got
 
@@ -198,8 +229,47 @@ class FileReader(Reader):
         return Reader._sleb(self, bits)
 
     def bytes(self, n):
-        self._need(n)
-        return Reader.bytes(self, n)
+        if n <= PIECE:
+            self._need(n)
+            return bytes(Reader.bytes(self, n))  # (a slice of the window is a bytearray)
+        if n > self.rest():
+            self.fail("length out of bounds")
+        out = bytearray(n)
+        got = 0
+        while got < n:
+            k = min(n - got, PIECE)
+            self._need(k)
+            out[got:got + k] = self.window[self.pos:self.pos + k]
+            self.pos += k
+            got += k
+        return bytes(out)
+
+    def skip(self, n, check=True):
+        """Pass over the next n bytes: read them (a piece at a time) for their CRC-32, or with
+        check False seek past them (no garbage: a board's heap); 0 then."""
+        from .compat import crc32
+        c = 0
+        if not check and n > self.end - self.pos:
+            n -= self.end - self.pos
+            self.base += self.end + n
+            self.pos = self.end = 0
+            self.left -= n
+            self.f.seek(self.base)
+            return c
+        while n > 0:
+            k = min(n, PIECE)
+            c = crc32(self.bytes(k), c)
+            n -= k
+        return c
+
+    def name(self):
+        n = self.u32()
+        if n <= PIECE:
+            self._need(n)
+        start = self.tell()
+        raw = self.bytes(n)
+        _check_utf8(self, raw, start - self.base)
+        return str(raw, "utf-8")
 
     def done(self):
         """Read what is left through the CRC and close the file; MODULE_CHANGED unless the
@@ -207,12 +277,12 @@ class FileReader(Reader):
         if self.f is None:
             return
         try:
-            while self.left and self._piece(0):
+            while self.want is not None and self.left and self._piece(0):
                 pass
         finally:
             self.f.close()
             self.f = None
-        if self.left or self.crc != self.want:
+        if self.want is not None and (self.left or self.crc != self.want):
             raise Trap(MODULE_CHANGED)
 
 

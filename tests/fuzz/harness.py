@@ -178,7 +178,7 @@ def _bounded(m):
 
 
 def _run(data, cfg, res, keep_memory, flat):
-    from wasi_micro.validate import load
+    from wasi_micro.loader import load
     try:
         m = load(data, cfg)
     except MalformedError:

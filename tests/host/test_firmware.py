@@ -185,9 +185,13 @@ def test_framed_fuel_limit(flash):
 
 
 def test_memory_error_is_reported_and_the_board_recovers(flash):
-    # A module bigger than the heap: reading it raises MemoryError in the runner.
+    # A module with a type section bigger than the heap: reading that section (a section is
+    # decoded from its own bytes) raises MemoryError in the runner.
+    size = 8 << 20
     with open(str(flash / "wasm" / "huge.wasm"), "wb") as f:
-        f.truncate(8 << 20)
+        f.write(b"\0asm\1\0\0\0\1" + bytes([size & 0x7F | 0x80, size >> 7 & 0x7F | 0x80,
+                                                 size >> 14 & 0x7F | 0x80, size >> 21]))
+        f.truncate(f.tell() + size)
     rc, out = run_board(flash, "print('RC', wasi_run.run('huge'))\n"
                                "print('RC', wasi_run.run('g', ['exit', '6']))", heap="6M")
     lines = out.decode().splitlines()
