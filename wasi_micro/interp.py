@@ -8,7 +8,7 @@
 # Rare and heavy ops leave through `ext(pc, fp)`, which returns the next pc, or -1 after storing
 # it in st when the memory's view moved (the driver refreshes the pointers and resumes). Ops
 # that need the whole machine state (host calls, memory.grow, lazy lowering) return to the
-# driver (instance.py).
+# driver (driver.py).
 # ptr8/16/32 and uint: the casts as plain Python sees them.
 from .compat import F64, F64W, const, micropython, ptr8, ptr16, ptr32, uint  # noqa: F401
 
@@ -34,7 +34,7 @@ ST_BULK = const(11)  # 1: memory.copy/fill on a flat memory run in the loop (com
 ST_FLOAT = const(12)  # 1: f64 add/sub/mul/div on host doubles in the loop (compat.FLOAT_IN_LOOP)
 ST_WORDS = const(13)
 
-# Trap codes in ST_TRAP (instance.py maps them to errors' reasons).
+# Trap codes in ST_TRAP (driver.py maps them to errors' reasons).
 T_UNREACHABLE = const(1)
 T_OOB = const(2)
 T_CALL_DEPTH = const(3)
