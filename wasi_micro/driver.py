@@ -9,7 +9,7 @@ from .errors import Exhaustion, LimitError, Trap, CALL_EXHAUSTED, DEADLINE, DIV_
     STACK_EXHAUSTED, UNDEF_ELEMENT, UNINIT_ELEMENT, UNREACHABLE
 from .interp import ST_BULK, ST_COUNT, ST_CSBASE, ST_CSP, ST_FP, ST_FUEL, ST_MLEN, ST_PC, \
     ST_PSHIFT, ST_TRAP
-from .ir import word
+from .ir import set_word, word
 from .lower import Full
 from .module import Limits, slots
 from .opcodes import MEM_ACCESS, MEM_SIGNED, SIG, SIGS
@@ -30,6 +30,119 @@ _I32_EQZ = const(0x45)
 _I64_EXTEND32_S = const(0xC4)
 _I32_TRUNC_SAT_F32_S = const(0x100)
 _I64_TRUNC_SAT_F64_U = const(0x107)
+_R_BINARY_D = const(1)
+_R_BINARY_A = const(2)
+_R_BINARY_B = const(3)
+_R_BINARY_LEN = const(4)
+_R_UNARY_LEN = const(3)
+_R_LOAD_D = const(1)
+_R_LOAD_ADDR = const(2)
+_R_STORE_ADDR = const(1)
+_R_STORE_VALUE = const(2)
+_R_RETURN_LEN = const(2)
+_R_CALL = const(0x0F)
+_R_CALL_ENTRY = const(2)
+_R_CALL_FUNC = const(4)
+_R_CALL_INDIRECT = const(0x10)
+_R_CALL_INDIRECT_ARGBASE = const(1)
+_R_CALL_INDIRECT_INDEX = const(2)
+_R_CALL_INDIRECT_TABLE = const(3)
+_R_CALL_INDIRECT_TYPEID = const(5)
+_R_CALL_INDIRECT_LEN = const(7)
+_R_RETURN_CALL = const(0x11)
+_R_RETURN_CALL_ENTRY = const(1)
+_R_RETURN_CALL_FUNC = const(3)
+_R_RETURN_CALL_INDIRECT = const(0x12)
+_R_RETURN_CALL_INDIRECT_INDEX = const(1)
+_R_RETURN_CALL_INDIRECT_TABLE = const(2)
+_R_RETURN_CALL_INDIRECT_TYPEID = const(4)
+_R_RETURN_CALL_INDIRECT_N = const(6)
+_R_RETURN_CALL_INDIRECT_SRC = const(7)
+_R_CALL_IMPORT = const(0x13)
+_R_CALL_IMPORT_ARGBASE = const(1)
+_R_CALL_IMPORT_FUNC = const(2)
+_R_CALL_IMPORT_LEN = const(4)
+_R_GLOBAL_GET_X = const(0x1A)
+_R_GLOBAL_GET_X_D = const(1)
+_R_GLOBAL_GET_X_GLOBAL = const(2)
+_R_GLOBAL_GET_X_LEN = const(4)
+_R_GLOBAL_SET_X = const(0x1B)
+_R_GLOBAL_SET_X_A = const(1)
+_R_GLOBAL_SET_X_GLOBAL = const(2)
+_R_GLOBAL_SET_X_LEN = const(4)
+_R_REF_FUNC = const(0x1C)
+_R_REF_FUNC_D = const(1)
+_R_REF_FUNC_FUNC = const(2)
+_R_REF_FUNC_LEN = const(4)
+_R_TABLE_GET = const(0x1E)
+_R_TABLE_GET_D = const(1)
+_R_TABLE_GET_INDEX = const(2)
+_R_TABLE_GET_TABLE = const(3)
+_R_TABLE_GET_LEN = const(5)
+_R_TABLE_SET = const(0x1F)
+_R_TABLE_SET_INDEX = const(1)
+_R_TABLE_SET_VALUE = const(2)
+_R_TABLE_SET_TABLE = const(3)
+_R_TABLE_SET_LEN = const(5)
+_R_MEMORY_SIZE = const(0x3F)
+_R_MEMORY_SIZE_D = const(1)
+_R_MEMORY_SIZE_LEN = const(2)
+_R_MEMORY_GROW = const(0x40)
+_R_MEMORY_GROW_D = const(1)
+_R_MEMORY_GROW_A = const(2)
+_R_MEMORY_GROW_LEN = const(3)
+_R_MEMORY_INIT = const(0x108)
+_R_MEMORY_INIT_D = const(1)
+_R_MEMORY_INIT_S = const(2)
+_R_MEMORY_INIT_N = const(3)
+_R_MEMORY_INIT_DATA = const(4)
+_R_MEMORY_INIT_LEN = const(6)
+_R_DATA_DROP = const(0x109)
+_R_DATA_DROP_DATA = const(1)
+_R_DATA_DROP_LEN = const(3)
+_R_MEMORY_COPY = const(0x10A)
+_R_MEMORY_COPY_D = const(1)
+_R_MEMORY_COPY_S = const(2)
+_R_MEMORY_COPY_N = const(3)
+_R_MEMORY_COPY_LEN = const(4)
+_R_MEMORY_FILL = const(0x10B)
+_R_MEMORY_FILL_D = const(1)
+_R_MEMORY_FILL_VALUE = const(2)
+_R_MEMORY_FILL_N = const(3)
+_R_MEMORY_FILL_LEN = const(4)
+_R_TABLE_INIT = const(0x10C)
+_R_TABLE_INIT_D = const(1)
+_R_TABLE_INIT_S = const(2)
+_R_TABLE_INIT_N = const(3)
+_R_TABLE_INIT_ELEM = const(4)
+_R_TABLE_INIT_TABLE = const(6)
+_R_TABLE_INIT_LEN = const(8)
+_R_ELEM_DROP = const(0x10D)
+_R_ELEM_DROP_ELEM = const(1)
+_R_ELEM_DROP_LEN = const(3)
+_R_TABLE_COPY = const(0x10E)
+_R_TABLE_COPY_D = const(1)
+_R_TABLE_COPY_S = const(2)
+_R_TABLE_COPY_N = const(3)
+_R_TABLE_COPY_DST = const(4)
+_R_TABLE_COPY_SRC = const(6)
+_R_TABLE_COPY_LEN = const(8)
+_R_TABLE_GROW = const(0x10F)
+_R_TABLE_GROW_D = const(1)
+_R_TABLE_GROW_INIT = const(2)
+_R_TABLE_GROW_N = const(3)
+_R_TABLE_GROW_TABLE = const(4)
+_R_TABLE_GROW_LEN = const(6)
+_R_TABLE_SIZE = const(0x110)
+_R_TABLE_SIZE_D = const(1)
+_R_TABLE_SIZE_TABLE = const(2)
+_R_TABLE_SIZE_LEN = const(4)
+_R_TABLE_FILL = const(0x111)
+_R_TABLE_FILL_I = const(1)
+_R_TABLE_FILL_VALUE = const(2)
+_R_TABLE_FILL_N = const(3)
+_R_TABLE_FILL_TABLE = const(4)
+_R_TABLE_FILL_LEN = const(6)
 # End of the generated opcodes.
 
 _NUMS = []  # op -> (function, operand widths...) once numeric.py is loaded
@@ -163,7 +276,7 @@ class Driver:
         for j in range(len(keep) - 1, -1, -1):
             order.append(keep[j][2])
         keep.sort()
-        pos = 2  # after the driver's RETURN 0
+        pos = _R_RETURN_LEN  # after the driver's RETURN 0
         for e, end, f in keep:
             at[f] = pos
             pos += end - e
@@ -270,42 +383,49 @@ class Driver:
         pc = st[ST_PC]
         fp = st[ST_FP]
         op = code[pc]
-        if op == ir.CALL or op == ir.RETURN_CALL:
+        if op == _R_CALL or op == _R_RETURN_CALL:
             # Lower the callee, then patch its entry into the call (the array may have grown,
             # the caller moved in an eviction).
-            e = self._entry(word(code, pc + (4 if op == ir.CALL else 3)))
-            code = self.code
-            k = st[ST_PC] + (2 if op == ir.CALL else 1)
-            code[k] = e & 0xFFFF
-            code[k + 1] = e >> 16
-        elif op == ir.CALL_IMPORT:
-            base = fp + code[pc + 1]
-            self._call_out(self.func(word(code, pc + 2)), base)
-            st[ST_PC] += 4
-        elif op == ir.CALL_INDIRECT:
-            f = self._indirect(code[pc + 2], word(code, pc + 3), word(code, pc + 5), fp)
+            if op == _R_CALL:
+                e = self._entry(word(code, pc + _R_CALL_FUNC))
+                k = _R_CALL_ENTRY
+            else:
+                e = self._entry(word(code, pc + _R_RETURN_CALL_FUNC))
+                k = _R_RETURN_CALL_ENTRY
+            set_word(self.code, st[ST_PC] + k, e)
+        elif op == _R_CALL_IMPORT:
+            base = fp + code[pc + _R_CALL_IMPORT_ARGBASE]
+            self._call_out(self.func(word(code, pc + _R_CALL_IMPORT_FUNC)), base)
+            st[ST_PC] += _R_CALL_IMPORT_LEN
+        elif op == _R_CALL_INDIRECT:
+            f = self._indirect(code[pc + _R_CALL_INDIRECT_INDEX],
+                               word(code, pc + _R_CALL_INDIRECT_TABLE),
+                               word(code, pc + _R_CALL_INDIRECT_TYPEID), fp)
             if f.inst is self:
                 self._entry(f.index)  # now lowered: the loop runs the call itself
             else:
-                self._call_out(f, fp + code[pc + 1])
-                st[ST_PC] += 7
-        elif op == ir.RETURN_CALL_INDIRECT:
-            f = self._indirect(code[pc + 1], word(code, pc + 2), word(code, pc + 4), fp)
+                self._call_out(f, fp + code[pc + _R_CALL_INDIRECT_ARGBASE])
+                st[ST_PC] += _R_CALL_INDIRECT_LEN
+        elif op == _R_RETURN_CALL_INDIRECT:
+            f = self._indirect(code[pc + _R_RETURN_CALL_INDIRECT_INDEX],
+                               word(code, pc + _R_RETURN_CALL_INDIRECT_TABLE),
+                               word(code, pc + _R_RETURN_CALL_INDIRECT_TYPEID), fp)
             if f.inst is self:
                 self._entry(f.index)
             else:
-                n = code[pc + 6]
+                n = code[pc + _R_RETURN_CALL_INDIRECT_N]
+                src = pc + _R_RETURN_CALL_INDIRECT_SRC
                 regs = self.regs
-                vals = [regs[fp + code[pc + 7 + i]] for i in range(n)]
+                vals = [regs[fp + code[src + i]] for i in range(n)]
                 for i in range(n):
                     regs[fp + i] = vals[i]
                 self._call_out(f, fp)
                 st[ST_PC] = 0  # RETURN 0: the results are in place
-        elif op == ir.MEMORY_GROW:
-            d = fp + code[pc + 1]
-            r = self.memory_obj.grow(self.regs[fp + code[pc + 2]])
+        elif op == _R_MEMORY_GROW:
+            d = fp + code[pc + _R_MEMORY_GROW_D]
+            r = self.memory_obj.grow(self.regs[fp + code[pc + _R_MEMORY_GROW_A]])
             self.regs[d] = r & _M32
-            st[ST_PC] = pc + 3
+            st[ST_PC] = pc + _R_MEMORY_GROW_LEN
         else:
             raise ValueError("driver: unexpected op 0x%x" % op)
 
@@ -365,24 +485,30 @@ class Driver:
             # (function, first operand wide, second operand wide or None, result wide)
             f, w1, w2, wr = num
             regs = self.regs
-            a = fp + code[pc + 2]
+            a = fp + code[pc + _R_BINARY_A]  # unary ops have the same d and a
             x = regs[a] | regs[a + 1] << 32 if w1 else regs[a]
             if w2 is None:
                 r = f(x)
-                n = 3
+                n = _R_UNARY_LEN
             else:
-                a = fp + code[pc + 3]
+                a = fp + code[pc + _R_BINARY_B]
                 r = f(x, regs[a] | regs[a + 1] << 32 if w2 else regs[a])
-                n = 4
-            a = fp + code[pc + 1]
+                n = _R_BINARY_LEN
+            a = fp + code[pc + _R_BINARY_D]
             regs[a] = r & 0xFFFFFFFF
             if wr:
                 regs[a + 1] = r >> 32
             return pc + n
-        if op == ir.CALL_INDIRECT or op == ir.RETURN_CALL_INDIRECT:
-            k = pc + (1 if op == ir.RETURN_CALL_INDIRECT else 2)
-            f = self._indirect(code[k], code[k + 1] | code[k + 2] << 16,
-                               code[k + 3] | code[k + 4] << 16, fp)
+        if op == _R_CALL_INDIRECT or op == _R_RETURN_CALL_INDIRECT:
+            if op == _R_CALL_INDIRECT:
+                i = code[pc + _R_CALL_INDIRECT_INDEX]
+                t = pc + _R_CALL_INDIRECT_TABLE
+                y = pc + _R_CALL_INDIRECT_TYPEID
+            else:
+                i = code[pc + _R_RETURN_CALL_INDIRECT_INDEX]
+                t = pc + _R_RETURN_CALL_INDIRECT_TABLE
+                y = pc + _R_RETURN_CALL_INDIRECT_TYPEID
+            f = self._indirect(i, code[t] | code[t + 1] << 16, code[y] | code[y + 1] << 16, fp)
             if f.inst is self:
                 e = self.entries[f.index]
                 if e:
@@ -398,90 +524,102 @@ class Driver:
                 return self._moved(self._load_store(op, pc, fp))
             except IndexError:  # an empty memory: the loop could not rule it out
                 raise Trap(OOB_MEMORY)
-        if op == ir.GLOBAL_GET_X:
-            g = word(code, pc + 2)
-            write_value(regs, fp + code[pc + 1], self.gtypes[g][0], self.cells[g].value)
-            return pc + 4
-        if op == ir.GLOBAL_SET_X:
-            g = word(code, pc + 2)
-            self.cells[g].value = read_value(regs, fp + code[pc + 1], self.gtypes[g][0])
-            return pc + 4
-        if op == ir.MEMORY_SIZE:
-            regs[fp + code[pc + 1]] = self.memory_obj.pages
-            return pc + 2
-        if op == ir.REF_FUNC:
-            regs[fp + code[pc + 1]] = self.store.ref(self.func(word(code, pc + 2)))
-            return pc + 4
-        if op == ir.TABLE_GET:
-            i = regs[fp + code[pc + 2]]
-            elems = self.tables[word(code, pc + 3)].elems
+        if op == _R_GLOBAL_GET_X:
+            g = word(code, pc + _R_GLOBAL_GET_X_GLOBAL)
+            write_value(regs, fp + code[pc + _R_GLOBAL_GET_X_D], self.gtypes[g][0],
+                        self.cells[g].value)
+            return pc + _R_GLOBAL_GET_X_LEN
+        if op == _R_GLOBAL_SET_X:
+            g = word(code, pc + _R_GLOBAL_SET_X_GLOBAL)
+            self.cells[g].value = read_value(regs, fp + code[pc + _R_GLOBAL_SET_X_A],
+                                             self.gtypes[g][0])
+            return pc + _R_GLOBAL_SET_X_LEN
+        if op == _R_MEMORY_SIZE:
+            regs[fp + code[pc + _R_MEMORY_SIZE_D]] = self.memory_obj.pages
+            return pc + _R_MEMORY_SIZE_LEN
+        if op == _R_REF_FUNC:
+            f = self.func(word(code, pc + _R_REF_FUNC_FUNC))
+            regs[fp + code[pc + _R_REF_FUNC_D]] = self.store.ref(f)
+            return pc + _R_REF_FUNC_LEN
+        if op == _R_TABLE_GET:
+            i = regs[fp + code[pc + _R_TABLE_GET_INDEX]]
+            elems = self.tables[word(code, pc + _R_TABLE_GET_TABLE)].elems
             if i >= len(elems):
                 raise Trap(OOB_TABLE)
-            regs[fp + code[pc + 1]] = elems[i]
-            return pc + 5
-        if op == ir.TABLE_SET:
-            i = regs[fp + code[pc + 1]]
-            elems = self.tables[word(code, pc + 3)].elems
+            regs[fp + code[pc + _R_TABLE_GET_D]] = elems[i]
+            return pc + _R_TABLE_GET_LEN
+        if op == _R_TABLE_SET:
+            i = regs[fp + code[pc + _R_TABLE_SET_INDEX]]
+            elems = self.tables[word(code, pc + _R_TABLE_SET_TABLE)].elems
             if i >= len(elems):
                 raise Trap(OOB_TABLE)
-            elems[i] = regs[fp + code[pc + 2]]
-            return pc + 5
-        if op == ir.TABLE_SIZE:
-            regs[fp + code[pc + 1]] = len(self.tables[word(code, pc + 2)].elems)
-            return pc + 4
-        if op == ir.TABLE_GROW:
-            t = self.tables[word(code, pc + 4)]
-            r = t.grow(regs[fp + code[pc + 3]], regs[fp + code[pc + 2]])
-            regs[fp + code[pc + 1]] = r & _M32
-            return pc + 6
-        if op == ir.TABLE_FILL:
-            i = regs[fp + code[pc + 1]]
-            v = regs[fp + code[pc + 2]]
-            n = regs[fp + code[pc + 3]]
-            elems = self.tables[word(code, pc + 4)].elems
+            elems[i] = regs[fp + code[pc + _R_TABLE_SET_VALUE]]
+            return pc + _R_TABLE_SET_LEN
+        if op == _R_TABLE_SIZE:
+            n = len(self.tables[word(code, pc + _R_TABLE_SIZE_TABLE)].elems)
+            regs[fp + code[pc + _R_TABLE_SIZE_D]] = n
+            return pc + _R_TABLE_SIZE_LEN
+        if op == _R_TABLE_GROW:
+            t = self.tables[word(code, pc + _R_TABLE_GROW_TABLE)]
+            r = t.grow(regs[fp + code[pc + _R_TABLE_GROW_N]],
+                       regs[fp + code[pc + _R_TABLE_GROW_INIT]])
+            regs[fp + code[pc + _R_TABLE_GROW_D]] = r & _M32
+            return pc + _R_TABLE_GROW_LEN
+        if op == _R_TABLE_FILL:
+            i = regs[fp + code[pc + _R_TABLE_FILL_I]]
+            v = regs[fp + code[pc + _R_TABLE_FILL_VALUE]]
+            n = regs[fp + code[pc + _R_TABLE_FILL_N]]
+            elems = self.tables[word(code, pc + _R_TABLE_FILL_TABLE)].elems
             if i + n > len(elems):
                 raise Trap(OOB_TABLE)
             for k in range(i, i + n):
                 elems[k] = v
-            return pc + 6
-        if op == ir.TABLE_COPY:
-            d = regs[fp + code[pc + 1]]
-            s = regs[fp + code[pc + 2]]
-            n = regs[fp + code[pc + 3]]
-            dst = self.tables[word(code, pc + 4)].elems
-            src = self.tables[word(code, pc + 6)].elems
+            return pc + _R_TABLE_FILL_LEN
+        if op == _R_TABLE_COPY:
+            d = regs[fp + code[pc + _R_TABLE_COPY_D]]
+            s = regs[fp + code[pc + _R_TABLE_COPY_S]]
+            n = regs[fp + code[pc + _R_TABLE_COPY_N]]
+            dst = self.tables[word(code, pc + _R_TABLE_COPY_DST)].elems
+            src = self.tables[word(code, pc + _R_TABLE_COPY_SRC)].elems
             if s + n > len(src) or d + n > len(dst):
                 raise Trap(OOB_TABLE)
             dst[d:d + n] = src[s:s + n]
-            return pc + 8
-        if op == ir.TABLE_INIT:
-            self._table_init(word(code, pc + 6), word(code, pc + 4), regs[fp + code[pc + 1]],
-                             regs[fp + code[pc + 2]], regs[fp + code[pc + 3]])
-            return pc + 8
-        if op == ir.ELEM_DROP:
-            self.elems[word(code, pc + 1)] = []
-            return pc + 3
-        if op == ir.MEMORY_INIT:
-            self._memory_init(word(code, pc + 4), regs[fp + code[pc + 1]],
-                              regs[fp + code[pc + 2]], regs[fp + code[pc + 3]])
-            return self._moved(pc + 6)
-        if op == ir.DATA_DROP:
-            self.datas[word(code, pc + 1)] = b""
-            return pc + 3
-        if op == ir.MEMORY_COPY:
+            return pc + _R_TABLE_COPY_LEN
+        if op == _R_TABLE_INIT:
+            self._table_init(word(code, pc + _R_TABLE_INIT_TABLE),
+                             word(code, pc + _R_TABLE_INIT_ELEM),
+                             regs[fp + code[pc + _R_TABLE_INIT_D]],
+                             regs[fp + code[pc + _R_TABLE_INIT_S]],
+                             regs[fp + code[pc + _R_TABLE_INIT_N]])
+            return pc + _R_TABLE_INIT_LEN
+        if op == _R_ELEM_DROP:
+            self.elems[word(code, pc + _R_ELEM_DROP_ELEM)] = []
+            return pc + _R_ELEM_DROP_LEN
+        if op == _R_MEMORY_INIT:
+            self._memory_init(word(code, pc + _R_MEMORY_INIT_DATA),
+                              regs[fp + code[pc + _R_MEMORY_INIT_D]],
+                              regs[fp + code[pc + _R_MEMORY_INIT_S]],
+                              regs[fp + code[pc + _R_MEMORY_INIT_N]])
+            return self._moved(pc + _R_MEMORY_INIT_LEN)
+        if op == _R_DATA_DROP:
+            self.datas[word(code, pc + _R_DATA_DROP_DATA)] = b""
+            return pc + _R_DATA_DROP_LEN
+        if op == _R_MEMORY_COPY:
             try:
-                self.memory_obj.copy(regs[fp + code[pc + 1]], regs[fp + code[pc + 2]],
-                                     regs[fp + code[pc + 3]])
+                self.memory_obj.copy(regs[fp + code[pc + _R_MEMORY_COPY_D]],
+                                     regs[fp + code[pc + _R_MEMORY_COPY_S]],
+                                     regs[fp + code[pc + _R_MEMORY_COPY_N]])
             except IndexError:
                 raise Trap(OOB_MEMORY)
-            return self._moved(pc + 4)
-        if op == ir.MEMORY_FILL:
+            return self._moved(pc + _R_MEMORY_COPY_LEN)
+        if op == _R_MEMORY_FILL:
             try:
-                self.memory_obj.fill(regs[fp + code[pc + 1]], regs[fp + code[pc + 2]] & 0xFF,
-                                     regs[fp + code[pc + 3]])
+                self.memory_obj.fill(regs[fp + code[pc + _R_MEMORY_FILL_D]],
+                                     regs[fp + code[pc + _R_MEMORY_FILL_VALUE]] & 0xFF,
+                                     regs[fp + code[pc + _R_MEMORY_FILL_N]])
             except IndexError:
                 raise Trap(OOB_MEMORY)
-            return self._moved(pc + 4)
+            return self._moved(pc + _R_MEMORY_FILL_LEN)
         raise ValueError("ext: unexpected op 0x%x" % op)
 
     def _moved(self, next_pc):
@@ -517,17 +655,17 @@ class Driver:
         if op <= _I64_LOAD32_U:
             access = MEM_ACCESS[op - _I32_LOAD]
             n = 1 << (access & 3)
-            ea = regs[fp + code[pc + 2]] + off
+            ea = regs[fp + code[pc + _R_LOAD_ADDR]] + off
             v = int.from_bytes(mem.read(ea, n), "little")
             bits = n * 8
             if access & MEM_SIGNED and v >> (bits - 1):
                 v -= 1 << bits
             t = SIGS[SIG[op]][1][0]
-            write_value(regs, fp + code[pc + 1], t, v)
+            write_value(regs, fp + code[pc + _R_LOAD_D], t, v)
         else:
             n = 1 << (MEM_ACCESS[op - _I32_LOAD] & 3)
-            ea = regs[fp + code[pc + 1]] + off
-            v = read_value(regs, fp + code[pc + 2], SIGS[SIG[op]][0][1])
+            ea = regs[fp + code[pc + _R_STORE_ADDR]] + off
+            v = read_value(regs, fp + code[pc + _R_STORE_VALUE], SIGS[SIG[op]][0][1])
             mem.write(ea, (v & ((1 << (n * 8)) - 1)).to_bytes(n, "little"))
         return next_pc
 
