@@ -3,7 +3,7 @@
 # are kept. A changed file is a clean trap, never unvalidated code run.
 import support
 import wasi_micro
-from fuzz import build as B
+from host_tools import wasmbuild as B
 from test_wasi_helpers import read_file, rmtree, scratch, write_file
 from wasi_micro.compat import crc32
 from wasi_micro.errors import MODULE_CHANGED, Trap

@@ -138,7 +138,7 @@ def test_code_is_halfwords():
 def test_load_store_offsets_short_and_long():
     # Offsets below 0xFFFF take one halfword, others 0xFFFF and two more: both forms, at the
     # edge, in the loop and (paged, across frames) in the slow path.
-    from fuzz import build as B
+    from host_tools import wasmbuild as B
     for limit in (None, 4096 * 40):
         m = B.Module()
         m.set_memory(3)
