@@ -30,6 +30,8 @@ _I32_EQZ = const(0x45)
 _I64_EXTEND32_S = const(0xC4)
 _I32_TRUNC_SAT_F32_S = const(0x100)
 _I64_TRUNC_SAT_F64_U = const(0x107)
+_I64 = const(0x7E)
+_F64 = const(0x7C)
 _R_BINARY_D = const(1)
 _R_BINARY_A = const(2)
 _R_BINARY_B = const(3)
@@ -150,7 +152,7 @@ _nesting = [0]  # wasm invocations on the Python stack, all instances together
 
 
 def _wide(t):
-    return t == 0x7E or t == 0x7C
+    return t == _I64 or t == _F64
 
 
 def _numeric(op):

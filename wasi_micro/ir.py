@@ -19,49 +19,26 @@ _I64_STORE32 = const(0x3E)
 _R_OFF_WIDE = const(0xFFFF)
 _R_BINARY_LEN = const(4)
 _R_UNARY_LEN = const(3)
-_R_UNREACHABLE = const(0x00)
-_R_UNREACHABLE_LEN = const(1)
 _R_BR = const(0x01)
 _R_BR_T = const(1)
-_R_BR_LEN = const(3)
 _R_BR_NZ = const(0x02)
 _R_BR_NZ_T = const(2)
-_R_BR_NZ_LEN = const(4)
 _R_BR_Z = const(0x03)
-_R_BR_Z_LEN = const(4)
 _R_BR_EQ = const(0x04)
 _R_BR_EQ_T = const(3)
-_R_BR_EQ_LEN = const(5)
-_R_BR_NE = const(0x05)
-_R_BR_NE_LEN = const(5)
-_R_BR_LT_S = const(0x06)
-_R_BR_LT_S_LEN = const(5)
-_R_BR_LT_U = const(0x07)
-_R_BR_LT_U_LEN = const(5)
-_R_BR_LE_S = const(0x08)
-_R_BR_LE_S_LEN = const(5)
 _R_BR_LE_U = const(0x09)
-_R_BR_LE_U_LEN = const(5)
 _R_BR_TABLE = const(0x0A)
 _R_BR_TABLE_N = const(2)
 _R_BR_TABLE_T = const(4)
 _R_BR_TABLE_LEN = const(4)
-_R_MOV = const(0x0B)
-_R_MOV_LEN = const(3)
-_R_MOV2 = const(0x0C)
-_R_MOV2_LEN = const(3)
 _R_ENTER = const(0x0D)
 _R_ENTER_CONSTS = const(4)
-_R_ENTER_LEN = const(6)
 _R_RETURN = const(0x0E)
 _R_RETURN_N = const(1)
 _R_RETURN_LEN = const(2)
 _R_CALL = const(0x0F)
 _R_CALL_ENTRY = const(2)
 _R_CALL_FUNC = const(4)
-_R_CALL_LEN = const(6)
-_R_CALL_INDIRECT = const(0x10)
-_R_CALL_INDIRECT_LEN = const(7)
 _R_RETURN_CALL = const(0x11)
 _R_RETURN_CALL_ENTRY = const(1)
 _R_RETURN_CALL_FUNC = const(3)
@@ -70,104 +47,52 @@ _R_RETURN_CALL_LEN = const(6)
 _R_RETURN_CALL_INDIRECT = const(0x12)
 _R_RETURN_CALL_INDIRECT_N = const(6)
 _R_RETURN_CALL_INDIRECT_LEN = const(7)
-_R_CALL_IMPORT = const(0x13)
-_R_CALL_IMPORT_LEN = const(4)
-_R_SELECT = const(0x14)
-_R_SELECT_LEN = const(5)
-_R_SELECT2 = const(0x15)
-_R_SELECT2_LEN = const(5)
-_R_GLOBAL_GET = const(0x16)
-_R_GLOBAL_GET_LEN = const(3)
-_R_GLOBAL_GET2 = const(0x17)
-_R_GLOBAL_GET2_LEN = const(3)
-_R_GLOBAL_SET = const(0x18)
-_R_GLOBAL_SET_LEN = const(3)
-_R_GLOBAL_SET2 = const(0x19)
-_R_GLOBAL_SET2_LEN = const(3)
-_R_GLOBAL_GET_X = const(0x1A)
-_R_GLOBAL_GET_X_LEN = const(4)
-_R_GLOBAL_SET_X = const(0x1B)
-_R_GLOBAL_SET_X_LEN = const(4)
-_R_REF_FUNC = const(0x1C)
-_R_REF_FUNC_LEN = const(4)
-_R_REF_IS_NULL = const(0x1D)
-_R_REF_IS_NULL_LEN = const(3)
-_R_TABLE_GET = const(0x1E)
-_R_TABLE_GET_LEN = const(5)
-_R_TABLE_SET = const(0x1F)
-_R_TABLE_SET_LEN = const(5)
-_R_COUNT = const(0x20)
-_R_COUNT_LEN = const(3)
-_R_MEMORY_SIZE = const(0x3F)
-_R_MEMORY_SIZE_LEN = const(2)
-_R_MEMORY_GROW = const(0x40)
-_R_MEMORY_GROW_LEN = const(3)
-_R_MEMORY_INIT = const(0x108)
-_R_MEMORY_INIT_LEN = const(6)
-_R_DATA_DROP = const(0x109)
-_R_DATA_DROP_LEN = const(3)
-_R_MEMORY_COPY = const(0x10A)
-_R_MEMORY_COPY_LEN = const(4)
-_R_MEMORY_FILL = const(0x10B)
-_R_MEMORY_FILL_LEN = const(4)
-_R_TABLE_INIT = const(0x10C)
-_R_TABLE_INIT_LEN = const(8)
-_R_ELEM_DROP = const(0x10D)
-_R_ELEM_DROP_LEN = const(3)
-_R_TABLE_COPY = const(0x10E)
-_R_TABLE_COPY_LEN = const(8)
-_R_TABLE_GROW = const(0x10F)
-_R_TABLE_GROW_LEN = const(6)
-_R_TABLE_SIZE = const(0x110)
-_R_TABLE_SIZE_LEN = const(4)
-_R_TABLE_FILL = const(0x111)
-_R_TABLE_FILL_LEN = const(6)
 _R_MEM_OFF = const(3)
 _R_MEM_OFF_W = const(4)
 _R_MEM_LEN = const(4)
 _R_MEM_LEN_W = const(6)
 _FIXED = {  # register op -> its length, for those of fixed length
-    _R_UNREACHABLE: _R_UNREACHABLE_LEN,
-    _R_BR: _R_BR_LEN,
-    _R_BR_NZ: _R_BR_NZ_LEN,
-    _R_BR_Z: _R_BR_Z_LEN,
-    _R_BR_EQ: _R_BR_EQ_LEN,
-    _R_BR_NE: _R_BR_NE_LEN,
-    _R_BR_LT_S: _R_BR_LT_S_LEN,
-    _R_BR_LT_U: _R_BR_LT_U_LEN,
-    _R_BR_LE_S: _R_BR_LE_S_LEN,
-    _R_BR_LE_U: _R_BR_LE_U_LEN,
-    _R_MOV: _R_MOV_LEN,
-    _R_MOV2: _R_MOV2_LEN,
-    _R_ENTER: _R_ENTER_LEN,
-    _R_CALL: _R_CALL_LEN,
-    _R_CALL_INDIRECT: _R_CALL_INDIRECT_LEN,
-    _R_CALL_IMPORT: _R_CALL_IMPORT_LEN,
-    _R_SELECT: _R_SELECT_LEN,
-    _R_SELECT2: _R_SELECT2_LEN,
-    _R_GLOBAL_GET: _R_GLOBAL_GET_LEN,
-    _R_GLOBAL_GET2: _R_GLOBAL_GET2_LEN,
-    _R_GLOBAL_SET: _R_GLOBAL_SET_LEN,
-    _R_GLOBAL_SET2: _R_GLOBAL_SET2_LEN,
-    _R_GLOBAL_GET_X: _R_GLOBAL_GET_X_LEN,
-    _R_GLOBAL_SET_X: _R_GLOBAL_SET_X_LEN,
-    _R_REF_FUNC: _R_REF_FUNC_LEN,
-    _R_REF_IS_NULL: _R_REF_IS_NULL_LEN,
-    _R_TABLE_GET: _R_TABLE_GET_LEN,
-    _R_TABLE_SET: _R_TABLE_SET_LEN,
-    _R_COUNT: _R_COUNT_LEN,
-    _R_MEMORY_SIZE: _R_MEMORY_SIZE_LEN,
-    _R_MEMORY_GROW: _R_MEMORY_GROW_LEN,
-    _R_MEMORY_INIT: _R_MEMORY_INIT_LEN,
-    _R_DATA_DROP: _R_DATA_DROP_LEN,
-    _R_MEMORY_COPY: _R_MEMORY_COPY_LEN,
-    _R_MEMORY_FILL: _R_MEMORY_FILL_LEN,
-    _R_TABLE_INIT: _R_TABLE_INIT_LEN,
-    _R_ELEM_DROP: _R_ELEM_DROP_LEN,
-    _R_TABLE_COPY: _R_TABLE_COPY_LEN,
-    _R_TABLE_GROW: _R_TABLE_GROW_LEN,
-    _R_TABLE_SIZE: _R_TABLE_SIZE_LEN,
-    _R_TABLE_FILL: _R_TABLE_FILL_LEN,
+    0x00: 1,  # UNREACHABLE
+    0x01: 3,  # BR
+    0x02: 4,  # BR_NZ
+    0x03: 4,  # BR_Z
+    0x04: 5,  # BR_EQ
+    0x05: 5,  # BR_NE
+    0x06: 5,  # BR_LT_S
+    0x07: 5,  # BR_LT_U
+    0x08: 5,  # BR_LE_S
+    0x09: 5,  # BR_LE_U
+    0x0B: 3,  # MOV
+    0x0C: 3,  # MOV2
+    0x0D: 6,  # ENTER
+    0x0F: 6,  # CALL
+    0x10: 7,  # CALL_INDIRECT
+    0x13: 4,  # CALL_IMPORT
+    0x14: 5,  # SELECT
+    0x15: 5,  # SELECT2
+    0x16: 3,  # GLOBAL_GET
+    0x17: 3,  # GLOBAL_GET2
+    0x18: 3,  # GLOBAL_SET
+    0x19: 3,  # GLOBAL_SET2
+    0x1A: 4,  # GLOBAL_GET_X
+    0x1B: 4,  # GLOBAL_SET_X
+    0x1C: 4,  # REF_FUNC
+    0x1D: 3,  # REF_IS_NULL
+    0x1E: 5,  # TABLE_GET
+    0x1F: 5,  # TABLE_SET
+    0x20: 3,  # COUNT
+    0x3F: 2,  # MEMORY_SIZE
+    0x40: 3,  # MEMORY_GROW
+    0x108: 6,  # MEMORY_INIT
+    0x109: 3,  # DATA_DROP
+    0x10A: 4,  # MEMORY_COPY
+    0x10B: 4,  # MEMORY_FILL
+    0x10C: 8,  # TABLE_INIT
+    0x10D: 3,  # ELEM_DROP
+    0x10E: 8,  # TABLE_COPY
+    0x10F: 6,  # TABLE_GROW
+    0x110: 4,  # TABLE_SIZE
+    0x111: 6,  # TABLE_FILL
 }
 # End of the generated opcodes.
 

@@ -90,6 +90,11 @@ _TABLE_COPY = const(0x10E)
 _TABLE_GROW = const(0x10F)
 _TABLE_SIZE = const(0x110)
 _TABLE_FILL = const(0x111)
+_I32 = const(0x7F)
+_I64 = const(0x7E)
+_F32 = const(0x7D)
+_F64 = const(0x7C)
+_FUNCREF = const(0x70)
 _R_OFF_WIDE = const(0xFFFF)
 _R_BINARY_D = const(1)
 _R_BINARY_A = const(2)
@@ -743,15 +748,15 @@ class Lowerer:
             elif op == _LOCAL_SET or op == _LOCAL_TEE:
                 self._set_local(r.u32(), op == _LOCAL_TEE)
             elif op == _I32_CONST:
-                self._const((_u32(r.s32()),), 0x7F)
+                self._const((_u32(r.s32()),), _I32)
             elif op == _I64_CONST:
                 v = r.s64() & 0xFFFFFFFFFFFFFFFF
-                self._const((_u32(v), _u32(v >> 32)), 0x7E)
+                self._const((_u32(v), _u32(v >> 32)), _I64)
             elif op == _F32_CONST:
-                self._const((_u32(r.f32()),), 0x7D)
+                self._const((_u32(r.f32()),), _F32)
             elif op == _F64_CONST:
                 v = r.f64()
-                self._const((_u32(v), _u32(v >> 32)), 0x7C)
+                self._const((_u32(v), _u32(v >> 32)), _F64)
             elif _I32_LOAD <= op <= _I64_STORE32:
                 r.u32()
                 off = r.u32()
@@ -794,7 +799,7 @@ class Lowerer:
                     n = len(self.sslot) - cond_params
                     for i in range(n, len(self.sslot)):
                         self._materialize(i)
-                    self._push_slot(c, 0x7F)
+                    self._push_slot(c, _I32)
                 else:
                     self._materialize_locals()
                 self._cond_branch(False, lambda: self._fwd(skip))
@@ -865,20 +870,20 @@ class Lowerer:
                 self._unreachable_now()
             elif op == _MEMORY_SIZE:
                 r.u8()
-                self._produce(_R_MEMORY_SIZE, 0x7F)
+                self._produce(_R_MEMORY_SIZE, _I32)
             elif op == _MEMORY_GROW:
                 r.u8()
                 a = self._pop()
-                self._produce(_R_MEMORY_GROW, 0x7F, a)
+                self._produce(_R_MEMORY_GROW, _I32, a)
             elif op == _REF_NULL:
                 t = r.u8()
                 self._const((0,), t)
             elif op == _REF_IS_NULL:
                 a = self._pop()
-                self._produce(_I32_EQZ, 0x7F, a)  # null is 0: ref.is_null is i32.eqz
+                self._produce(_I32_EQZ, _I32, a)  # null is 0: ref.is_null is i32.eqz
             elif op == _REF_FUNC:
                 f = r.u32()
-                self._produce(_R_REF_FUNC, 0x70)
+                self._produce(_R_REF_FUNC, _FUNCREF)
                 self._w(f)
             else:
                 self._misc(r, op)
@@ -1004,11 +1009,11 @@ class Lowerer:
             t = r.u32()
             n = self._pop()
             v = self._pop()
-            self._produce(op, 0x7F, v, n)
+            self._produce(op, _I32, v, n)
             self._w(t)
         elif op == _TABLE_SIZE:
             t = r.u32()
-            self._produce(op, 0x7F)
+            self._produce(op, _I32)
             self._w(t)
         elif op == _TABLE_FILL:
             t = r.u32()
