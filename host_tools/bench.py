@@ -350,8 +350,7 @@ def memory_modules(scratch):
     memory (0 pages, no maximum) one page at a time, traps unless each grow returns the pages
     before it, and returns memory.size; probe() stores 7 at the last byte of a declared 4 GiB
     memory and loads it back."""
-    sys.path.insert(0, os.path.join(REPO, "tests"))  # the wasm builder: tests/fuzz/build.py
-    from fuzz.build import I32, Module, i32, mem
+    from host_tools.wasmbuild import I32, Module, i32, mem
     grow = Module()
     # loop while i < n: if memory.grow(1) != i: unreachable; i += 1. Then memory.size.
     grow.func([I32], [I32], b"\x02\x40\x03\x40\x20\x01\x20\x00\x4f\x0d\x01"

@@ -36,3 +36,50 @@ _NAMES = (
     'i64.trunc_sat_f64_u memory.init data.drop memory.copy memory.fill table.init elem.drop '
     'table.copy table.grow table.size table.fill'
 )
+
+# The register code's ops (ir.py).
+R_UNREACHABLE = 0x00
+R_BR = 0x01
+R_BR_NZ = 0x02
+R_BR_Z = 0x03
+R_BR_EQ = 0x04
+R_BR_NE = 0x05
+R_BR_LT_S = 0x06
+R_BR_LT_U = 0x07
+R_BR_LE_S = 0x08
+R_BR_LE_U = 0x09
+R_BR_TABLE = 0x0A
+R_MOV = 0x0B
+R_MOV2 = 0x0C
+R_ENTER = 0x0D
+R_RETURN = 0x0E
+R_CALL = 0x0F
+R_CALL_INDIRECT = 0x10
+R_RETURN_CALL = 0x11
+R_RETURN_CALL_INDIRECT = 0x12
+R_CALL_IMPORT = 0x13
+R_SELECT = 0x14
+R_SELECT2 = 0x15
+R_GLOBAL_GET = 0x16
+R_GLOBAL_GET2 = 0x17
+R_GLOBAL_SET = 0x18
+R_GLOBAL_SET2 = 0x19
+R_GLOBAL_GET_X = 0x1A
+R_GLOBAL_SET_X = 0x1B
+R_REF_FUNC = 0x1C
+R_REF_IS_NULL = 0x1D
+R_TABLE_GET = 0x1E
+R_TABLE_SET = 0x1F
+R_COUNT = 0x20
+R_MEMORY_SIZE = 0x3F
+R_MEMORY_GROW = 0x40
+R_MEMORY_INIT = 0x108
+R_DATA_DROP = 0x109
+R_MEMORY_COPY = 0x10A
+R_MEMORY_FILL = 0x10B
+R_TABLE_INIT = 0x10C
+R_ELEM_DROP = 0x10D
+R_TABLE_COPY = 0x10E
+R_TABLE_GROW = 0x10F
+R_TABLE_SIZE = 0x110
+R_TABLE_FILL = 0x111

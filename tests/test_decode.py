@@ -1,64 +1,11 @@
-# The decoder on hand-built binaries (the builders below are shared with test_validate.py) and
-# on committed and shared modules.
+# The decoder on hand-built binaries (host_tools/wasmbuild.py) and on committed and shared
+# modules.
 import support
 from wasi_micro import module as M
 from wasi_micro.decode import MAX_LOCALS, check_bodies, decode
 from wasi_micro.errors import LimitError, MalformedError
-from fuzz.build import sleb, uleb as leb  # noqa: F401 - the LEB128 encoders, shared
-
-
-# --- a tiny binary builder -----------------------------------------------------------------------
-
-def vec(*items):
-    return leb(len(items)) + b"".join(items)
-
-
-def name(s):
-    return leb(len(s)) + s
-
-
-def sec(sid, payload):
-    return bytes((sid,)) + leb(len(payload)) + payload
-
-
-def module(*sections):
-    return b"\x00asm\x01\x00\x00\x00" + b"".join(sections)
-
-
-def type_sec(*types):
-    """Function types as (params, results) bytes of value types."""
-    return sec(1, vec(*[b"\x60" + leb(len(p)) + p + leb(len(r)) + r for p, r in types]))
-
-
-def func_sec(*type_indices):
-    return sec(3, vec(*[leb(i) for i in type_indices]))
-
-
-def table_sec(*tables):
-    return sec(4, vec(*tables))
-
-
-def mem_sec(*limits):
-    return sec(5, vec(*limits))
-
-
-def global_sec(*globals_):
-    return sec(6, vec(*globals_))
-
-
-def elem_sec(*segments):
-    return sec(9, vec(*segments))
-
-
-def code(body, locals_=()):
-    """A code section with one body; locals_ as (count, valtype) groups."""
-    groups = vec(*[leb(k) + bytes((t,)) for k, t in locals_])
-    return sec(10, vec(name(groups + body)))
-
-
-def codes(*bodies):
-    """A code section with several bodies (no locals)."""
-    return sec(10, vec(*[name(b"\x00" + b) for b in bodies]))
+from host_tools.wasmbuild import code, codes, elem_sec, func_sec, global_sec, mem_sec, module, \
+    name, section as sec, sleb, table_sec, type_sec, uleb as leb, vec
 
 
 _V = type_sec((b"", b""))
@@ -85,13 +32,13 @@ def test_header():
 def test_section_framing():
     _malformed(module(sec(13, b"")), "malformed section id")
     _malformed(module(_V, _V), "unexpected content after last section")
-    _malformed(module(sec(3, vec()), _V), "unexpected content after last section")
+    _malformed(module(sec(3, vec([])), _V), "unexpected content after last section")
     start = sec(8, leb(0))
     _malformed(module(_V, func_sec(0), start, start, code(b"\x0b")),
                "unexpected content after last section")
     # data count (id 12) sits between element (9) and code (10)
-    decode(module(sec(9, vec()), sec(12, leb(0)), sec(10, vec())))
-    _malformed(module(sec(10, vec()), sec(12, leb(0))), "unexpected content after last section")
+    decode(module(sec(9, vec([])), sec(12, leb(0)), sec(10, vec([]))))
+    _malformed(module(sec(10, vec([])), sec(12, leb(0))), "unexpected content after last section")
     # the section says 2 bytes, its content is 1
     _malformed(module(b"\x01\x02\x00\x00"), "section size mismatch")
     _malformed(module(b"\x01\x09\x00"), "length out of bounds")
@@ -109,9 +56,9 @@ def test_counts_must_agree():
     _malformed(module(_V, func_sec(0, 0), code(b"\x0b")),
                "function and code section have inconsistent lengths")
     _malformed(module(_V, code(b"\x0b")), "function and code section have inconsistent lengths")
-    _malformed(module(sec(12, leb(2)), sec(11, vec(b"\x01\x00"))),
+    _malformed(module(sec(12, leb(2)), sec(11, vec([b"\x01\x00"]))),
                "data count and data section have inconsistent lengths")
-    m = decode(module(sec(12, leb(1)), sec(11, vec(b"\x01\x02hi"))))
+    m = decode(module(sec(12, leb(1)), sec(11, vec([b"\x01\x02hi"]))))
     assert m.data_count == 1 and m.datas[0].init == b"hi"
 
 
@@ -120,17 +67,17 @@ def test_counts_must_agree():
 def test_types():
     m = decode(module(type_sec((b"\x7f\x7e", b"\x7d"), (b"", b"\x7c\x70\x6f"))))
     assert m.types == [(b"\x7f\x7e", b"\x7d"), (b"", b"\x7c\x70\x6f")]
-    _malformed(module(sec(1, vec(b"\x60\x01\x40\x00"))), "malformed value type")
-    _malformed(module(sec(1, vec(b"\x61\x00\x00"))), "malformed function type")
-    _malformed(module(sec(1, vec(b"\xe0\x7f\x00\x00"))), "integer representation too long")
+    _malformed(module(sec(1, vec([b"\x60\x01\x40\x00"]))), "malformed value type")
+    _malformed(module(sec(1, vec([b"\x61\x00\x00"]))), "malformed function type")
+    _malformed(module(sec(1, vec([b"\xe0\x7f\x00\x00"]))), "integer representation too long")
 
 
 def test_imports():
-    imps = vec(name(b"env") + name(b"f") + b"\x00\x00",
+    imps = vec([name(b"env") + name(b"f") + b"\x00\x00",
                name(b"env") + name(b"t") + b"\x01\x6f\x01\x01\x02",
                name(b"env") + name(b"m") + b"\x02\x00\x01",
                name(b"env") + name(b"g") + b"\x03\x7e\x01",
-               name(b"x") + name(b"f2") + b"\x00\x00")
+               name(b"x") + name(b"f2") + b"\x00\x00"])
     m = decode(module(_V, sec(2, imps)))
     assert [(i.module, i.name, i.kind) for i in m.imports] == [
         ("env", "f", M.K_FUNC), ("env", "t", M.K_TABLE), ("env", "m", M.K_MEM),
@@ -140,8 +87,8 @@ def test_imports():
     assert (t.reftype, t.limits.min, t.limits.max) == (M.EXTERNREF, 1, 2)
     assert (m.imports[2].desc.min, m.imports[2].desc.max) == (1, None)
     assert m.imports[3].desc == (M.I64, 1)
-    _malformed(module(sec(2, vec(name(b"a") + name(b"b") + b"\x04\x00"))), "malformed import kind")
-    _malformed(module(sec(2, vec(name(b"a") + name(b"b") + b"\x03\x7f\x02"))),
+    _malformed(module(sec(2, vec([name(b"a") + name(b"b") + b"\x04\x00"]))), "malformed import kind")
+    _malformed(module(sec(2, vec([name(b"a") + name(b"b") + b"\x03\x7f\x02"]))),
                "malformed mutability")
 
 
@@ -189,13 +136,13 @@ def test_constant_expressions():
 
 def test_element_segments():
     off = b"\x41\x07\x0b"
-    refs = vec(b"\xd2\x01\x0b", b"\xd0\x70\x0b")
-    segs = [b"\x00" + off + vec(b"\x01", b"\x02"),  # active table 0, function indices
-            b"\x01\x00" + vec(b"\x03"),  # passive, elemkind
-            b"\x02\x01" + off + b"\x00" + vec(b"\x04"),  # active table 1, elemkind
-            b"\x03\x00" + vec(b"\x05"),  # declarative
+    refs = vec([b"\xd2\x01\x0b", b"\xd0\x70\x0b"])
+    segs = [b"\x00" + off + vec([b"\x01", b"\x02"]),  # active table 0, function indices
+            b"\x01\x00" + vec([b"\x03"]),  # passive, elemkind
+            b"\x02\x01" + off + b"\x00" + vec([b"\x04"]),  # active table 1, elemkind
+            b"\x03\x00" + vec([b"\x05"]),  # declarative
             b"\x04" + off + refs,  # active table 0, expressions
-            b"\x05\x6f" + vec(b"\xd0\x6f\x0b"),  # passive, externref expressions
+            b"\x05\x6f" + vec([b"\xd0\x6f\x0b"]),  # passive, externref expressions
             b"\x06\x02" + off + b"\x70" + refs,  # active table 2, expressions
             b"\x07\x70" + refs]  # declarative, expressions
     m = decode(module(elem_sec(*segs)))
@@ -219,11 +166,11 @@ def test_element_segments():
 def test_data_segments():
     segs = [b"\x00\x41\x10\x0b" + name(b"abc"), b"\x01" + name(b""),
             b"\x02\x01\x41\x00\x0b" + name(b"z")]
-    m = decode(module(sec(11, vec(*segs))))
+    m = decode(module(sec(11, vec(segs))))
     got = [(d.mode, d.memory, d.offset, d.init) for d in m.datas]
     assert got == [(M.M_ACTIVE, 0, [(0x41, 16)], b"abc"), (M.M_PASSIVE, 0, None, b""),
                    (M.M_ACTIVE, 1, [(0x41, 0)], b"z")], got
-    _malformed(module(sec(11, vec(b"\x03"))), "malformed data segment kind")
+    _malformed(module(sec(11, vec([b"\x03"]))), "malformed data segment kind")
 
 
 # --- code ----------------------------------------------------------------------------------------
@@ -231,15 +178,15 @@ def test_data_segments():
 def test_code_bodies():
     body = b"\x20\x00\x1a\x0b"
     data = module(type_sec((b"\x7f", b"")), func_sec(0, 0),
-                  sec(10, vec(name(vec(leb(2) + b"\x7e", leb(1) + b"\x7d") + body),
-                              name(b"\x00" + body))))
+                  sec(10, vec([name(vec([leb(2) + b"\x7e", leb(1) + b"\x7d"]) + body),
+                              name(b"\x00" + body)])))
     m = decode(data)
     c0, c1 = m.codes
     assert c0.locals == b"\x7e\x7e\x7d" and c1.locals == b""
     assert data[c0.start:c0.end] == body and data[c1.start:c1.end] == body
     assert c1.end == len(data)
     # the body's size counts the locals too: a declaration running past it is malformed
-    _malformed(module(_V, func_sec(0), sec(10, vec(b"\x02\x01\x05\x7f\x0b"))), "unexpected end")
+    _malformed(module(_V, func_sec(0), sec(10, vec([b"\x02\x01\x05\x7f\x0b"]))), "unexpected end")
     _malformed(module(_V, func_sec(0), code(b"\x0b", ((1, 0x40),))), "malformed value type")
 
 
@@ -278,11 +225,11 @@ def test_too_many_locals():
 
 
 def test_exports_and_start():
-    exp = sec(7, vec(name(b"f") + b"\x00\x00", name(b"mem") + b"\x02\x00"))
+    exp = sec(7, vec([name(b"f") + b"\x00\x00", name(b"mem") + b"\x02\x00"]))
     m = decode(module(_V, func_sec(0), exp, sec(8, leb(0)), code(b"\x0b")))
     assert [(e.name, e.kind, e.index) for e in m.exports] == [("f", 0, 0), ("mem", 2, 0)]
     assert m.start == 0
-    _malformed(module(sec(7, vec(name(b"x") + b"\x04\x00"))), "malformed export kind")
+    _malformed(module(sec(7, vec([name(b"x") + b"\x04\x00"]))), "malformed export kind")
 
 
 # --- the name section ----------------------------------------------------------------------------
@@ -292,14 +239,14 @@ def _names_section(payload):
 
 
 def test_name_section():
-    fnames = sec(1, vec(leb(0) + name(b"main"), leb(2) + name(b"helper")))
+    fnames = sec(1, vec([leb(0) + name(b"main"), leb(2) + name(b"helper")]))
     other = sec(0, name(b"mod"))  # module-name subsection: skipped
     m = decode(module(_V, func_sec(0), code(b"\x0b"), _names_section(other + fnames)))
     assert m.func_names == {0: "main", 2: "helper"}
     assert m.func_name(0) == "main" and m.func_name(1) == "wasm-function[1]"
     # broken name sections are ignored, the module still decodes
     for bad in (fnames[:-2],  # cut short
-                sec(1, vec(leb(0) + b"\x02\xff\xfe")),  # bad UTF-8
+                sec(1, vec([leb(0) + b"\x02\xff\xfe"])),  # bad UTF-8
                 b"\x01\xff\xff\xff\xff\x0f"):  # subsection larger than the section
         m = decode(module(_names_section(bad)))
         assert m.func_names == {} and m.customs[0][0] == "name"
@@ -312,7 +259,7 @@ def test_naming_on_a_full_heap():
         def __len__(self):
             raise MemoryError
 
-    fnames = sec(1, vec(leb(0) + name(b"main")))
+    fnames = sec(1, vec([leb(0) + name(b"main")]))
     m = decode(module(_V, func_sec(0), code(b"\x0b"), _names_section(fnames)))
     named = m.customs
     m.customs = [("name", Full())]

@@ -6,7 +6,7 @@ import support
 import wasi_micro
 from wasi_micro import module as M
 from wasi_micro.errors import MalformedError, InvalidError
-from fuzz import build as B
+from host_tools import wasmbuild as B
 from test_wasi_helpers import read_file, rmtree, scratch, write_file
 from wasi_micro.compat import crc32
 from wasi_micro.errors import MODULE_CHANGED, Trap

@@ -5,7 +5,7 @@
 # A case marked [heap] needs a big allocation (a 4 GiB memory's page table): under MicroPython
 # a heap too fragmented for it may refuse it with the clean init-limit instead.
 import support
-from fuzz import harness
+from host_tools.fuzz import harness
 
 CORPUS = support.TESTS + "/fuzz/corpus/"
 

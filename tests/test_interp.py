@@ -5,7 +5,8 @@ import opnames
 import wasi_micro
 from wasi_micro import interp, ir, numeric, opcodes
 from wasi_micro.errors import Trap
-from test_decode import codes, func_sec, leb, module, name, sec, type_sec, vec
+from host_tools.wasmbuild import codes, func_sec, module, name, section as sec, type_sec, \
+    uleb as leb, vec
 
 _E32 = (0, 1, 2, 3, 7, 31, 32, 33, 0x7F, 0x80, 0xFF, 0x7FFF, 0x8000, 0xFFFF, 0x10000,
         0x3FFFFFFF, 0x40000000, 0x7FFFFFFE, 0x7FFFFFFF, 0x80000000, 0x80000001, 0xFFFFFFFE,
@@ -21,7 +22,7 @@ _OPS = tuple(range(0x45, 0x5B)) + tuple(range(0x67, 0x79)) + (0x7C, 0x7D, 0x7E) 
 def _module(ops):
     """A module exporting f<i>(params) = OP_i(params) for each op, typed from opcodes.SIG."""
     sigs = [opcodes.SIGS[opcodes.SIG[op]] for op in ops]
-    exports = sec(7, vec(*[name(("f%d" % i).encode()) + b"\x00" + leb(i)
+    exports = sec(7, vec([name(("f%d" % i).encode()) + b"\x00" + leb(i)
                            for i in range(len(ops))]))
     bodies = [b"".join(b"\x20" + leb(k) for k in range(len(sigs[i][0]))) + bytes([ops[i]]) +
               b"\x0b" for i in range(len(ops))]

@@ -4,7 +4,7 @@
 # command line's limit options reach Config.
 import support
 import wasi_micro
-from fuzz import build as B
+from host_tools import wasmbuild as B
 from wasi_micro import __main__ as cli
 from wasi_micro.config import Config
 from wasi_micro.errors import Exhaustion, LimitError, MalformedError, Trap

@@ -1,6 +1,7 @@
 # The lowering, layer by layer: results of edge cases (local preservation, values carried out
 # of blocks, br_table with several values, unreachable code, tail calls), and the shape of the
 # register code (local.get and constants emit nothing, local.set fuses, compare+branch fuses).
+import opnames
 import support
 import wasi_micro
 from wasi_micro import ir
@@ -98,34 +99,34 @@ def test_shape_fused_set():
     # (local.set 2 (i32.add (local.get 0) (local.get 1))) (local.get 2): ENTER, one add
     # writing local 2 directly, RETURN of local 2.
     code = lowered("shape_add")
-    assert [ins[0] for ins in code] == [ir.ENTER, 0x6A, ir.RETURN], code
+    assert [ins[0] for ins in code] == [opnames.R_ENTER, 0x6A, opnames.R_RETURN], code
     assert code[1][1:] == [2, 0, 1], code
-    assert code[2] == [ir.RETURN, 1, 2], code
+    assert code[2] == [opnames.R_RETURN, 1, 2], code
 
 
 def test_shape_compare_branch_fused():
     code = lowered("shape_cmp_branch")
     ops = [ins[0] for ins in code]
     assert 0x48 not in ops, code  # no separate i32.lt_s
-    assert ir.BR_LT_S in ops, code
+    assert opnames.R_BR_LT_S in ops, code
 
 
 def test_ir_halfword_layout():
     # The layout the viper loop reads through ptr16: op, then halfword slots; 32-bit fields
     # (targets, offsets, indices, counts) take two halfwords, low first.
-    assert ir.length([ir.MOV, 0, 0], 0) == 3
-    assert ir.length([ir.BR, 0, 0], 0) == 3
-    assert ir.length([ir.BR_LT_S, 0, 0, 0, 0], 0) == 5
+    assert ir.length([opnames.R_MOV, 0, 0], 0) == 3
+    assert ir.length([opnames.R_BR, 0, 0], 0) == 3
+    assert ir.length([opnames.R_BR_LT_S, 0, 0, 0, 0], 0) == 5
     assert ir.length([0x6A, 0, 0, 0], 0) == 4
     assert ir.length([0x45, 0, 0], 0) == 3
     assert ir.length([0x28, 0, 0, 7], 0) == 4  # offset below 0xFFFF: one halfword
     assert ir.memarg([0x28, 0, 0, 7], 0) == (7, 4)
     assert ir.length([0x28, 0, 0, 0xFFFF, 0, 1], 0) == 6  # else 0xFFFF, then two
     assert ir.memarg([0x28, 0, 0, 0xFFFF, 0, 1], 0) == (65536, 6)
-    assert ir.length([ir.BR_TABLE, 0, 2, 0] + [0] * 6, 0) == 10
-    assert ir.length([ir.RETURN, 2, 0, 0], 0) == 4
-    assert ir.length([ir.ENTER, 0, 0, 0, 0, 0], 0) == 6
-    assert ir.length([ir.CALL, 0, 0, 0, 0, 0], 0) == 6
+    assert ir.length([opnames.R_BR_TABLE, 0, 2, 0] + [0] * 6, 0) == 10
+    assert ir.length([opnames.R_RETURN, 2, 0, 0], 0) == 4
+    assert ir.length([opnames.R_ENTER, 0, 0, 0, 0, 0], 0) == 6
+    assert ir.length([opnames.R_CALL, 0, 0, 0, 0, 0], 0) == 6
     assert ir.word([0x5678, 0x1234], 0) == 0x12345678
 
 
@@ -137,7 +138,7 @@ def test_code_is_halfwords():
 def test_load_store_offsets_short_and_long():
     # Offsets below 0xFFFF take one halfword, others 0xFFFF and two more: both forms, at the
     # edge, in the loop and (paged, across frames) in the slow path.
-    from fuzz import build as B
+    from host_tools import wasmbuild as B
     for limit in (None, 4096 * 40):
         m = B.Module()
         m.set_memory(3)

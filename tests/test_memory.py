@@ -102,10 +102,11 @@ def test_guest_past_limit_traps():
 
 def _page_size_one(limits):
     # The custom-page-sizes proposal: memory limits flag 0x08 and log2(page size) = 0.
-    from test_decode import codes, func_sec, leb, mem_sec, module, name, sec, type_sec, vec
+    from host_tools.wasmbuild import codes, func_sec, mem_sec, module, name, section as sec, \
+        type_sec, uleb as leb, vec
     types = type_sec((b"", b"\x7f"), (b"\x7f", b"\x7f"), (b"\x7f\x7f", b""))
-    exports = sec(7, vec(name(b"size") + b"\x00\x00", name(b"grow") + b"\x00\x01",
-                         name(b"load") + b"\x00\x02", name(b"store") + b"\x00\x03"))
+    exports = sec(7, vec([name(b"size") + b"\x00\x00", name(b"grow") + b"\x00\x01",
+                          name(b"load") + b"\x00\x02", name(b"store") + b"\x00\x03"]))
     bodies = (b"\x3f\x00\x0b", b"\x20\x00\x40\x00\x0b", b"\x20\x00\x2d\x00\x00\x0b",
               b"\x20\x00\x20\x01\x3a\x00\x00\x0b")
     return module(types, func_sec(0, 1, 1, 2), mem_sec(limits), exports, codes(*bodies))
@@ -132,7 +133,7 @@ def test_custom_page_size_one():
 # MicroPython: doubling), so bounds must come from the size, never the arena's length ---
 
 def _grower():
-    from fuzz.build import I32, I64, Module, fc, mem
+    from host_tools.wasmbuild import I32, I64, Module, fc, mem
     m = Module()
     get = b"\x20\x00\x20\x01\x20\x02"
     m.func([I32], [I32], b"\x20\x00\x40\x00", export="grow")

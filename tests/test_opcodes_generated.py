@@ -34,6 +34,28 @@ def test_a_drifted_block_is_rewritten():
         assert gen_opcodes.render_consumer(bad) == text
 
 
+def test_a_drifted_register_layout_is_rewritten():
+    # A register op's field offset or length edited by hand differs from REGISTER's.
+    path = os.path.join(ROOT, "wasi_micro", "interp.py")
+    with open(path) as fh:
+        text = fh.read()
+    for line in ("_R_CALL_LEN = const(6)\n", "_R_BR_EQ_T = const(3)\n", "_R_MEM_OFF = const(3)\n"):
+        assert line in text
+        bad = text.replace(line, line.replace("const(", "const(1 + "))
+        assert gen_opcodes.render_consumer(bad) == text
+
+
+def test_register_layout_names():
+    # CALL: op argbase entry:w func:w; a load: op d addr off:m (one halfword, or 0xFFFF and 32
+    # bits); RETURN: op n src*.
+    names = gen_opcodes.register_names()
+    assert (names["_R_CALL_ARGBASE"], names["_R_CALL_ENTRY"], names["_R_CALL_ENTRY_HI"],
+            names["_R_CALL_FUNC"], names["_R_CALL_LEN"]) == (1, 2, 3, 4, 6)
+    assert (names["_R_LOAD_D"], names["_R_LOAD_ADDR"], names["_R_MEM_OFF"], names["_R_MEM_OFF_W"],
+            names["_R_MEM_LEN"], names["_R_MEM_LEN_W"]) == (1, 2, 3, 4, 4, 6)
+    assert (names["_R_RETURN_N"], names["_R_RETURN_SRC"], names["_R_RETURN_LEN"]) == (1, 2, 2)
+
+
 def test_every_consumer_has_one_block():
     bad = "x = 1\n"
     e = support.raises(SystemExit, gen_opcodes.render_consumer, bad)

@@ -8,7 +8,7 @@ import os
 
 import support
 import wasi_micro
-from fuzz import build as B
+from host_tools import wasmbuild as B
 from test_wasi_helpers import rmtree, scratch
 from wasi_micro.errors import LimitError, Trap
 from wasi_micro.wasi import Wasi, run_command

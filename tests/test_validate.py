@@ -6,8 +6,8 @@ import os
 import support
 from wasi_micro.errors import InvalidError, MalformedError
 from wasi_micro.loader import load
-from test_decode import (code, codes, elem_sec, func_sec, global_sec, leb, mem_sec, module, sec,
-                         table_sec, type_sec, vec)
+from host_tools.wasmbuild import code, codes, elem_sec, func_sec, global_sec, mem_sec, module, \
+    section as sec, table_sec, type_sec, uleb as leb, vec
 
 # Command kind -> the error loading its module must raise (None: it must load).
 _EXPECT = {
@@ -218,7 +218,7 @@ def test_globals_and_constant_expressions():
              "unknown global")
     # imported immutable global: fine; mutable: not constant
     for mut, ok in ((0, True), (1, False)):
-        imp = sec(2, vec(b"\x01m\x01g\x03\x7f" + bytes((mut,))))
+        imp = sec(2, vec([b"\x01m\x01g\x03\x7f" + bytes((mut,))]))
         mod = module(imp, global_sec(b"\x7f\x00\x23\x00\x0b"))
         if ok:
             load(mod)
@@ -231,7 +231,7 @@ def test_references():
     # ref.func needs the function declared outside function bodies
     f = b"\xd2\x00\x1a\x0b"
     _invalid(_one_func(f, extra=[tab]), "undeclared function reference")
-    declare = elem_sec(b"\x03\x00" + vec(b"\x00"))  # elem declare func 0
+    declare = elem_sec(b"\x03\x00" + vec([b"\x00"]))  # elem declare func 0
     load(_one_func(f, extra=[tab, declare]))
     # select without a type is for numeric operands only
     sel = b"\xd0\x70\xd0\x70\x41\x01\x1b\x1a\x0b"
@@ -242,13 +242,13 @@ def test_references():
     _invalid(_one_func(b"\x41\x00\x25\x01\x1a\x0b", extra=[tab]), "unknown table")
     _invalid(_one_func(b"\x41\x00\xd0\x6f\x26\x00\x0b", extra=[tab]), "type mismatch")
     # elem segment type must match its table
-    seg = elem_sec(b"\x06\x00\x41\x00\x0b\x6f" + vec(b"\xd0\x6f\x0b"))
+    seg = elem_sec(b"\x06\x00\x41\x00\x0b\x6f" + vec([b"\xd0\x6f\x0b"]))
     _invalid(module(tab, seg), "type mismatch")
 
 
 def test_bulk_memory_indices():
     mem = mem_sec(b"\x00\x01")
-    data = sec(11, vec(b"\x01\x02ab"))  # one passive segment
+    data = sec(11, vec([b"\x01\x02ab"]))  # one passive segment
     count = sec(12, leb(1))
     drop = b"\xfc\x09\x00\x0b"
     load(_one_func(drop, extra=[mem, count, data]))
@@ -271,9 +271,9 @@ def test_start_and_exports():
     _invalid(module(type_sec((b"\x7f", b"")), func_sec(0), sec(8, leb(0)), code(b"\x0b")),
              "start function")
     _invalid(module(_V, func_sec(0), sec(8, leb(1)), code(b"\x0b")), "unknown function")
-    exp = sec(7, vec(b"\x01a\x00\x00", b"\x01a\x00\x00"))
+    exp = sec(7, vec([b"\x01a\x00\x00", b"\x01a\x00\x00"]))
     _invalid(module(_V, func_sec(0), exp, code(b"\x0b")), "duplicate export name")
-    _invalid(module(sec(7, vec(b"\x01a\x02\x00"))), "unknown memory")
+    _invalid(module(sec(7, vec([b"\x01a\x02\x00"]))), "unknown memory")
 
 
 def test_error_offsets():

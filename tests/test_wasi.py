@@ -242,7 +242,7 @@ def test_start_function_reaches_memory():
     # A start function runs after run_command has bound the WASI memory, so its calls read
     # and write guest memory like _start's (not EFAULT).
     import io
-    from fuzz import build as B
+    from host_tools import wasmbuild as B
     from wasi_micro.wasi import run_command
     m = B.Module()
     fd_write = m.import_func("wasi_snapshot_preview1", "fd_write",
@@ -261,7 +261,7 @@ def test_start_function_reaches_memory():
 def test_a_finished_command_leaves_nothing_behind():
     # Its function references live in a store of its own: the global store would keep the
     # instance (code, registers, memory) alive after the command, a board's whole heap.
-    from fuzz import build as B
+    from host_tools import wasmbuild as B
     from wasi_micro.runtime import DEFAULT_STORE
     from wasi_micro.wasi import run_command
     m = B.Module()

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes wasi_micro/opcodes.py (the wasm opcode table as bytes literals, one row per opcode),
-tests/opnames.py (the opcodes' names) and, in each module of CONSUMERS, the block of named
-opcode constants (`_I32_ADD = const(0x6A)`) that module uses.
+tests/opnames.py (the opcodes' names, the register ops' numbers) and, in each module of
+CONSUMERS, the block of named constants that module uses: wasm opcodes (`_I32_ADD =
+const(0x6A)`), register-code ops and their layout (`_R_CALL = const(0x0F)`, the offset of a
+field `_R_CALL_ENTRY = const(2)`, the length `_R_CALL_LEN = const(6)`), from REGISTER below.
 
 The readable table is here; the runtime module holds only compact literals (they stay in flash
 when frozen). The constants are private and written into each module that uses them because
@@ -13,6 +15,10 @@ Usage: python3 tools/gen_opcodes.py [--check]
 import os
 import re
 import sys
+
+# Value types: their binary codes, as module.py names them (I32...), and `_I32 = const(0x7F)` in
+# the modules that name them.
+VALTYPES = dict(I32=0x7F, I64=0x7E, F32=0x7D, F64=0x7C, FUNCREF=0x70, EXTERNREF=0x6F)
 
 # Immediate kinds.
 IMM = dict(BAD=0, NONE=1, BLOCK=2, U32=3, BR_TABLE=4, CALL_IND=5, MEMARG=6, I32=7, I64=8,
@@ -65,6 +71,109 @@ ROWS = [
     (0x10E, "table.copy", "U32_U32", ""), (0x10F, "table.grow", "U32", ""),
     (0x110, "table.size", "U32", ""), (0x111, "table.fill", "U32", ""),
 ]
+
+
+# The register code (ir.py): (op, number, layout). Numbers below 0x45 that no wasm instruction
+# keeps in the register code; the 0xFC ops keep their table numbers. A layout lists the fields
+# after the op halfword: `name` is one halfword (a frame slot, or a small count), `name:w` 32
+# bits in two halfwords, low first, `name:m` a load's or store's offset (one halfword below
+# 0xFFFF, else 0xFFFF and the 32 bits), `name*` a list of halfwords and `name:w*` of 32-bit
+# fields, whose length an earlier field gives. Numeric ops, loads and stores keep their wasm
+# opcode numbers and have the layouts of the rows without a number.
+REGISTER = [
+    ("BINARY", None, "d a b"), ("UNARY", None, "d a"),
+    ("LOAD", None, "d addr off:m"), ("STORE", None, "addr value off:m"),
+    ("UNREACHABLE", 0x00, ""),
+    ("BR", 0x01, "t:w"), ("BR_NZ", 0x02, "a t:w"), ("BR_Z", 0x03, "a t:w"),
+    ("BR_EQ", 0x04, "a b t:w"), ("BR_NE", 0x05, "a b t:w"), ("BR_LT_S", 0x06, "a b t:w"),
+    ("BR_LT_U", 0x07, "a b t:w"), ("BR_LE_S", 0x08, "a b t:w"), ("BR_LE_U", 0x09, "a b t:w"),
+    ("BR_TABLE", 0x0A, "a n:w t:w*"),  # n targets, then the default
+    ("MOV", 0x0B, "d a"), ("MOV2", 0x0C, "d a"),
+    # zero_from..zero_to: the locals ENTER zeroes; consts: the position of the table
+    # `n (slot value:w)*n` after the body, which ENTER writes into the frame
+    ("ENTER", 0x0D, "zero_from zero_to frame_size consts:w"),
+    ("RETURN", 0x0E, "n src*"),  # copies slot src_i to slot i
+    ("CALL", 0x0F, "argbase entry:w func:w"),  # entry 0 until lowered
+    ("CALL_INDIRECT", 0x10, "argbase index table:w typeid:w"),
+    ("RETURN_CALL", 0x11, "entry:w func:w n src*"),
+    ("RETURN_CALL_INDIRECT", 0x12, "index table:w typeid:w n src*"),
+    ("CALL_IMPORT", 0x13, "argbase func:w"),
+    ("SELECT", 0x14, "d a b cond"), ("SELECT2", 0x15, "d a b cond"),
+    # g: an absolute slot; the _X forms reach an imported or exported-mutable global's cell
+    ("GLOBAL_GET", 0x16, "d g"), ("GLOBAL_GET2", 0x17, "d g"),
+    ("GLOBAL_SET", 0x18, "g a"), ("GLOBAL_SET2", 0x19, "g a"),
+    ("GLOBAL_GET_X", 0x1A, "d global:w"), ("GLOBAL_SET_X", 0x1B, "a global:w"),
+    ("REF_FUNC", 0x1C, "d func:w"), ("REF_IS_NULL", 0x1D, "d a"),
+    ("TABLE_GET", 0x1E, "d index table:w"), ("TABLE_SET", 0x1F, "index value table:w"),
+    ("COUNT", 0x20, "n:w"),  # counting mode: n wasm instructions ran
+    ("MEMORY_SIZE", 0x3F, "d"), ("MEMORY_GROW", 0x40, "d a"),
+    ("MEMORY_INIT", 0x108, "d s n data:w"), ("DATA_DROP", 0x109, "data:w"),
+    ("MEMORY_COPY", 0x10A, "d s n"), ("MEMORY_FILL", 0x10B, "d value n"),
+    ("TABLE_INIT", 0x10C, "d s n elem:w table:w"), ("ELEM_DROP", 0x10D, "elem:w"),
+    ("TABLE_COPY", 0x10E, "d s n dst:w src:w"), ("TABLE_GROW", 0x10F, "d init n table:w"),
+    ("TABLE_SIZE", 0x110, "d table:w"), ("TABLE_FILL", 0x111, "i value n table:w"),
+]
+OFF_WIDE = 0xFFFF  # a load's or store's offset field: the 32-bit offset follows
+
+
+def register_names():
+    """{constant name: value}: each register op's number, its fields' offsets, its length (of
+    the fixed part, before a list) and, for loads and stores, `_LEN_W` with a 32-bit offset;
+    `_R_MEM_*` the offset fields loads and stores share."""
+    out = {"_R_OFF_WIDE": OFF_WIDE}
+    for name, number, layout in REGISTER:
+        r = "_R_" + name
+        if number is not None:
+            out[r] = number
+        pos = 1
+        for field in layout.split():
+            fname, kind = (field.rstrip("*") + ":").split(":")[:2]
+            key = r + "_" + fname.upper()
+            assert key not in out, key
+            out[key] = pos
+            if kind == "w":
+                out[key + "_HI"] = pos + 1  # the high half
+            if kind == "m":
+                out[key + "_W"] = pos + 1
+                out[key + "_W_HI"] = pos + 2
+                out[r + "_LEN_W"] = pos + 3
+            if not field.endswith("*"):
+                pos += 2 if kind == "w" else 1
+        out[r + "_LEN"] = pos
+    for k in ("_OFF", "_OFF_W", "_OFF_W_HI", "_LEN", "_LEN_W"):
+        assert out["_R_LOAD" + k] == out["_R_STORE" + k]
+        out["_R_MEM" + k] = out["_R_LOAD" + k]
+    for names in SHARED:
+        assert len(set(out[n] for n in names)) == 1, names
+    return out
+
+
+# Fields the code reads with one name for several ops (interp, driver, lower): the generator
+# keeps them at one offset.
+SHARED = [
+    ("_R_BINARY_D", "_R_UNARY_D"), ("_R_BINARY_A", "_R_UNARY_A"),
+    ("_R_BR_NZ_T", "_R_BR_Z_T"), ("_R_BR_NZ_A", "_R_BR_Z_A"),
+    ("_R_BR_NZ_LEN", "_R_BR_Z_LEN"),
+    tuple("_R_BR_%s_A" % c for c in ("EQ", "NE", "LT_S", "LT_U", "LE_S", "LE_U")),
+    tuple("_R_BR_%s_B" % c for c in ("EQ", "NE", "LT_S", "LT_U", "LE_S", "LE_U")),
+    tuple("_R_BR_%s_T" % c for c in ("EQ", "NE", "LT_S", "LT_U", "LE_S", "LE_U")),
+    tuple("_R_BR_%s_LEN" % c for c in ("EQ", "NE", "LT_S", "LT_U", "LE_S", "LE_U")),
+    ("_R_BR_NZ_A", "_R_BR_EQ_A"),
+    ("_R_CALL_ARGBASE", "_R_CALL_INDIRECT_ARGBASE"),
+    ("_R_MEMORY_COPY_D", "_R_MEMORY_FILL_D"), ("_R_MEMORY_COPY_S", "_R_MEMORY_FILL_VALUE"),
+    ("_R_MEMORY_COPY_N", "_R_MEMORY_FILL_N"), ("_R_MEMORY_COPY_LEN", "_R_MEMORY_FILL_LEN"),
+]
+
+
+def fixed_lengths():
+    """ir.py's _FIXED: {op: length} of the register ops without a list (numbers, named in
+    comments: names would each be one more line for the unix port to compile at import)."""
+    names = register_names()
+    lines = ["_FIXED = {  # register op -> its length, for those of fixed length"]
+    for name, number, layout in REGISTER:
+        if number is not None and "*" not in layout:
+            lines.append("    0x%02X: %d,  # %s" % (number, names["_R_%s_LEN" % name], name))
+    return "\n".join(lines) + "\n}\n"
 
 
 def numeric_rows():
@@ -146,7 +255,8 @@ def lit(b):
 
 def render():
     rows, imm, sig, names = tables()
-    t = {"i": "0x7F", "I": "0x7E", "f": "0x7D", "F": "0x7C"}
+    t = {c: "0x%02X" % VALTYPES[n] for c, n in (("i", "I32"), ("I", "I64"), ("f", "F32"),
+                                                 ("F", "F64"))}
     sigs = []
     for s in SIGS:
         if not s:
@@ -201,14 +311,22 @@ def render_names():
         line += piece
     src.append(line.rstrip() + "'")
     src.append(")")
+    src.append("")
+    src.append("# The register code's ops (ir.py).")
+    for name, number, _ in REGISTER:
+        if number is not None:
+            src.append("R_%s = 0x%02X" % (name, number))
     return "\n".join(src) + "\n"
 
 
-# The modules that name opcodes (and _FC_PREFIX, the byte before 0xFC ops, and _FC_BASE); each
-# holds its generated block between these two lines.
-CONSUMERS = ("decode.py", "validate.py", "ir.py", "lower.py", "instance.py", "interp.py")
+# The modules that name opcodes (and _FC_PREFIX, the byte before 0xFC ops, and _FC_BASE), value
+# types or register ops; each holds its generated block between these two lines.
+CONSUMERS = ("decode.py", "validate.py", "ir.py", "lower.py", "instance.py", "driver.py",
+             "interp.py", "runtime.py")
 BEGIN = "# Wasm opcodes this module names: GENERATED by tools/gen_opcodes.py, rerun it to update."
 END = "# End of the generated opcodes."
+# Tables written into the block of the module that uses them.
+TABLES = {"_FIXED": fixed_lengths}
 
 
 def const_name(name):
@@ -217,19 +335,33 @@ def const_name(name):
 
 
 def render_consumer(text, path="module"):
-    """text with its generated block rewritten to define the opcode names the rest uses.
-    A name the module assigns itself (interp's register-code ops `_BR`, `_CALL`...) is its own."""
+    """text with its generated block rewritten to define the names the rest uses: wasm
+    opcodes, value types, then register ops and their layouts (in REGISTER's order), then
+    TABLES.
+    A name the module assigns itself is its own."""
     if text.count(BEGIN) != 1 or text.count(END) != 1:
         raise SystemExit("%s: needs one %r ... %r block" % (path, BEGIN, END))
     head, rest = text.split(BEGIN + "\n")
     tail = rest.split(END + "\n")[1]
     outside = head + tail
+    own = set(re.findall(r"^(_[A-Z0-9_]+) = ", outside, re.M))
+    used = set(re.findall(r"\b_[A-Z][A-Z0-9_]*\b", outside)) - own
+    extra = "".join(TABLES[n]() for n in sorted(used & set(TABLES)))
+    used |= set(re.findall(r"\b_[A-Z][A-Z0-9_]*\b", extra))
     ops = {const_name(name): op for op, name, _, _ in tables()[0]}
     ops.update(_FC_PREFIX=0xFC, _FC_BASE=0x100)
-    own = set(re.findall(r"^(_[A-Z0-9_]+) = ", outside, re.M))
-    used = set(re.findall(r"\b_[A-Z][A-Z0-9_]*\b", outside)) & set(ops) - own
-    lines = ["%s = const(0x%02X)" % (n, ops[n]) for n in sorted(used, key=lambda n: (ops[n], n))]
-    return head + BEGIN + "\n" + "".join(line + "\n" for line in lines) + END + "\n" + tail
+    reg = register_names()
+    lines = ["%s = const(0x%02X)" % (n, ops[n])
+             for n in sorted(used & set(ops), key=lambda n: (ops[n], n))]
+    lines += ["_%s = const(0x%02X)" % (n, v) for n, v in VALTYPES.items() if "_" + n in used]
+    lines += ["%s = const(%s)" % (n, ("0x%02X" if n[3:] in _REG_OPS or n == "_R_OFF_WIDE"
+                                      else "%d") % v)
+              for n, v in reg.items() if n in used]
+    return (head + BEGIN + "\n" + "".join(line + "\n" for line in lines) + extra + END + "\n" +
+            tail)
+
+
+_REG_OPS = set(name for name, number, _ in REGISTER if number is not None)
 
 
 def outputs(root):

@@ -18,6 +18,12 @@ _FC_PREFIX = const(0xFC)
 _FC_BASE = const(0x100)
 _MEMORY_INIT = const(0x108)
 _DATA_DROP = const(0x109)
+_I32 = const(0x7F)
+_I64 = const(0x7E)
+_F32 = const(0x7D)
+_F64 = const(0x7C)
+_FUNCREF = const(0x70)
+_EXTERNREF = const(0x6F)
 # End of the generated opcodes.
 
 MAX_LOCALS = const(50000)  # the default limit on declared locals per function (Config)
@@ -36,7 +42,8 @@ _TOO_LARGE = "integer too large"
 _OOB = "length out of bounds"
 
 _VALTYPES = b"\x7f\x7e\x7d\x7c\x70\x6f"
-_ONE = {0x7F: b"\x7f", 0x7E: b"\x7e", 0x7D: b"\x7d", 0x7C: b"\x7c", 0x70: b"\x70", 0x6F: b"\x6f"}
+_ONE = {_I32: b"\x7f", _I64: b"\x7e", _F32: b"\x7d", _F64: b"\x7c", _FUNCREF: b"\x70",
+        _EXTERNREF: b"\x6f"}
 _REFTYPES = b"\x70\x6f"
 
 # Section id -> its place in the required order (custom sections, id 0, go anywhere).

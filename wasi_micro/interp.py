@@ -8,7 +8,7 @@
 # Rare and heavy ops leave through `ext(pc, fp)`, which returns the next pc, or -1 after storing
 # it in st when the memory's view moved (the driver refreshes the pointers and resumes). Ops
 # that need the whole machine state (host calls, memory.grow, lazy lowering) return to the
-# driver (instance.py).
+# driver (driver.py).
 # ptr8/16/32 and uint: the casts as plain Python sees them.
 from .compat import F64, F64W, const, micropython, ptr8, ptr16, ptr32, uint  # noqa: F401
 
@@ -34,7 +34,7 @@ ST_BULK = const(11)  # 1: memory.copy/fill on a flat memory run in the loop (com
 ST_FLOAT = const(12)  # 1: f64 add/sub/mul/div on host doubles in the loop (compat.FLOAT_IN_LOOP)
 ST_WORDS = const(13)
 
-# Trap codes in ST_TRAP (instance.py maps them to errors' reasons).
+# Trap codes in ST_TRAP (driver.py maps them to errors' reasons).
 T_UNREACHABLE = const(1)
 T_OOB = const(2)
 T_CALL_DEPTH = const(3)
@@ -111,39 +111,124 @@ _I32_EXTEND16_S = const(0xC1)
 _I64_EXTEND8_S = const(0xC2)
 _I64_EXTEND16_S = const(0xC3)
 _I64_EXTEND32_S = const(0xC4)
+_R_OFF_WIDE = const(0xFFFF)
+_R_BINARY_D = const(1)
+_R_BINARY_A = const(2)
+_R_BINARY_B = const(3)
+_R_BINARY_LEN = const(4)
+_R_UNARY_D = const(1)
+_R_UNARY_A = const(2)
+_R_UNARY_LEN = const(3)
+_R_LOAD_D = const(1)
+_R_LOAD_ADDR = const(2)
+_R_STORE_ADDR = const(1)
+_R_STORE_VALUE = const(2)
+_R_UNREACHABLE = const(0x00)
+_R_BR = const(0x01)
+_R_BR_T = const(1)
+_R_BR_T_HI = const(2)
+_R_BR_NZ = const(0x02)
+_R_BR_NZ_A = const(1)
+_R_BR_NZ_T = const(2)
+_R_BR_NZ_T_HI = const(3)
+_R_BR_NZ_LEN = const(4)
+_R_BR_Z = const(0x03)
+_R_BR_Z_T = const(2)
+_R_BR_Z_T_HI = const(3)
+_R_BR_Z_LEN = const(4)
+_R_BR_EQ = const(0x04)
+_R_BR_EQ_B = const(2)
+_R_BR_EQ_T = const(3)
+_R_BR_EQ_T_HI = const(4)
+_R_BR_EQ_LEN = const(5)
+_R_BR_NE = const(0x05)
+_R_BR_LT_S = const(0x06)
+_R_BR_LT_U = const(0x07)
+_R_BR_LE_S = const(0x08)
+_R_BR_TABLE = const(0x0A)
+_R_BR_TABLE_A = const(1)
+_R_BR_TABLE_N = const(2)
+_R_BR_TABLE_N_HI = const(3)
+_R_BR_TABLE_T = const(4)
+_R_MOV = const(0x0B)
+_R_MOV_D = const(1)
+_R_MOV_A = const(2)
+_R_MOV_LEN = const(3)
+_R_MOV2 = const(0x0C)
+_R_MOV2_D = const(1)
+_R_MOV2_A = const(2)
+_R_MOV2_LEN = const(3)
+_R_ENTER = const(0x0D)
+_R_ENTER_ZERO_FROM = const(1)
+_R_ENTER_ZERO_TO = const(2)
+_R_ENTER_FRAME_SIZE = const(3)
+_R_ENTER_CONSTS = const(4)
+_R_ENTER_CONSTS_HI = const(5)
+_R_ENTER_LEN = const(6)
+_R_RETURN = const(0x0E)
+_R_RETURN_N = const(1)
+_R_RETURN_SRC = const(2)
+_R_CALL = const(0x0F)
+_R_CALL_ARGBASE = const(1)
+_R_CALL_ENTRY = const(2)
+_R_CALL_ENTRY_HI = const(3)
+_R_CALL_LEN = const(6)
+_R_CALL_INDIRECT = const(0x10)
+_R_CALL_INDIRECT_LEN = const(7)
+_R_RETURN_CALL = const(0x11)
+_R_RETURN_CALL_ENTRY = const(1)
+_R_RETURN_CALL_ENTRY_HI = const(2)
+_R_RETURN_CALL_N = const(5)
+_R_RETURN_CALL_SRC = const(6)
+_R_RETURN_CALL_INDIRECT = const(0x12)
+_R_RETURN_CALL_INDIRECT_N = const(6)
+_R_RETURN_CALL_INDIRECT_SRC = const(7)
+_R_CALL_IMPORT = const(0x13)
+_R_SELECT = const(0x14)
+_R_SELECT_D = const(1)
+_R_SELECT_A = const(2)
+_R_SELECT_B = const(3)
+_R_SELECT_COND = const(4)
+_R_SELECT_LEN = const(5)
+_R_SELECT2 = const(0x15)
+_R_SELECT2_D = const(1)
+_R_SELECT2_A = const(2)
+_R_SELECT2_B = const(3)
+_R_SELECT2_COND = const(4)
+_R_SELECT2_LEN = const(5)
+_R_GLOBAL_GET = const(0x16)
+_R_GLOBAL_GET_D = const(1)
+_R_GLOBAL_GET_G = const(2)
+_R_GLOBAL_GET_LEN = const(3)
+_R_GLOBAL_GET2 = const(0x17)
+_R_GLOBAL_GET2_D = const(1)
+_R_GLOBAL_GET2_G = const(2)
+_R_GLOBAL_GET2_LEN = const(3)
+_R_GLOBAL_SET = const(0x18)
+_R_GLOBAL_SET_G = const(1)
+_R_GLOBAL_SET_A = const(2)
+_R_GLOBAL_SET_LEN = const(3)
+_R_GLOBAL_SET2 = const(0x19)
+_R_GLOBAL_SET2_G = const(1)
+_R_GLOBAL_SET2_A = const(2)
+_R_GLOBAL_SET2_LEN = const(3)
+_R_COUNT = const(0x20)
+_R_COUNT_N = const(1)
+_R_COUNT_N_HI = const(2)
+_R_COUNT_LEN = const(3)
+_R_MEMORY_GROW = const(0x40)
+_R_MEMORY_COPY = const(0x10A)
+_R_MEMORY_COPY_D = const(1)
+_R_MEMORY_COPY_S = const(2)
+_R_MEMORY_COPY_N = const(3)
+_R_MEMORY_COPY_LEN = const(4)
+_R_MEMORY_FILL = const(0x10B)
+_R_MEM_OFF = const(3)
+_R_MEM_OFF_W = const(4)
+_R_MEM_OFF_W_HI = const(5)
+_R_MEM_LEN = const(4)
+_R_MEM_LEN_W = const(6)
 # End of the generated opcodes.
-
-# IR ops (ir.py is the reference; tests check these match it).
-_UNREACHABLE = const(0x00)
-_BR = const(0x01)
-_BR_NZ = const(0x02)
-_BR_Z = const(0x03)
-_BR_EQ = const(0x04)
-_BR_NE = const(0x05)
-_BR_LT_S = const(0x06)
-_BR_LT_U = const(0x07)
-_BR_LE_S = const(0x08)
-_BR_TABLE = const(0x0A)
-_MOV = const(0x0B)
-_MOV2 = const(0x0C)
-_ENTER = const(0x0D)
-_RETURN = const(0x0E)
-_CALL = const(0x0F)
-_CALL_INDIRECT = const(0x10)
-_RETURN_CALL = const(0x11)
-_RETURN_CALL_INDIRECT = const(0x12)
-_CALL_IMPORT = const(0x13)
-_SELECT = const(0x14)
-_SELECT2 = const(0x15)
-_GLOBAL_GET = const(0x16)
-_GLOBAL_GET2 = const(0x17)
-_GLOBAL_SET = const(0x18)
-_GLOBAL_SET2 = const(0x19)
-_COUNT = const(0x20)
-_MEMORY_GROW = const(0x40)
-_MEMORY_COPY = const(0x10A)
-_MEMORY_FILL = const(0x10B)
-
 
 @micropython.viper
 def run(code: ptr16, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, ext) -> int:
@@ -166,19 +251,20 @@ def run(code: ptr16, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
         # The two most frequent ops first (counted over the bench programs: i32.add is a
         # quarter of all, MOV a tenth); a test costs plain Python far more than viper.
         if op == _I32_ADD:
-            regs[fp + code[pc + 1]] = (regs[fp + code[pc + 2]] + regs[fp + code[pc + 3]]) & M
-            pc += 4
+            regs[fp + code[pc + _R_BINARY_D]] = (regs[fp + code[pc + _R_BINARY_A]] +
+                                                 regs[fp + code[pc + _R_BINARY_B]]) & M
+            pc += _R_BINARY_LEN
             continue
-        if op == _MOV:
-            regs[fp + code[pc + 1]] = regs[fp + code[pc + 2]]
-            pc += 3
+        if op == _R_MOV:
+            regs[fp + code[pc + _R_MOV_D]] = regs[fp + code[pc + _R_MOV_A]]
+            pc += _R_MOV_LEN
             continue
         if op >= _I32_CLZ and op <= _I32_ROTR:
             # i32 arithmetic: op d a b (clz/ctz/popcnt: op d a).
-            d = fp + code[pc + 1]
-            a = regs[fp + code[pc + 2]] & M
+            d = fp + code[pc + _R_BINARY_D]
+            a = regs[fp + code[pc + _R_BINARY_A]] & M
             if op <= _I32_POPCNT:
-                pc += 3
+                pc += _R_UNARY_LEN
                 n = 0
                 if op == _I32_CLZ:
                     if a == 0:
@@ -200,8 +286,8 @@ def run(code: ptr16, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                         a = int(uint(a) >> 1)
                 regs[d] = n
                 continue
-            b = regs[fp + code[pc + 3]] & M
-            pc += 4
+            b = regs[fp + code[pc + _R_BINARY_B]] & M
+            pc += _R_BINARY_LEN
             # Most frequent first (counted over the bench programs; add never gets here).
             if op == _I32_XOR:
                 regs[d] = a ^ b
@@ -221,7 +307,7 @@ def run(code: ptr16, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                 # Division with the trapping cases; viper's // floors, wasm truncates.
                 if b == 0:
                     trap = T_DIV_ZERO
-                    pc -= 4
+                    pc -= _R_BINARY_LEN
                     break
                 # Signed ops divide the magnitudes as unsigned words, then apply the signs:
                 # viper's // adds |b| - 1 to a when the signs differ (mp_small_int_floor_divide),
@@ -237,7 +323,7 @@ def run(code: ptr16, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                         sb = 1
                     if op == _I32_DIV_S and sb and b == 1 and a == S:  # -2**31 / -1
                         trap = T_INT_OVERFLOW
-                        pc -= 4
+                        pc -= _R_BINARY_LEN
                         break
                 if uint(b) >= uint(S):
                     q = 1 if uint(a) >= uint(b) else 0
@@ -265,49 +351,49 @@ def run(code: ptr16, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                     regs[d] = (int(uint(a) >> b) | (a << (32 - b))) & M
             continue
         if op < _I32_LOAD:
-            if op <= _BR_TABLE:
-                if op == _BR:
-                    pc = code[pc + 1] | (code[pc + 2] << 16)
+            if op <= _R_BR_TABLE:
+                if op == _R_BR:
+                    pc = code[pc + _R_BR_T] | (code[pc + _R_BR_T_HI] << 16)
                     fuel -= 1
                     if fuel <= 0:
                         break
                     continue
-                if op == _BR_TABLE:
-                    i = regs[fp + code[pc + 1]] & M
-                    n = code[pc + 2] | (code[pc + 3] << 16)
+                if op == _R_BR_TABLE:
+                    i = regs[fp + code[pc + _R_BR_TABLE_A]] & M
+                    n = code[pc + _R_BR_TABLE_N] | (code[pc + _R_BR_TABLE_N_HI] << 16)
                     if uint(i) >= uint(n):
                         i = n
-                    t = pc + 4 + 2 * i
+                    t = pc + _R_BR_TABLE_T + 2 * i
                     pc = code[t] | (code[t + 1] << 16)
                     fuel -= 1
                     if fuel <= 0:
                         break
                     continue
-                if op == _UNREACHABLE:
+                if op == _R_UNREACHABLE:
                     trap = T_UNREACHABLE
                     break
-                a = regs[fp + code[pc + 1]]
-                if op == _BR_NZ:
+                a = regs[fp + code[pc + _R_BR_NZ_A]]  # BR_Z's and BR_<cmp>'s too
+                if op == _R_BR_NZ:
                     taken = a != 0
-                    t = code[pc + 2] | (code[pc + 3] << 16)
-                    pc += 4
-                elif op == _BR_Z:
+                    t = code[pc + _R_BR_NZ_T] | (code[pc + _R_BR_NZ_T_HI] << 16)
+                    pc += _R_BR_NZ_LEN
+                elif op == _R_BR_Z:
                     taken = a == 0
-                    t = code[pc + 2] | (code[pc + 3] << 16)
-                    pc += 4
-                else:
-                    b = regs[fp + code[pc + 2]]
-                    t = code[pc + 3] | (code[pc + 4] << 16)
-                    pc += 5
-                    if op == _BR_EQ:
+                    t = code[pc + _R_BR_Z_T] | (code[pc + _R_BR_Z_T_HI] << 16)
+                    pc += _R_BR_Z_LEN
+                else:  # the BR_<cmp> ops share BR_EQ's layout
+                    b = regs[fp + code[pc + _R_BR_EQ_B]]
+                    t = code[pc + _R_BR_EQ_T] | (code[pc + _R_BR_EQ_T_HI] << 16)
+                    pc += _R_BR_EQ_LEN
+                    if op == _R_BR_EQ:
                         taken = (a & M) == (b & M)
-                    elif op == _BR_NE:
+                    elif op == _R_BR_NE:
                         taken = (a & M) != (b & M)
-                    elif op == _BR_LT_S:
+                    elif op == _R_BR_LT_S:
                         taken = (((a & M) ^ S) - S) < (((b & M) ^ S) - S)
-                    elif op == _BR_LT_U:
+                    elif op == _R_BR_LT_U:
                         taken = uint(a & M) < uint(b & M)
-                    elif op == _BR_LE_S:
+                    elif op == _R_BR_LE_S:
                         taken = (((a & M) ^ S) - S) <= (((b & M) ^ S) - S)
                     else:  # BR_LE_U
                         taken = uint(a & M) <= uint(b & M)
@@ -317,59 +403,59 @@ def run(code: ptr16, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                     if fuel <= 0:
                         break
                 continue
-            if op == _MOV2:
-                d = fp + code[pc + 1]
-                a = fp + code[pc + 2]
+            if op == _R_MOV2:
+                d = fp + code[pc + _R_MOV2_D]
+                a = fp + code[pc + _R_MOV2_A]
                 regs[d] = regs[a]
                 regs[d + 1] = regs[a + 1]
-                pc += 3
+                pc += _R_MOV2_LEN
                 continue
-            if op == _CALL or op == _CALL_INDIRECT:
-                if op == _CALL:
-                    t = code[pc + 2] | (code[pc + 3] << 16)
+            if op == _R_CALL or op == _R_CALL_INDIRECT:
+                if op == _R_CALL:
+                    t = code[pc + _R_CALL_ENTRY] | (code[pc + _R_CALL_ENTRY_HI] << 16)
                     if t == 0:  # not lowered yet: the driver lowers it
                         break
-                    n = pc + 6
+                    n = pc + _R_CALL_LEN
                 else:  # the slow path checks the table entry and its type
                     t = int(ext(pc, fp))
                     if t < 0:
                         break
-                    n = pc + 7
+                    n = pc + _R_CALL_INDIRECT_LEN
                 if csp >= cslen:
                     trap = T_CALL_DEPTH
                     break
                 cs[csp] = n
                 cs[csp + 1] = fp
                 csp += 2
-                fp += code[pc + 1]
+                fp += code[pc + _R_CALL_ARGBASE]  # CALL_INDIRECT's too
                 pc = t
                 fuel -= 1
                 if fuel <= 0:
                     break
                 continue
-            if op == _ENTER:
-                if fp + code[pc + 3] > rlen:
+            if op == _R_ENTER:
+                if fp + code[pc + _R_ENTER_FRAME_SIZE] > rlen:
                     trap = T_STACK
                     break
-                i = fp + code[pc + 1]
-                n = fp + code[pc + 2]
+                i = fp + code[pc + _R_ENTER_ZERO_FROM]
+                n = fp + code[pc + _R_ENTER_ZERO_TO]
                 while i < n:
                     regs[i] = 0
                     i += 1
-                t = code[pc + 4] | (code[pc + 5] << 16)
+                t = code[pc + _R_ENTER_CONSTS] | (code[pc + _R_ENTER_CONSTS_HI] << 16)
                 n = code[t]
                 t += 1
                 while n > 0:
                     regs[fp + code[t]] = (code[t + 1] | (code[t + 2] << 16)) & M
                     t += 3
                     n -= 1
-                pc += 6
+                pc += _R_ENTER_LEN
                 continue
-            if op == _RETURN:
-                n = code[pc + 1]
+            if op == _R_RETURN:
+                n = code[pc + _R_RETURN_N]
                 i = 0
                 while i < n:
-                    regs[fp + i] = regs[fp + code[pc + 2 + i]]
+                    regs[fp + i] = regs[fp + code[pc + _R_RETURN_SRC + i]]
                     i += 1
                 if csp == csbase:
                     st[ST_PC] = pc
@@ -381,72 +467,74 @@ def run(code: ptr16, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                 pc = cs[csp]
                 fp = cs[csp + 1]
                 continue
-            if op == _GLOBAL_GET:
-                regs[fp + code[pc + 1]] = regs[code[pc + 2]]
-                pc += 3
+            if op == _R_GLOBAL_GET:
+                regs[fp + code[pc + _R_GLOBAL_GET_D]] = regs[code[pc + _R_GLOBAL_GET_G]]
+                pc += _R_GLOBAL_GET_LEN
                 continue
-            if op == _GLOBAL_SET:
-                regs[code[pc + 1]] = regs[fp + code[pc + 2]]
-                pc += 3
+            if op == _R_GLOBAL_SET:
+                regs[code[pc + _R_GLOBAL_SET_G]] = regs[fp + code[pc + _R_GLOBAL_SET_A]]
+                pc += _R_GLOBAL_SET_LEN
                 continue
-            if op == _SELECT:
-                if regs[fp + code[pc + 4]] != 0:
-                    regs[fp + code[pc + 1]] = regs[fp + code[pc + 2]]
+            if op == _R_SELECT:
+                if regs[fp + code[pc + _R_SELECT_COND]] != 0:
+                    regs[fp + code[pc + _R_SELECT_D]] = regs[fp + code[pc + _R_SELECT_A]]
                 else:
-                    regs[fp + code[pc + 1]] = regs[fp + code[pc + 3]]
-                pc += 5
+                    regs[fp + code[pc + _R_SELECT_D]] = regs[fp + code[pc + _R_SELECT_B]]
+                pc += _R_SELECT_LEN
                 continue
-            if op == _RETURN_CALL or op == _RETURN_CALL_INDIRECT:
+            if op == _R_RETURN_CALL or op == _R_RETURN_CALL_INDIRECT:
                 # Tail calls: the arguments move to the frame's first slots.
-                if op == _RETURN_CALL:
-                    t = code[pc + 1] | (code[pc + 2] << 16)
+                if op == _R_RETURN_CALL:
+                    t = code[pc + _R_RETURN_CALL_ENTRY] | (code[pc + _R_RETURN_CALL_ENTRY_HI] << 16)
                     if t == 0:
                         break
-                    a = pc + 5
+                    n = code[pc + _R_RETURN_CALL_N]
+                    a = pc + _R_RETURN_CALL_SRC
                 else:
                     t = int(ext(pc, fp))
                     if t < 0:
                         break
-                    a = pc + 6
-                n = code[a]
+                    n = code[pc + _R_RETURN_CALL_INDIRECT_N]
+                    a = pc + _R_RETURN_CALL_INDIRECT_SRC
                 i = 0
                 while i < n:
-                    regs[fp + i] = regs[fp + code[a + 1 + i]]
+                    regs[fp + i] = regs[fp + code[a + i]]
                     i += 1
                 pc = t
                 fuel -= 1
                 if fuel <= 0:
                     break
                 continue
-            if op == _GLOBAL_GET2:
-                d = fp + code[pc + 1]
-                a = code[pc + 2]
+            if op == _R_GLOBAL_GET2:
+                d = fp + code[pc + _R_GLOBAL_GET2_D]
+                a = code[pc + _R_GLOBAL_GET2_G]
                 regs[d] = regs[a]
                 regs[d + 1] = regs[a + 1]
-                pc += 3
+                pc += _R_GLOBAL_GET2_LEN
                 continue
-            if op == _GLOBAL_SET2:
-                d = code[pc + 1]
-                a = fp + code[pc + 2]
+            if op == _R_GLOBAL_SET2:
+                d = code[pc + _R_GLOBAL_SET2_G]
+                a = fp + code[pc + _R_GLOBAL_SET2_A]
                 regs[d] = regs[a]
                 regs[d + 1] = regs[a + 1]
-                pc += 3
+                pc += _R_GLOBAL_SET2_LEN
                 continue
-            if op == _SELECT2:
-                d = fp + code[pc + 1]
-                if regs[fp + code[pc + 4]] != 0:
-                    a = fp + code[pc + 2]
+            if op == _R_SELECT2:
+                d = fp + code[pc + _R_SELECT2_D]
+                if regs[fp + code[pc + _R_SELECT2_COND]] != 0:
+                    a = fp + code[pc + _R_SELECT2_A]
                 else:
-                    a = fp + code[pc + 3]
+                    a = fp + code[pc + _R_SELECT2_B]
                 regs[d] = regs[a]
                 regs[d + 1] = regs[a + 1]
-                pc += 5
+                pc += _R_SELECT2_LEN
                 continue
-            if op == _CALL_IMPORT:
+            if op == _R_CALL_IMPORT:
                 break
-            if op == _COUNT:
-                st[ST_COUNT] = st[ST_COUNT] + (code[pc + 1] | (code[pc + 2] << 16))
-                pc += 3
+            if op == _R_COUNT:
+                st[ST_COUNT] = st[ST_COUNT] + (code[pc + _R_COUNT_N] |
+                                               (code[pc + _R_COUNT_N_HI] << 16))
+                pc += _R_COUNT_LEN
                 continue
             pc = int(ext(pc, fp))
             if pc < 0:  # the driver must refresh the memory pointers first
@@ -458,7 +546,7 @@ def run(code: ptr16, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
             # The access size from the opcode's low bits: i32, i64, f32, f64 alternate, then
             # the narrow ones (1 and 2 bytes) do.
             if op <= _I64_LOAD32_U:
-                a = regs[fp + code[pc + 2]] & M
+                a = regs[fp + code[pc + _R_LOAD_ADDR]] & M
                 if op <= _F64_LOAD:
                     n = 8 if op & 1 else 4
                 elif op >= _I64_LOAD32_S:
@@ -466,18 +554,18 @@ def run(code: ptr16, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                 else:
                     n = 2 if op & 2 else 1
             else:
-                a = regs[fp + code[pc + 1]] & M
+                a = regs[fp + code[pc + _R_STORE_ADDR]] & M
                 if op <= _F64_STORE:
                     n = 8 if op & 1 else 4
                 elif op == _I64_STORE32:
                     n = 4
                 else:
                     n = 2 if op & 1 else 1
-            off = code[pc + 3]
-            k = 4  # the instruction's length
-            if off == 0xFFFF:  # a 32-bit offset follows
-                off = (code[pc + 4] | (code[pc + 5] << 16)) & M
-                k = 6
+            off = code[pc + _R_MEM_OFF]
+            k = _R_MEM_LEN  # the instruction's length
+            if off == _R_OFF_WIDE:  # a 32-bit offset follows
+                off = (code[pc + _R_MEM_OFF_W] | (code[pc + _R_MEM_OFF_W_HI] << 16)) & M
+                k = _R_MEM_LEN_W
             # In bounds iff a + off + n - 1 <= mmax, in unsigned words without overflow.
             lim = mmax - (n - 1)
             if uint(mmax) < uint(n - 1) or uint(a) > uint(lim) or uint(off) > uint(lim - a):
@@ -497,7 +585,7 @@ def run(code: ptr16, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                 continue
             ea += t - 1
             if op <= _I64_LOAD32_U:
-                d = fp + code[pc + 1]
+                d = fp + code[pc + _R_LOAD_D]
                 if n == 4:
                     v = mem[ea] | (mem[ea + 1] << 8) | (mem[ea + 2] << 16) | (mem[ea + 3] << 24)
                     regs[d] = v & M
@@ -526,7 +614,7 @@ def run(code: ptr16, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                         else:
                             regs[d + 1] = 0
             else:
-                s = fp + code[pc + 2]
+                s = fp + code[pc + _R_STORE_VALUE]
                 v = regs[s]
                 mem[ea] = v & 0xFF
                 if n >= 2:
@@ -546,11 +634,11 @@ def run(code: ptr16, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
             # f64 add, sub, mul, div as numeric.py's host path computes them (a NaN result is
             # the canonical NaN), without the slow path's call and decoding. Division by zero
             # goes out: a host double would raise.
-            a = fp + code[pc + 2]
+            a = fp + code[pc + _R_BINARY_A]
             F64W[0] = regs[a]
             F64W[1] = regs[a + 1]
             fa = F64[0]
-            a = fp + code[pc + 3]
+            a = fp + code[pc + _R_BINARY_B]
             F64W[0] = regs[a]
             F64W[1] = regs[a + 1]
             fb = F64[0]
@@ -563,7 +651,7 @@ def run(code: ptr16, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                     fa = fa - fb
                 else:
                     fa = fa / fb
-                d = fp + code[pc + 1]
+                d = fp + code[pc + _R_BINARY_D]
                 if fa != fa:
                     regs[d] = 0
                     regs[d + 1] = int(0x7FF80000)
@@ -571,18 +659,18 @@ def run(code: ptr16, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                     F64[0] = fa
                     regs[d] = int(F64W[0])
                     regs[d + 1] = int(F64W[1])
-                pc += 4
+                pc += _R_BINARY_LEN
                 continue
         if op >= _I64_ADD and op <= _I64_ROTR and (op <= _I64_MUL or op >= _I64_AND):
             # i64 arithmetic on word pairs (div and rem go out).
-            d = fp + code[pc + 1]
-            a = fp + code[pc + 2]
-            b = fp + code[pc + 3]
+            d = fp + code[pc + _R_BINARY_D]
+            a = fp + code[pc + _R_BINARY_A]
+            b = fp + code[pc + _R_BINARY_B]
             alo = regs[a] & M
             ahi = regs[a + 1] & M
             blo = regs[b] & M
             bhi = regs[b + 1] & M
-            pc += 4
+            pc += _R_BINARY_LEN
             if op == _I64_ADD:
                 lo = (alo + blo) & M
                 hi = (ahi + bhi + (1 if uint(lo) < uint(alo) else 0)) & M
@@ -661,14 +749,14 @@ def run(code: ptr16, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
             regs[d + 1] = hi
             continue
         if op >= _I32_EQZ and op <= _I32_GE_U:
-            d = fp + code[pc + 1]
-            a = regs[fp + code[pc + 2]] & M
+            d = fp + code[pc + _R_BINARY_D]
+            a = regs[fp + code[pc + _R_BINARY_A]] & M
             if op == _I32_EQZ:
                 regs[d] = 1 if a == 0 else 0
-                pc += 3
+                pc += _R_UNARY_LEN
                 continue
-            b = regs[fp + code[pc + 3]] & M
-            pc += 4
+            b = regs[fp + code[pc + _R_BINARY_B]] & M
+            pc += _R_BINARY_LEN
             if op == _I32_EQ:
                 r = a == b
             elif op == _I32_NE:
@@ -693,18 +781,18 @@ def run(code: ptr16, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
             continue
         if op >= _I64_EQZ and op <= _I64_GE_U:
             # i64 compares on (low, high) word pairs.
-            d = fp + code[pc + 1]
-            a = fp + code[pc + 2]
+            d = fp + code[pc + _R_BINARY_D]
+            a = fp + code[pc + _R_BINARY_A]
             alo = regs[a] & M
             ahi = regs[a + 1] & M
             if op == _I64_EQZ:
                 regs[d] = 1 if (alo | ahi) == 0 else 0
-                pc += 3
+                pc += _R_UNARY_LEN
                 continue
-            b = fp + code[pc + 3]
+            b = fp + code[pc + _R_BINARY_B]
             blo = regs[b] & M
             bhi = regs[b + 1] & M
-            pc += 4
+            pc += _R_BINARY_LEN
             if ahi != bhi:
                 if op & 1:  # signed
                     c = -1 if ((ahi ^ S) - S) < ((bhi ^ S) - S) else 1
@@ -730,9 +818,9 @@ def run(code: ptr16, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
             continue
         if op >= _I64_EXTEND_I32_S and op <= _I64_EXTEND32_S and (op <= _I64_EXTEND_I32_U or op >= _I32_EXTEND8_S):
             # Integer extensions: op d a.
-            d = fp + code[pc + 1]
-            a = regs[fp + code[pc + 2]] & M
-            pc += 3
+            d = fp + code[pc + _R_UNARY_D]
+            a = regs[fp + code[pc + _R_UNARY_A]] & M
+            pc += _R_UNARY_LEN
             if op == _I32_EXTEND8_S or op == _I64_EXTEND8_S:
                 a = a & 0xFF
                 if a >= 0x80:
@@ -750,18 +838,18 @@ def run(code: ptr16, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                 else:
                     regs[d + 1] = M
             continue
-        if (op == _MEMORY_COPY or op == _MEMORY_FILL) and psh == 16 and bulk and \
+        if (op == _R_MEMORY_COPY or op == _R_MEMORY_FILL) and psh == 16 and bulk and \
                 mmax < 0x3FFFFFFF:
             # Bulk memory on a flat memory (addresses are arena offsets): op d s|value n.
-            d = regs[fp + code[pc + 1]] & M
-            a = regs[fp + code[pc + 2]] & M
-            n = regs[fp + code[pc + 3]] & M
+            d = regs[fp + code[pc + _R_MEMORY_COPY_D]] & M  # MEMORY_FILL's too
+            a = regs[fp + code[pc + _R_MEMORY_COPY_S]] & M
+            n = regs[fp + code[pc + _R_MEMORY_COPY_N]] & M
             i = mmax + 1  # the size: a flat memory in RAM is far below 2 GiB
             if uint(n) > uint(i) or uint(d) > uint(i - n) or \
-                    (op == _MEMORY_COPY and uint(a) > uint(i - n)):
+                    (op == _R_MEMORY_COPY and uint(a) > uint(i - n)):
                 trap = T_OOB
                 break
-            if op == _MEMORY_FILL:
+            if op == _R_MEMORY_FILL:
                 a &= 0xFF
                 i = d + n
                 while d < i:
@@ -776,9 +864,9 @@ def run(code: ptr16, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                 while n > 0:
                     n -= 1
                     mem[d + n] = mem[a + n]
-            pc += 4
+            pc += _R_MEMORY_COPY_LEN
             continue
-        if op == _MEMORY_GROW:
+        if op == _R_MEMORY_GROW:
             break
         pc = int(ext(pc, fp))
         if pc < 0:

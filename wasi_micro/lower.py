@@ -90,19 +90,66 @@ _TABLE_COPY = const(0x10E)
 _TABLE_GROW = const(0x10F)
 _TABLE_SIZE = const(0x110)
 _TABLE_FILL = const(0x111)
+_I32 = const(0x7F)
+_I64 = const(0x7E)
+_F32 = const(0x7D)
+_F64 = const(0x7C)
+_FUNCREF = const(0x70)
+_R_OFF_WIDE = const(0xFFFF)
+_R_BINARY_D = const(1)
+_R_BINARY_A = const(2)
+_R_BINARY_B = const(3)
+_R_UNARY_D = const(1)
+_R_UNARY_A = const(2)
+_R_UNREACHABLE = const(0x00)
+_R_BR = const(0x01)
+_R_BR_NZ = const(0x02)
+_R_BR_Z = const(0x03)
+_R_BR_EQ = const(0x04)
+_R_BR_NE = const(0x05)
+_R_BR_LT_S = const(0x06)
+_R_BR_LT_U = const(0x07)
+_R_BR_LE_S = const(0x08)
+_R_BR_LE_U = const(0x09)
+_R_BR_TABLE = const(0x0A)
+_R_MOV = const(0x0B)
+_R_MOV2 = const(0x0C)
+_R_ENTER = const(0x0D)
+_R_ENTER_FRAME_SIZE = const(3)
+_R_ENTER_CONSTS = const(4)
+_R_RETURN = const(0x0E)
+_R_CALL = const(0x0F)
+_R_CALL_INDIRECT = const(0x10)
+_R_RETURN_CALL = const(0x11)
+_R_RETURN_CALL_INDIRECT = const(0x12)
+_R_CALL_IMPORT = const(0x13)
+_R_SELECT = const(0x14)
+_R_SELECT2 = const(0x15)
+_R_GLOBAL_GET = const(0x16)
+_R_GLOBAL_GET2 = const(0x17)
+_R_GLOBAL_SET = const(0x18)
+_R_GLOBAL_SET2 = const(0x19)
+_R_GLOBAL_GET_X = const(0x1A)
+_R_GLOBAL_SET_X = const(0x1B)
+_R_REF_FUNC = const(0x1C)
+_R_TABLE_GET = const(0x1E)
+_R_TABLE_SET = const(0x1F)
+_R_COUNT = const(0x20)
+_R_MEMORY_SIZE = const(0x3F)
+_R_MEMORY_GROW = const(0x40)
 # End of the generated opcodes.
 
 # Ops that only move bits: i32.wrap_i64 takes the low word, reinterpretations copy.
-_MOVES = {_I32_WRAP_I64: ir.MOV, _I32_REINTERPRET_F32: ir.MOV, _I64_REINTERPRET_F64: ir.MOV2,
-          _F32_REINTERPRET_I32: ir.MOV, _F64_REINTERPRET_I64: ir.MOV2}
+_MOVES = {_I32_WRAP_I64: _R_MOV, _I32_REINTERPRET_F32: _R_MOV, _I64_REINTERPRET_F64: _R_MOV2,
+          _F32_REINTERPRET_I32: _R_MOV, _F64_REINTERPRET_I64: _R_MOV2}
 
 # i32 compare -> (branch op when true, swap operands, branch op when false, swap operands)
 _BRANCH = {
-    _I32_EQ: (ir.BR_EQ, 0, ir.BR_NE, 0), _I32_NE: (ir.BR_NE, 0, ir.BR_EQ, 0),
-    _I32_LT_S: (ir.BR_LT_S, 0, ir.BR_LE_S, 1), _I32_LT_U: (ir.BR_LT_U, 0, ir.BR_LE_U, 1),
-    _I32_GT_S: (ir.BR_LT_S, 1, ir.BR_LE_S, 0), _I32_GT_U: (ir.BR_LT_U, 1, ir.BR_LE_U, 0),
-    _I32_LE_S: (ir.BR_LE_S, 0, ir.BR_LT_S, 1), _I32_LE_U: (ir.BR_LE_U, 0, ir.BR_LT_U, 1),
-    _I32_GE_S: (ir.BR_LE_S, 1, ir.BR_LT_S, 0), _I32_GE_U: (ir.BR_LE_U, 1, ir.BR_LT_U, 0),
+    _I32_EQ: (_R_BR_EQ, 0, _R_BR_NE, 0), _I32_NE: (_R_BR_NE, 0, _R_BR_EQ, 0),
+    _I32_LT_S: (_R_BR_LT_S, 0, _R_BR_LE_S, 1), _I32_LT_U: (_R_BR_LT_U, 0, _R_BR_LE_U, 1),
+    _I32_GT_S: (_R_BR_LT_S, 1, _R_BR_LE_S, 0), _I32_GT_U: (_R_BR_LT_U, 1, _R_BR_LE_U, 0),
+    _I32_LE_S: (_R_BR_LE_S, 0, _R_BR_LT_S, 1), _I32_LE_U: (_R_BR_LE_U, 0, _R_BR_LT_U, 1),
+    _I32_GE_S: (_R_BR_LE_S, 1, _R_BR_LT_S, 0), _I32_GE_U: (_R_BR_LE_U, 1, _R_BR_LT_U, 0),
 }
 
 
@@ -256,7 +303,7 @@ class Lowerer:
         self.pending = 0  # wasm instructions read since the last COUNT
         self.results = results
         self.ctrl = [_Frame(_FUNC, b"", results, 0, 0, -1)]
-        code.append(ir.ENTER)
+        code.append(_R_ENTER)
         code.append(self.nparam_slots)
         code.append(n)
         code.append(0)  # frame size, patched
@@ -320,11 +367,11 @@ class Lowerer:
         self.code.append((v >> 16) & 0xFFFF)
 
     def _offset(self, off):
-        """A load's or store's offset: one halfword, or 0xFFFF and the 32-bit value (ir.py)."""
-        if off < 0xFFFF:
+        """A load's or store's offset: one halfword, or _R_OFF_WIDE and the 32-bit value."""
+        if off < _R_OFF_WIDE:
             self.code.append(off)
         else:
-            self.code.append(0xFFFF)
+            self.code.append(_R_OFF_WIDE)
             self._w(off)
 
     def _emit(self, op, *operands):
@@ -343,13 +390,13 @@ class Lowerer:
         code.append(d)
         for s in operands:
             self._slot(s)
-        self.last_dst = pos + 1
+        self.last_dst = pos + _R_BINARY_D
         self.last_cmp = pos if _I32_EQ <= op <= _I32_GE_U else -1
         return pos
 
     def _mov(self, d, s, t):
         if d != s:
-            self._emit(ir.MOV2 if slots(t) == 2 else ir.MOV, d, s)
+            self._emit(_R_MOV2 if slots(t) == 2 else _R_MOV, d, s)
 
     def _materialize(self, i):
         s = self.sslot[i]
@@ -373,7 +420,7 @@ class Lowerer:
     def _flush(self):
         """Counting mode: account for the instructions since the last control point."""
         if self.pending:
-            self.code.append(ir.COUNT)
+            self.code.append(_R_COUNT)
             self._w(self.pending)
             self.pending = 0
 
@@ -405,7 +452,7 @@ class Lowerer:
         for d, s, t in self._moves(f):
             self._mov(d, s, t)
         self._flush()
-        self._emit(ir.BR)
+        self._emit(_R_BR)
         self._jump_to(f)
 
     def _cond_branch(self, when_true, target_fn):
@@ -413,11 +460,11 @@ class Lowerer:
         when_true: branch if the value is nonzero; target_fn emits the target word."""
         pos = self.last_cmp
         top = self.sslot[-1]
-        if pos >= 0 and top == _TEMP + self.sh[-1] and self.code[pos + 1] == top:
+        if pos >= 0 and top == _TEMP + self.sh[-1] and self.code[pos + _R_BINARY_D] == top:
             code = self.code
             op = code[pos]
-            a = code[pos + 2]
-            b = code[pos + 3]
+            a = code[pos + _R_BINARY_A]
+            b = code[pos + _R_BINARY_B]
             del code[pos:]
             self._pop()
             row = _BRANCH[op]
@@ -426,18 +473,18 @@ class Lowerer:
                 a, b = b, a
             self._flush()
             self._emit(bop, a, b)
-        elif self.last_dst >= 0 and self.code[self.last_dst - 1] == _I32_EQZ and \
+        elif self.last_dst >= 0 and self.code[self.last_dst - _R_UNARY_D] == _I32_EQZ and \
                 top == _TEMP + self.sh[-1] and self.code[self.last_dst] == top:
-            pos = self.last_dst - 1  # i32.eqz x; br_if -> BR_Z x
-            a = self.code[pos + 2]
+            pos = self.last_dst - _R_UNARY_D  # i32.eqz x; br_if -> BR_Z x
+            a = self.code[pos + _R_UNARY_A]
             del self.code[pos:]
             self._pop()
             self._flush()
-            self._emit(ir.BR_Z if when_true else ir.BR_NZ, a)
+            self._emit(_R_BR_Z if when_true else _R_BR_NZ, a)
         else:
             a = self._pop()
             self._flush()
-            self._emit(ir.BR_NZ if when_true else ir.BR_Z, a)
+            self._emit(_R_BR_NZ if when_true else _R_BR_Z, a)
         target_fn()
 
     def _br_if(self, depth):
@@ -457,7 +504,7 @@ class Lowerer:
         self._cond_branch(False, lambda: self._fwd(skip))
         for d, s, t in self._moves(f):
             self._mov(d, s, t)
-        self._emit(ir.BR)
+        self._emit(_R_BR)
         self._jump_to(f)
         # The values stay on the stack: the fallthrough path still has them where they were.
         self._patch(skip, self._label())
@@ -488,7 +535,7 @@ class Lowerer:
     def _br_table(self, labels, default):
         a = self._pop()
         self._flush()
-        self._emit(ir.BR_TABLE, a)
+        self._emit(_R_BR_TABLE, a)
         self._w(len(labels))
         stubs = []  # (position of the target word, frame)
         for depth in labels + [default]:
@@ -510,7 +557,7 @@ class Lowerer:
             self._set(pos, done[key])
 
     def _return(self):
-        self._copy_out(ir.RETURN, self.results, (), (), 0)
+        self._copy_out(_R_RETURN, self.results, (), (), 0)
 
     def _copy_out(self, op, types, head_slots, head_words, above):
         """Emit `op head_slots... head_words... n src...` with the len(types) values below the
@@ -601,7 +648,7 @@ class Lowerer:
         f = self.ctrl[-1]
         if not f.dead:
             self._end_values(f)
-            self._emit(ir.BR)
+            self._emit(_R_BR)
             self._fwd(f.fix)
         self._set(f.else_fix, self._label())
         f.kind = _ELSE
@@ -701,15 +748,15 @@ class Lowerer:
             elif op == _LOCAL_SET or op == _LOCAL_TEE:
                 self._set_local(r.u32(), op == _LOCAL_TEE)
             elif op == _I32_CONST:
-                self._const((_u32(r.s32()),), 0x7F)
+                self._const((_u32(r.s32()),), _I32)
             elif op == _I64_CONST:
                 v = r.s64() & 0xFFFFFFFFFFFFFFFF
-                self._const((_u32(v), _u32(v >> 32)), 0x7E)
+                self._const((_u32(v), _u32(v >> 32)), _I64)
             elif op == _F32_CONST:
-                self._const((_u32(r.f32()),), 0x7D)
+                self._const((_u32(r.f32()),), _F32)
             elif op == _F64_CONST:
                 v = r.f64()
-                self._const((_u32(v), _u32(v >> 32)), 0x7C)
+                self._const((_u32(v), _u32(v >> 32)), _F64)
             elif _I32_LOAD <= op <= _I64_STORE32:
                 r.u32()
                 off = r.u32()
@@ -752,7 +799,7 @@ class Lowerer:
                     n = len(self.sslot) - cond_params
                     for i in range(n, len(self.sslot)):
                         self._materialize(i)
-                    self._push_slot(c, 0x7F)
+                    self._push_slot(c, _I32)
                 else:
                     self._materialize_locals()
                 self._cond_branch(False, lambda: self._fwd(skip))
@@ -783,30 +830,30 @@ class Lowerer:
                 b = self._pop()
                 t = self.stype[-1]
                 a = self._pop()
-                self._produce(ir.SELECT2 if slots(t) == 2 else ir.SELECT, t, a, b, c)
+                self._produce(_R_SELECT2 if slots(t) == 2 else _R_SELECT, t, a, b, c)
             elif op == _GLOBAL_GET:
                 g = r.u32()
                 t = self.gtypes[g]
                 s = self.gslot[g]
                 if s >= 0:
-                    self._produce(ir.GLOBAL_GET2 if slots(t) == 2 else ir.GLOBAL_GET, t, s)
+                    self._produce(_R_GLOBAL_GET2 if slots(t) == 2 else _R_GLOBAL_GET, t, s)
                 else:
-                    self._produce(ir.GLOBAL_GET_X, t)
+                    self._produce(_R_GLOBAL_GET_X, t)
                     self._w(g)
             elif op == _GLOBAL_SET:
                 g = r.u32()
                 a = self._pop()
                 s = self.gslot[g]
                 if s >= 0:
-                    self._emit(ir.GLOBAL_SET2 if slots(self.gtypes[g]) == 2 else ir.GLOBAL_SET)
+                    self._emit(_R_GLOBAL_SET2 if slots(self.gtypes[g]) == 2 else _R_GLOBAL_SET)
                     self.code.append(s)
                     self._slot(a)
                 else:
-                    self._emit(ir.GLOBAL_SET_X, a)
+                    self._emit(_R_GLOBAL_SET_X, a)
                     self._w(g)
             elif op == _UNREACHABLE:
                 self._flush()
-                self._emit(ir.UNREACHABLE)
+                self._emit(_R_UNREACHABLE)
                 self._unreachable_now()
             elif op == _NOP:
                 pass
@@ -823,20 +870,20 @@ class Lowerer:
                 self._unreachable_now()
             elif op == _MEMORY_SIZE:
                 r.u8()
-                self._produce(ir.MEMORY_SIZE, 0x7F)
+                self._produce(_R_MEMORY_SIZE, _I32)
             elif op == _MEMORY_GROW:
                 r.u8()
                 a = self._pop()
-                self._produce(ir.MEMORY_GROW, 0x7F, a)
+                self._produce(_R_MEMORY_GROW, _I32, a)
             elif op == _REF_NULL:
                 t = r.u8()
                 self._const((0,), t)
             elif op == _REF_IS_NULL:
                 a = self._pop()
-                self._produce(_I32_EQZ, 0x7F, a)  # null is 0: ref.is_null is i32.eqz
+                self._produce(_I32_EQZ, _I32, a)  # null is 0: ref.is_null is i32.eqz
             elif op == _REF_FUNC:
                 f = r.u32()
-                self._produce(ir.REF_FUNC, 0x70)
+                self._produce(_R_REF_FUNC, _FUNCREF)
                 self._w(f)
             else:
                 self._misc(r, op)
@@ -868,10 +915,10 @@ class Lowerer:
         argbase = self._args(len(params))
         self._flush()
         if f < self.m.func_imports:
-            self._emit(ir.CALL_IMPORT, argbase)
+            self._emit(_R_CALL_IMPORT, argbase)
             self._w(f)
         else:
-            self._emit(ir.CALL, argbase)
+            self._emit(_R_CALL, argbase)
             self._w(self.entries[f])
             self._w(f)
         self._results(results)
@@ -898,7 +945,7 @@ class Lowerer:
         argbase = self._args(len(params))
         self._flush()
         # The index may live above the arguments: the loop reads it before the call.
-        self._emit(ir.CALL_INDIRECT, argbase, idx)
+        self._emit(_R_CALL_INDIRECT, argbase, idx)
         self._w(table)
         self._w(self.typeid[t])
         self._results(results)
@@ -909,26 +956,26 @@ class Lowerer:
             self._call(f)
             self._return()
             return
-        self._copy_out(ir.RETURN_CALL, params, (), (self.entries[f], f), 0)
+        self._copy_out(_R_RETURN_CALL, params, (), (self.entries[f], f), 0)
 
     def _return_call_indirect(self, t, table):
         # The index stays on the stack while the arguments are staged, so staging cannot
         # overwrite it; the loop reads it before moving the arguments.
         params, _ = self.m.types[t]
         idx = self.sslot[-1]
-        self._copy_out(ir.RETURN_CALL_INDIRECT, params, (idx,), (table, self.typeid[t]), 1)
+        self._copy_out(_R_RETURN_CALL_INDIRECT, params, (idx,), (table, self.typeid[t]), 1)
 
     def _misc(self, r, op):
         if op == _TABLE_GET:
             t = r.u32()
             a = self._pop()
-            self._produce(ir.TABLE_GET, self._table_type(t), a)
+            self._produce(_R_TABLE_GET, self._table_type(t), a)
             self._w(t)
         elif op == _TABLE_SET:
             t = r.u32()
             v = self._pop()
             a = self._pop()
-            self._emit(ir.TABLE_SET, a, v)
+            self._emit(_R_TABLE_SET, a, v)
             self._w(t)
         elif op == _MEMORY_INIT:
             d = r.u32()
@@ -962,11 +1009,11 @@ class Lowerer:
             t = r.u32()
             n = self._pop()
             v = self._pop()
-            self._produce(op, 0x7F, v, n)
+            self._produce(op, _I32, v, n)
             self._w(t)
         elif op == _TABLE_SIZE:
             t = r.u32()
-            self._produce(op, 0x7F)
+            self._produce(op, _I32)
             self._w(t)
         elif op == _TABLE_FILL:
             t = r.u32()
@@ -989,8 +1036,8 @@ class Lowerer:
         if size > 0xFFFF:  # slots are halfwords
             raise LimitError("function frame too large")
         code.resolve(nl + nk, nl)
-        code[3] = size
-        self._set(4, self.base + len(code))
+        code[_R_ENTER_FRAME_SIZE] = size
+        self._set(_R_ENTER_CONSTS, self.base + len(code))
         code.append(nk)
         for k in range(nk):
             code.append(nl + k)

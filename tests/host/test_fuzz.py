@@ -11,11 +11,8 @@ from hypothesis import given, settings, strategies as st
 
 TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPO = os.path.dirname(TESTS)
-sys.path.insert(0, TESTS)
-sys.path.insert(0, REPO)
 
-from fuzz import diff, harness, mutate, wasi_fuzz, wasmgen  # noqa: E402
-from host_tools import fuzz as F  # noqa: E402
+from host_tools.fuzz import diff, harness, mutate, runner as F, wasi_fuzz, wasmgen
 
 HEADER = b"\x00asm\x01\x00\x00\x00"
 

@@ -18,6 +18,7 @@ import serial
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import support  # noqa: E402
+from host_tools.wasmbuild import Module  # noqa: E402
 
 VIRTUAL_BOARD = support.shared("tools", "virtual_board.py")
 GUEST = support.module_path("flash_guest.wasm")
@@ -115,20 +116,10 @@ def soft_reset_friendly(board, wait_for=b">>> ", timeout=20):
 def big_module(nbytes):
     """A valid module whose data segment is `nbytes` random bytes: deflate cannot shrink it,
     so its upload takes long enough to be cut off."""
-    def leb(n):
-        out = bytearray()
-        while True:
-            b, n = n & 0x7F, n >> 7
-            out.append(b | (0x80 if n else 0))
-            if not n:
-                return bytes(out)
-
-    def section(sid, body):
-        return bytes([sid]) + leb(len(body)) + body
-
-    payload = os.urandom(nbytes)
-    return (b"\0asm\1\0\0\0" + section(5, b"\x01\x00" + leb(nbytes // 65536 + 1)) +
-            section(11, b"\x01\x00\x41\x00\x0b" + leb(nbytes) + payload))
+    m = Module()
+    m.set_memory(nbytes // 65536 + 1, export=None)
+    m.data(0, os.urandom(nbytes))
+    return m.bytes()
 
 
 # -- fixtures ---------------------------------------------------------------------------------

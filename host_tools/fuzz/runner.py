@@ -1,12 +1,12 @@
-# The long fuzz run (CPython):
+# The long fuzz run (CPython), `python3 -m host_tools.fuzz` (__main__.py):
 #   python3 -m host_tools.fuzz --inputs 100000 [--seed N] [--jobs 2] [--out DIR] [--timeout S]
 #                              [--no-diff] [--no-mpy] [--mpy-exe PATH] [--no-softfloat]
 #                              [--replay I]
 # Input i of seed N is made from Random((N, i)) alone, so `--replay I` re-runs one input. Kinds:
-# random valid modules (tests/fuzz/wasmgen.py), some in deterministic form also run on wasmtime
+# random valid modules (wasmgen.py), some in deterministic form also run on wasmtime
 # (when installed) and compared; guests making WASI calls with hostile arguments in a scratch
-# directory (tests/fuzz/wasi_fuzz.py); mutations of the spec suite's and the bench programs' modules
-# and of generated ones (tests/fuzz/mutate.py). Each goes through tests/fuzz/harness.py under
+# directory (wasi_fuzz.py); mutations of the spec suite's and the bench programs' modules
+# and of generated ones (mutate.py). Each goes through harness.py under
 # its limits. A bug is an exception the runtime must not raise, a disagreement with wasmtime,
 # an input running past --timeout (a hang beyond fuel and deadline) or one making the worker's
 # peak memory jump by more than 256 MiB; each is saved to DIR as .wasm + .txt, the first of each
@@ -25,23 +25,26 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests"))
-sys.path.insert(0, ROOT)
+from . import diff, harness, mutate, wasi_fuzz, wasmgen
 
-from fuzz import diff, harness, mutate, wasi_fuzz, wasmgen  # noqa: E402
-import support  # noqa: E402
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 _MEM_JUMP = 256 << 20
 _AS_LIMIT = 6 << 30
+
+
+def _shared(*parts):
+    """A path in the shared data (WASI_MICRO_SHARED, default ../shared), as the tests find it."""
+    base = os.environ.get("WASI_MICRO_SHARED") or os.path.join(ROOT, "..", "shared")
+    return os.path.join(base, *parts)
 
 
 def seeds():
     """Paths of the modules mutations start from: the repo's own test modules, and the shared
     data's when it is there (read from it, never copied)."""
     paths = sorted(glob.glob(os.path.join(ROOT, "tests", "wasm", "*.wasm")))
-    paths += sorted(glob.glob(support.shared("wasm-spec", "core", "*", "*.wasm")))
-    paths += sorted(glob.glob(support.shared("bench", "wasm", "*.wasm")))
+    paths += sorted(glob.glob(_shared("wasm-spec", "core", "*", "*.wasm")))
+    paths += sorted(glob.glob(_shared("bench", "wasm", "*.wasm")))
     return paths
 
 
@@ -186,7 +189,7 @@ def mpy_check(batch, soft, exe=None):
         env = dict(os.environ, WASI_MICRO_SOFTFLOAT="1" if soft else "0")
         try:
             p = subprocess.run([exe, "-X", "heapsize=256M",
-                                os.path.join(ROOT, "tests", "fuzz", "mpy_batch.py"), d],
+                                os.path.join(ROOT, "host_tools", "fuzz", "mpy_batch.py"), d],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
                                timeout=120)
             out = p.stdout.decode("utf-8", "replace")
@@ -388,7 +391,3 @@ def _bug(args, maker, bugs, sigs, i, kind, sig, detail, minimise_it=True):
 
 def _fmt(d):
     return ", ".join("%s %d" % (k, d[k]) for k in sorted(d, key=lambda k: -d[k]))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,6 +1,8 @@
-# A small binary-module builder for the portable hostile-input tests (test_limits.py,
-# test_sandbox.py): modules are written here in bytes, so the tests need no wat2wasm and run
-# under MicroPython too.
+# The wasm binary builder shared by the tests, the fuzzer and the bench: modules written here in
+# bytes, so the tests need no wat2wasm and run under MicroPython too (keep it portable). Two
+# levels: the encoders and section helpers (sections written by hand, malformed ones too, as
+# test_decode.py does), and Module (types, imports, functions, memory, table, segments;
+# bytes() encodes them in order).
 I32 = 0x7F
 I64 = 0x7E
 F32 = 0x7D
@@ -36,12 +38,54 @@ def vec(items):
 
 
 def name(s):
-    b = s.encode()
+    """A name (str, or bytes as they are)."""
+    b = s.encode() if isinstance(s, str) else s
     return uleb(len(b)) + b
 
 
 def section(sid, payload):
     return bytes([sid]) + uleb(len(payload)) + payload
+
+
+def module(*sections):
+    """The header, then the sections as given."""
+    return b"\x00asm\x01\x00\x00\x00" + b"".join(sections)
+
+
+def type_sec(*types):
+    """Function types as (params, results) bytes of value types."""
+    return section(1, vec([b"\x60" + uleb(len(p)) + p + uleb(len(r)) + r for p, r in types]))
+
+
+def func_sec(*type_indices):
+    return section(3, vec([uleb(i) for i in type_indices]))
+
+
+def table_sec(*tables):
+    return section(4, vec(tables))
+
+
+def mem_sec(*limits):
+    return section(5, vec(limits))
+
+
+def global_sec(*globals_):
+    return section(6, vec(globals_))
+
+
+def elem_sec(*segments):
+    return section(9, vec(segments))
+
+
+def code(body, locals_=()):
+    """A code section with one body; locals_ as (count, valtype) groups."""
+    groups = vec([uleb(k) + bytes((t,)) for k, t in locals_])
+    return section(10, vec([name(groups + body)]))
+
+
+def codes(*bodies):
+    """A code section with several bodies (no locals)."""
+    return section(10, vec([name(b"\x00" + b) for b in bodies]))
 
 
 def i32(v):
@@ -141,7 +185,7 @@ class Module:
         self.elems.append(b"\x00" + i32(offset) + b"\x0b" + vec([uleb(f) for f in funcs]))
 
     def bytes(self):
-        out = b"\x00asm\x01\x00\x00\x00"
+        out = module()
         if self.types:
             out += section(1, vec([b"\x60" + vec([bytes([t]) for t in p]) +
                                    vec([bytes([t]) for t in r]) for p, r in self.types]))

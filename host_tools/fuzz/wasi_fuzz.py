@@ -14,7 +14,7 @@ from wasi_micro import wasi
 from wasi_micro.errors import Exit, LimitError, Trap
 from wasi_micro.runtime import Store
 
-from . import build as B
+from .. import wasmbuild as B
 from .harness import Result
 
 PAGE = 65536

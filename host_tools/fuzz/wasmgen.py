@@ -13,7 +13,7 @@ import struct
 
 from wasi_micro import opcodes as O
 
-from .build import name, section, sleb, uleb, vec  # noqa: F401 - also used by mutate
+from ..wasmbuild import name, section, sleb, uleb, vec  # noqa: F401 - also used by mutate
 
 I32, I64, F32, F64, FUNCREF = 0x7F, 0x7E, 0x7D, 0x7C, 0x70
 NUM = (I32, I64, F32, F64)

@@ -1,15 +1,14 @@
 # Runs a batch of fuzz inputs under MicroPython for the driver's cross-interpreter check:
-#   micropython tests/fuzz/mpy_batch.py DIR
+#   micropython host_tools/fuzz/mpy_batch.py DIR
 # DIR holds INDEX.MODE.COMPARE.wasm files; prints "INDEX OUTCOME" per file (the harness summary
 # in COMPARE form, exact or nan), which the driver compares with CPython's.
 import os
 import sys
 
 HERE = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
-sys.path.insert(0, HERE + "/..")
-sys.path.insert(0, HERE + "/../..")
+sys.path.insert(0, HERE + "/../..")  # the checkout: host_tools and wasi_micro
 
-from fuzz import harness  # noqa: E402
+from host_tools.fuzz import harness  # noqa: E402
 
 
 def main(d):

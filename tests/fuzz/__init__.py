@@ -1,1 +1,0 @@
-# Fuzzing support: harness (portable), wasmgen and diff (CPython), corpus/ (regression inputs).
