@@ -146,7 +146,7 @@ def test_element_segments():
             b"\x06\x02" + off + b"\x70" + refs,  # active table 2, expressions
             b"\x07\x70" + refs]  # declarative, expressions
     m = decode(module(elem_sec(*segs)))
-    got = [(e.mode, e.reftype, e.table, e.offset, e.items) for e in m.elems]
+    got = [(e.mode, e.reftype, e.table, e.offset, list(e.items)) for e in m.elems]
     o = [(0x41, 7)]
     ex = [[(0xD2, 1)], [(0xD0, M.FUNCREF)]]
     assert got == [

@@ -111,7 +111,7 @@ def _records(m):
             [(e.name, e.kind, e.index) for e in m.exports], m.start, len(m.tables), len(m.mems),
             [(c.locals, c.start, c.end) for c in m.codes],
             [(d.mode, d.pos, d.size, d.memory, d.offset) for d in m.datas],
-            [(e.mode, e.items) for e in m.elems], m.func_names)
+            [(e.mode, list(e.items)) for e in m.elems], m.func_names)
 
 
 def test_file_load_gives_the_records_a_bytes_load_gives():

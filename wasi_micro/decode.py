@@ -178,7 +178,7 @@ def _file_codes(m, r, cfg, end):
         locs, left = _locals(r, cfg, start, left, same)
         if r.tell() > start + size:
             r.fail_at(_EOF, start + size)
-        m.codes.append(M.Code(locs, r.tell(), start + size))
+        m.codes.append(locs, r.tell(), start + size)
         r.skip(start + size - r.tell(), False)
 
 
@@ -190,9 +190,9 @@ def _file_datas(m, r, cfg, end):
         if at + n > end:
             r.fail_at(_EOF, end)
         if mode == M.M_ACTIVE:
-            m.datas.append(M.Data(mode, None, mem, offset, at, n, r.skip(n)))
+            m.datas.append(mode, None, mem, offset, at, n, r.skip(n))
         else:
-            m.datas.append(M.Data(mode, r.bytes(n), mem, offset, at, n))
+            m.datas.append(mode, r.bytes(n), mem, offset, at, n, 0)
 
 
 def _len(r):
@@ -495,7 +495,6 @@ def _start(m, r, _cfg):
 def _elems(m, r, cfg):
     # Flags: bit 0 passive or declarative, bit 1 explicit table (active) or declarative,
     # bit 2 items are expressions rather than function indices.
-    shared = {}
     for _ in range(_len(r)):
         p = r.pos
         flags = r.u32()
@@ -519,18 +518,13 @@ def _elems(m, r, cfg):
         n = _len(r)
         if cfg.max_segment is not None and n > cfg.max_segment:
             raise LimitError(ELEM_TOO_BIG)
+        items = M.Exprs(_REF_FUNC, "I")
         if flags & 4:
-            items = [expr(r) for _ in range(n)]
-        else:
-            # One shared expression per function: a byte per item must not cost a list and a
-            # tuple (about 130 bytes under CPython).
-            items = []
             for _ in range(n):
-                x = r.u32()
-                e = shared.get(x)
-                if e is None:
-                    e = shared[x] = [(_REF_FUNC, x)]
-                items.append(e)
+                items.append(expr(r))
+        else:
+            for _ in range(n):
+                items.lone(r.u32())
         m.elems.append(M.Elem(mode, rt, items, table, offset))
 
 
@@ -552,7 +546,7 @@ def _datas(m, r, cfg):
     for _ in range(_len(r)):
         mode, mem, offset, n = _data_head(r, cfg)
         at = r.pos
-        m.datas.append(M.Data(mode, r.view(n), mem, offset, at, n))
+        m.datas.append(mode, r.view(n), mem, offset, at, n, 0)
 
 
 def _data_count(m, r, _cfg):
@@ -593,7 +587,7 @@ def _codes(m, r, cfg):
         end = start + size
         r.end = end  # the locals must fit the body
         locs, left = _locals(r, cfg, start, left, same)
-        m.codes.append(M.Code(locs, r.pos, end))
+        m.codes.append(locs, r.pos, end)
         r.pos = end
         r.end = n
 
