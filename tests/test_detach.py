@@ -16,7 +16,7 @@ def _module():
     m = B.Module()
     m.set_memory(1)
     m.data(16, b"wasm")
-    m.data(1000, bytes(range(256)) * 3)  # read back in pieces at instantiation
+    m.data(1000, bytes(range(256)) * 5)  # read back in pieces at instantiation
     m.data(None, b"passive")  # memory.init may want it any time: kept
     # load8_u(16 + x), x + 1, x * 2: three bodies, each lowered from the file when first called
     m.func([B.I32], [B.I32], B.get(0) + B.mem(0x2D, 16), export="byte")
@@ -55,7 +55,7 @@ def test_detached_module_runs_from_its_file():
         assert m.datas[2].init == b"passive"
         inst = wasi_micro.instantiate(m)
         assert inst.invoke("byte", [1]) == [ord("a")]
-        assert inst.memory_obj.read(1000, 768) == bytes(range(256)) * 3
+        assert inst.memory_obj.read(1000, 1280) == bytes(range(256)) * 5
         assert inst.invoke("inc", [41]) == [42]
         assert inst.invoke("dbl", [21]) == [42]
         assert inst.invoke("sum", [5]) == [5 + 600 * 601 // 2]
@@ -96,6 +96,32 @@ def test_changed_data_segment_traps_at_instantiation():
         data[data.find(bytes(range(256))) + 700] ^= 1
         write_file(path, data)
         e = support.raises(Trap, wasi_micro.instantiate, m)
+        assert e.reason == MODULE_CHANGED
+    _with_file(check)
+
+
+def test_paged_memory_reads_data_pages_when_touched():
+    # With a limit (a board) the memory is paged: the pages of a segment of a page or more get
+    # their frames, and their bytes from the file, only when the guest first touches them.
+    def check(path):
+        inst = wasi_micro.instantiate(wasi_micro.load(path, detach=True), None,
+                                      wasi_micro.Config(max_memory=8192))
+        mem = inst.memory_obj
+        # page 0: "wasm" (a short segment, written at once), so also the long one's first bytes
+        assert mem.paged and mem.used == 1024 and sorted(mem.lazy) == [1, 2]
+        assert inst.invoke("byte", [1]) == [ord("a")]
+        assert mem.read(1030, 1) == bytes([30]) and mem.used == 2048
+        assert sorted(mem.lazy) == [2]
+        assert mem.read(1000, 1280) == bytes(range(256)) * 5  # across the pages
+        assert mem.used == 3072 and not mem.lazy
+        # A page not yet touched when the file changes: a clean trap when it is.
+        inst = wasi_micro.instantiate(wasi_micro.load(path, detach=True), None,
+                                      wasi_micro.Config(max_memory=8192))
+        data = bytearray(read_file(path))
+        data[data.find(bytes(range(256))) + 1100] ^= 1
+        write_file(path, data)
+        assert inst.memory_obj.read(1030, 1) == bytes([30])  # page 1 is as it was
+        e = support.raises(Trap, inst.memory_obj.read, 2100, 1)
         assert e.reason == MODULE_CHANGED
     _with_file(check)
 

@@ -216,17 +216,27 @@ class Instance(Driver):
 
     def _memory_init_detached(self, seg, d):
         """Active segment `seg` of a detached module, from its file into memory at d in pieces
-        (no copy of it in RAM); MODULE_CHANGED, after the write, if it is not what was loaded."""
+        (no copy of it in RAM; a paged memory defers each page's until the page is touched,
+        unless the segment is shorter than a page: a record a piece would cost more than the
+        frames saved, with many small segments); MODULE_CHANGED, after the write, if it is not
+        what was loaded."""
         mem = self.memory_obj or _NO_MEMORY
         n = self.module.datas[seg].size
         if d + n > mem.size:
             raise Trap(OOB_MEMORY)
         r = self.module.data_reader(seg)
+        page = 1 << mem.shift
+        lazy = mem.paged and n >= page
         try:
             done = 0
             while done < n:
-                k = min(n - done, PIECE)
-                mem.write(d + done, r.bytes(k))
+                a = d + done
+                k = min(n - done, PIECE, page - (a & (page - 1)))  # within one page
+                pos = r.tell()
+                if lazy:
+                    mem.defer(self.module.path, a, r.bytes(k), pos)
+                else:
+                    mem.write(a, r.bytes(k))
                 done += k
         finally:
             r.done()

@@ -16,8 +16,13 @@
 # The loop reads memory at `view` + table entry - 1 + the offset in the page: `view` is the arena
 # (entries are arena offsets + 1), or, with split frames, a base address (entries are a frame's
 # address - base + 1). 0 is unmapped.
-from .compat import RESERVE_MAX, SPLIT_FRAMES, address, collect, const, new_arena, new_words
-from .errors import LimitError, OUT_OF_MEMORY
+# A paged memory takes the active data segments of a module loaded from its file (detached) as
+# pieces of that file (defer): a page gets its frame and its bytes when it is first touched, read
+# or written, so a board holds only the data a run uses (a Rust program's 20-35 KiB of read-only
+# data is mostly formatting and Unicode tables it never reads).
+from .compat import RESERVE_MAX, SPLIT_FRAMES, address, collect, const, crc32, new_arena, \
+    new_words
+from .errors import LimitError, MODULE_CHANGED, OUT_OF_MEMORY, Trap
 
 _MAX_PAGES = const(65536)
 _FLAT_SHIFT = const(16)
@@ -48,6 +53,8 @@ class Memory:
         self.shift = _FRAME_SHIFT if paged else _FLAT_SHIFT
         self.used = 0  # bytes of frames mapped (paged)
         self.frames = None  # split frames: the bytearray of each virtual page, None if unmapped
+        self.lazy = None  # {virtual page: [(offset in it, file offset, length, CRC-32), ...]}
+        self.source = None  # ... the file those pieces come from (defer)
         if not paged and limit is not None and self.size > limit:
             _oom()
         try:
@@ -164,13 +171,51 @@ class Memory:
         self.size = size
         return old
 
+    def defer(self, source, addr, data, pos):
+        """`data`, which file `source` holds at pos, belongs at addr (within one page of a
+        paged memory): written now if the page is mapped (or the pieces already deferred come
+        from another file), else when the page is first touched, read back from the file then
+        and checked against the CRC-32 taken now."""
+        vp = addr >> self.shift
+        if self.ptab[vp] or (self.source is not None and self.source != source):
+            self.write(addr, data)
+            return
+        self.source = source
+        if self.lazy is None:
+            self.lazy = {}
+        pieces = self.lazy.setdefault(vp, [])
+        at = addr & ((1 << self.shift) - 1)
+        if pieces:  # one piece for what continues the last one in the file and the page
+            o, p, k, c = pieces[-1]
+            if o + k == at and p + k == pos:
+                pieces[-1] = (o, p, k + len(data), crc32(data, c))
+                return
+        pieces.append((at, pos, len(data), crc32(data)))
+
+    def _fill(self, buf, off, pieces):
+        # A deferred page's bytes, from the file (MODULE_CHANGED if it changed since).
+        try:
+            f = open(self.source, "rb")
+        except OSError:
+            raise Trap(MODULE_CHANGED)
+        try:
+            for at, pos, k, crc in pieces:
+                v = memoryview(buf)[off + at:off + at + k]
+                f.seek(pos)
+                if f.readinto(v) != k or crc32(v) != crc:
+                    raise Trap(MODULE_CHANGED)
+        finally:
+            f.close()
+
     def _frame(self, vp, map_it):
-        """(buffer, offset) of virtual page vp's frame, mapping a zeroed one if asked; None
-        when it is unmapped and not to be mapped."""
+        """(buffer, offset) of virtual page vp's frame, mapping a zeroed one if asked (or
+        filled from the file, when its bytes were deferred); None when it is unmapped and not
+        to be mapped."""
         e = self.ptab[vp]
         if e:
             return (self.arena, e - 1) if self.frames is None else (self.frames[vp], 0)
-        if not map_it:
+        pieces = None if self.lazy is None else self.lazy.pop(vp, None)
+        if not map_it and pieces is None:
             return None
         size = 1 << self.shift
         off = self.used
@@ -196,6 +241,8 @@ class Memory:
             _oom()
         self.used += size
         self.ptab[vp] = e
+        if pieces is not None:
+            self._fill(buf, off, pieces)
         return buf, off
 
     def _check(self, addr, n):
