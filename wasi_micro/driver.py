@@ -540,8 +540,7 @@ class Driver:
             regs[fp + code[pc + _R_MEMORY_SIZE_D]] = self.memory_obj.pages
             return pc + _R_MEMORY_SIZE_LEN
         if op == _R_REF_FUNC:
-            f = self.func(word(code, pc + _R_REF_FUNC_FUNC))
-            regs[fp + code[pc + _R_REF_FUNC_D]] = self.store.ref(f)
+            regs[fp + code[pc + _R_REF_FUNC_D]] = self.ref_func(word(code, pc + _R_REF_FUNC_FUNC))
             return pc + _R_REF_FUNC_LEN
         if op == _R_TABLE_GET:
             i = regs[fp + code[pc + _R_TABLE_GET_INDEX]]

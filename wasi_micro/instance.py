@@ -40,7 +40,7 @@ def _const_expr(expr, inst):
         elif op == _REF_NULL:
             stack.append(0)
         elif op == _REF_FUNC:
-            stack.append(inst.store.ref(inst.func(imm)))
+            stack.append(inst.ref_func(imm))
         else:  # extended-const: i32/i64 add, sub, mul
             b = stack.pop()
             a = stack.pop()
@@ -102,6 +102,7 @@ class Instance(Driver):
         # from wasm, and a board has no room for a hundred idle objects.
         funcs.extend([None] * len(m.funcs))
         self.funcs = funcs
+        self.first = None  # the handle of function 0, once one is referenced (Store.ref)
         for t in m.tables:
             tables.append(Table(t.reftype, t.limits, 0, config.max_table))
         self.tables = tables
@@ -255,6 +256,11 @@ class Instance(Driver):
         if f is None:
             f = self.funcs[i] = Func(self.module.func_type(i), self, i)
         return f
+
+    def ref_func(self, i):
+        """A reference (store handle) to function i: its Func is not made for it."""
+        f = self.funcs[i]
+        return self.store.ref(f) if f is not None else self.store.func_handle(self, i)
 
     def _global(self, g):
         s = self.gslot[g]

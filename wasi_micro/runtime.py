@@ -19,13 +19,20 @@ _TYPEIDS = {}
 
 class Store:
     """The reference space of linked instances: a register or table holds 0 for null and
-    n > 0 for objs[n]. Instances that share tables or functions share a store."""
+    n > 0 for objs[n]. Instances that share tables or functions share a store. A wasm
+    function's handle is its instance's first handle plus its index: the instance's functions
+    get a range of handles when one of them is first referenced, and a Func object only when its
+    handle is dereferenced (a funcref table of a hundred functions costs a board 4 bytes each,
+    not an object each)."""
 
     def __init__(self):
         self.objs = [None]
         self.ids = {}
 
     def ref(self, obj):
+        inst = obj.inst if isinstance(obj, Func) else None
+        if inst is not None and inst.store is self:
+            return self.func_handle(inst, obj.index)
         h = self.ids.get(id(obj))
         if h is None:
             h = len(self.objs)
@@ -33,8 +40,25 @@ class Store:
             self.ids[id(obj)] = h
         return h
 
+    def func_handle(self, inst, i):
+        """The handle of function i of instance `inst` of this store (its Func not made)."""
+        if inst.first is None:
+            inst.first = len(self.objs)
+            self.objs.extend([_Funcs(inst)] * len(inst.funcs))
+        return inst.first + i
+
     def deref(self, h):
-        return self.objs[h] if h else None
+        o = self.objs[h] if h else None
+        if type(o) is _Funcs:
+            return o.inst.func(h - o.inst.first)
+        return o
+
+
+class _Funcs:
+    """The handles of an instance's functions (Store.ref)."""
+
+    def __init__(self, inst):
+        self.inst = inst
 
 
 DEFAULT_STORE = Store()
