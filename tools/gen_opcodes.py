@@ -116,16 +116,20 @@ REGISTER = [
 OFF_WIDE = 0xFFFF  # a load's or store's offset field: the 32-bit offset follows
 
 
+# Records in the code array that are not instructions (no op halfword first).
+RECORDS = [("CONST", "slot value:w")]  # an entry of ENTER's constant table
+
+
 def register_names():
     """{constant name: value}: each register op's number, its fields' offsets, its length (of
     the fixed part, before a list) and, for loads and stores, `_LEN_W` with a 32-bit offset;
     `_R_MEM_*` the offset fields loads and stores share."""
     out = {"_R_OFF_WIDE": OFF_WIDE}
-    for name, number, layout in REGISTER:
+    for name, number, layout in REGISTER + [(n, None, lay) for n, lay in RECORDS]:
         r = "_R_" + name
         if number is not None:
             out[r] = number
-        pos = 1
+        pos = 0 if (name, layout) in RECORDS else 1
         for field in layout.split():
             fname, kind = (field.rstrip("*") + ":").split(":")[:2]
             key = r + "_" + fname.upper()
@@ -281,6 +285,7 @@ def render():
     src.append("# MEM_ACCESS[op - 0x28], for the loads and stores 0x28..0x3E: log2 of the bytes accessed,")
     src.append("# + MEM_SIGNED when the load sign-extends.")
     src.append("MEM_SIGNED = const(%d)" % SIGNED)
+    src.append("MEM_LOG2 = const(%d)  # the log2 part" % (SIGNED - 1))
     src.append("MEM_ACCESS = " + lit(mem_access()) + "\n")
     src.append("# (params, results) as bytes of value types; 0 = typed by the validator's own rules.")
     src.append("SIGS = (\n" + "\n".join(sigs) + "\n)")

@@ -41,10 +41,10 @@ _TOO_LONG = "integer representation too long"
 _TOO_LARGE = "integer too large"
 _OOB = "length out of bounds"
 
-_VALTYPES = b"\x7f\x7e\x7d\x7c\x70\x6f"
-_ONE = {_I32: b"\x7f", _I64: b"\x7e", _F32: b"\x7d", _F64: b"\x7c", _FUNCREF: b"\x70",
-        _EXTERNREF: b"\x6f"}
-_REFTYPES = b"\x70\x6f"
+_VALTYPES = bytes((_I32, _I64, _F32, _F64, _FUNCREF, _EXTERNREF))
+_ONE = {t: bytes((t,)) for t in _VALTYPES}
+_REFTYPES = bytes((_FUNCREF, _EXTERNREF))
+_EMPTY = const(0x40)  # the empty block type
 
 # Section id -> its place in the required order (custom sections, id 0, go anywhere).
 # Ids: 1 type, 2 import, 3 function, 4 table, 5 memory, 6 global, 7 export, 8 start, 9 element,
@@ -249,7 +249,7 @@ def blocktype(r):
         b = r.data[p]
         if b & 0xC0 == 0x40:  # one-byte negative form
             r.pos = p + 1
-            if b != 0x40 and b not in _VALTYPES:
+            if b != _EMPTY and b not in _VALTYPES:
                 _byte_err(r, b, "malformed value type")
             return b - 0x80
     p = r.tell()

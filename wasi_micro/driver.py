@@ -12,7 +12,7 @@ from .interp import ST_BULK, ST_COUNT, ST_CSBASE, ST_CSP, ST_FP, ST_FUEL, ST_MLE
 from .ir import set_word, word
 from .lower import Full
 from .module import Limits, slots
-from .opcodes import MEM_ACCESS, MEM_SIGNED, SIG, SIGS
+from .opcodes import MEM_ACCESS, MEM_LOG2, MEM_SIGNED, SIG, SIGS
 from .runtime import Memory, read_value, write_value
 from . import ir
 
@@ -655,7 +655,7 @@ class Driver:
         off, next_pc = ir.memarg(code, pc)
         if op <= _I64_LOAD32_U:
             access = MEM_ACCESS[op - _I32_LOAD]
-            n = 1 << (access & 3)
+            n = 1 << (access & MEM_LOG2)
             ea = regs[fp + code[pc + _R_LOAD_ADDR]] + off
             v = int.from_bytes(mem.read(ea, n), "little")
             bits = n * 8
@@ -664,7 +664,7 @@ class Driver:
             t = SIGS[SIG[op]][1][0]
             write_value(regs, fp + code[pc + _R_LOAD_D], t, v)
         else:
-            n = 1 << (MEM_ACCESS[op - _I32_LOAD] & 3)
+            n = 1 << (MEM_ACCESS[op - _I32_LOAD] & MEM_LOG2)
             ea = regs[fp + code[pc + _R_STORE_ADDR]] + off
             v = read_value(regs, fp + code[pc + _R_STORE_VALUE], SIGS[SIG[op]][0][1])
             mem.write(ea, (v & ((1 << (n * 8)) - 1)).to_bytes(n, "little"))

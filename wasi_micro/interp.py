@@ -223,6 +223,10 @@ _R_MEMORY_COPY_S = const(2)
 _R_MEMORY_COPY_N = const(3)
 _R_MEMORY_COPY_LEN = const(4)
 _R_MEMORY_FILL = const(0x10B)
+_R_CONST_SLOT = const(0)
+_R_CONST_VALUE = const(1)
+_R_CONST_VALUE_HI = const(2)
+_R_CONST_LEN = const(3)
 _R_MEM_OFF = const(3)
 _R_MEM_OFF_W = const(4)
 _R_MEM_OFF_W_HI = const(5)
@@ -446,8 +450,9 @@ def run(code: ptr16, regs: ptr32, mem: ptr8, ptab: ptr32, st: ptr32, cs: ptr32, 
                 n = code[t]
                 t += 1
                 while n > 0:
-                    regs[fp + code[t]] = (code[t + 1] | (code[t + 2] << 16)) & M
-                    t += 3
+                    regs[fp + code[t + _R_CONST_SLOT]] = (
+                        code[t + _R_CONST_VALUE] | (code[t + _R_CONST_VALUE_HI] << 16)) & M
+                    t += _R_CONST_LEN
                     n -= 1
                 pc += _R_ENTER_LEN
                 continue

@@ -47,6 +47,7 @@ _R_RETURN_CALL_LEN = const(6)
 _R_RETURN_CALL_INDIRECT = const(0x12)
 _R_RETURN_CALL_INDIRECT_N = const(6)
 _R_RETURN_CALL_INDIRECT_LEN = const(7)
+_R_CONST_LEN = const(3)
 _R_MEM_OFF = const(3)
 _R_MEM_OFF_W = const(4)
 _R_MEM_LEN = const(4)
@@ -146,7 +147,7 @@ def body(code, entry):
 def end(code, entry):
     """The position after the function at entry (its constant table ends it)."""
     t = word(code, entry + _R_ENTER_CONSTS)
-    return t + 1 + 3 * code[t]
+    return t + 1 + _R_CONST_LEN * code[t]
 
 
 def set_word(code, p, v):

@@ -53,6 +53,7 @@ SIG = (
 # MEM_ACCESS[op - 0x28], for the loads and stores 0x28..0x3E: log2 of the bytes accessed,
 # + MEM_SIGNED when the load sign-extends.
 MEM_SIGNED = const(4)
+MEM_LOG2 = const(3)  # the log2 part
 MEM_ACCESS = (
     b'\x02\x03\x02\x03\x04\x00\x05\x01\x04\x00\x05\x01\x06\x02\x02\x03\x02\x03\x00\x01\x00\x01\x02'
 )

@@ -61,12 +61,12 @@ _ELEM_DROP = const(0x10D)
 _TABLE_COPY = const(0x10E)
 _TABLE_GROW = const(0x10F)
 _TABLE_SIZE = const(0x110)
-# End of the generated opcodes.
-
 _I32 = const(0x7F)
 _I64 = const(0x7E)
 _FUNCREF = const(0x70)
 _EXTERNREF = const(0x6F)
+# End of the generated opcodes.
+
 _ANY = const(0)  # the unknown type of a value popped from a polymorphic stack
 
 _MISMATCH = "type mismatch"
@@ -388,7 +388,7 @@ def _body(c, r, data, p, e, code, ft):
                         r.pos = p
                         a = imm(r, MEMARG)[0]
                         p = r.pos
-                    if a > O.MEM_ACCESS[op - _I32_LOAD] & 3:  # the natural alignment
+                    if a > O.MEM_ACCESS[op - _I32_LOAD] & O.MEM_LOG2:  # the natural alignment
                         raise InvalidError("alignment must not be larger than natural")
                 ps, rs = SIGS[sig]
                 n = len(vals)
