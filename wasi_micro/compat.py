@@ -95,7 +95,10 @@ if IS_MICROPYTHON:
         garbage (loading a module from its file) then keeps them together at the bottom of
         the heap instead of scattered over all of it, which would leave no big block free."""
         import gc
-        was = gc.threshold()
+        try:
+            was = gc.threshold()
+        except AttributeError:  # a port built without it: nothing to do
+            return None
         gc.threshold(-1 if nbytes is None else nbytes)
         return None if was < 0 else was
 
