@@ -1,9 +1,10 @@
 # The board path on this machine: the runtime under a 32-bit MicroPython unix port (viper ints
 # are 32-bit machine words there, as on every board; the installed x64 `micropython` has 64-bit
 # ones) and, with wasi_micro frozen into a 32-bit binary, in board-sized heaps. The binaries
-# come from tools/build_micropython.sh (cached in ~/.cache/wasi_micro: about 40 s each the
-# first time); without a toolchain for them (gcc-multilib) these tests skip. The last test puts
-# the 32-bit port with its VFS (--vfs) behind the virtual board, for wasi-flash end to end.
+# come from tools/build_micropython.sh (the `build` fixture in conftest.py; cached in
+# ~/.cache/wasi_micro: about 40 s each the first time); without a toolchain for them
+# (gcc-multilib) these tests skip. The last test puts the 32-bit port with its VFS (--vfs)
+# behind the virtual board, for wasi-flash end to end.
 import json
 import os
 import pathlib
@@ -22,25 +23,6 @@ SPEC = [os.path.join(SHARED, "wasm-spec", s)
         for s in ("core", "proposals/tail-call", "proposals/extended-const")]
 BENCH = os.path.join(SHARED, "bench")
 VIRTUAL_BOARD = os.path.join(SHARED, "tools", "virtual_board.py")
-
-@pytest.fixture(scope="module")
-def build(tmp_path_factory):
-    """build(*flags) -> path of the binary tools/build_micropython.sh makes with those flags."""
-    out = tmp_path_factory.mktemp("mp32")
-    made = {}
-
-    def get(*flags):
-        if flags not in made:
-            p = subprocess.run(["bash", os.path.join(mp.REPO, "tools", "build_micropython.sh")] +
-                               list(flags) + [str(out)], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, timeout=1200)
-            err = p.stderr.decode("utf-8", "replace")
-            if p.returncode == 3:
-                pytest.skip("cannot build MicroPython here: " + err.strip().splitlines()[-1])
-            assert p.returncode == 0, err[-3000:]
-            made[flags] = p.stdout.decode().strip().splitlines()[-1]
-        return made[flags]
-    return get
 
 
 def _run(exe, args, env=None, timeout=900, cwd=mp.REPO):
