@@ -109,7 +109,10 @@ BUDGET = [
     ("mpy", "rp2040", "192K", "crc32", ["8192", "16"], True),
     ("mpy", "rp2040", "192K", "hash", ["400"], True),
     ("mpy", "rp2040", "160K", "sieve", ["16000", "8"], False),  # the heap runs out
-]
+] + [(form, "esp32c3", "195K", prog, args, True)  # its heap_bytes: smallest 164-180K from .mpy
+     for form in ("frozen", "mpy") for prog, args in (
+         ("hello", []), ("fib", ["26"]), ("sieve", ["16000", "8"]), ("crc32", ["8192", "16"]),
+         ("hash", ["400"]))]
 
 
 @pytest.mark.parametrize("form,board,heap,prog,args,fits", BUDGET,
