@@ -3,7 +3,8 @@
 size, the smallest heap it runs in for each board and runtime form, and RAM by category. The
 table sits in README.md between the BEGIN and END markers below and is rendered from
 tests/wasm/corpus/heap.json; --measure makes that file with tools/heap_report.py (32-bit unix
-port builds, a few minutes).
+port builds; about 16 minutes on 2 cores, most of it the Rust programs bisected in the esp32's
+and esp32c3's small code caches, where they lower their functions many times over).
 
     tools/readme_table.py --measure [--jobs 2]   # measure, write heap.json, rewrite the README
     tools/readme_table.py                        # rewrite the README's table from heap.json
