@@ -18,6 +18,8 @@ with a board's limits (boards/BOARD.json), the runtime frozen and as .mpy, and r
 
 Prints a markdown table. Needs gcc-multilib (tools/build_micropython.sh --32bit) and, for the
 bench programs and the wasi-testsuite entries, the shared data (WASI_MICRO_SHARED).
+tools/readme_table.py (the README's table) and tests/host/test_corpus_budget.py run programs
+with its Flash, works and measure.
 """
 import argparse
 import ast
@@ -43,8 +45,8 @@ RUN = "import sys; sys.path.insert(0, {lib!r}); import wasi_run; sys.exit(wasi_r
     "{args!r}, {env!r}, {dirs!r}, {max_memory!r}))"
 
 # The measuring run, inside MicroPython. Mode "modules": print the wasi_micro modules a run
-# leaves imported; "measure": print one line of measurements (a dict's repr); "load": load the module
-# detached (as wasi_run does) and nothing more.
+# leaves imported; "measure": print one line of measurements (a dict's repr); "load": load the
+# module detached (as wasi_run does) and nothing more.
 HARNESS = r"""
 import gc, sys
 gc.collect()
@@ -226,7 +228,14 @@ class Flash:
         need = p.get("memory_kib", 0) * 1024
         return need if need > self.board_memory else None
 
-    def script(self, p, mode, preload=()):
+    def over_memory(self, p):
+        """Whether the program needs more linear memory than the board's max_memory."""
+        return self.max_memory(p) is not None
+
+    def script(self, p, mode, preload=(), own_memory=True):
+        """The MicroPython source of one run (mode "run": plain, else the HARNESS's mode),
+        with a fresh preopen. own_memory: give the program the linear memory it needs where
+        the board's max_memory is less (else it runs, and traps, as on the board)."""
         shutil.copy(p["wasm"], os.path.join(self.root, "wasm", p["name"] + ".wasm"))
         host = os.path.join(self.root, "d")
         shutil.rmtree(host, ignore_errors=True)
@@ -239,9 +248,19 @@ class Flash:
             for name in p["inputs"]:
                 shutil.copy(os.path.join(CORPUS, "data", name), host)
             dirs = [host + "::" + p["dir"]]
-        return (RUN if mode == "run" else HARNESS).format(lib=self.lib, mode=mode, preload=list(preload), name=p["name"],
-                              args=p["args"], env=p["env"], dirs=dirs,
-                              max_memory=self.max_memory(p))
+        return (RUN if mode == "run" else HARNESS).format(
+            lib=self.lib, mode=mode, preload=list(preload), name=p["name"], args=p["args"],
+            env=p["env"], dirs=dirs, max_memory=self.max_memory(p) if own_memory else None)
+
+    def outputs(self, p):
+        """{file: bytes} of the program's outputs the last run left in its preopen."""
+        got = {}
+        for name in p.get("outputs", ()):
+            path = os.path.join(self.root, "d", name)
+            if os.path.exists(path):
+                with open(path, "rb") as f:
+                    got[name] = f.read()
+        return got
 
     def close(self):
         shutil.rmtree(self.root, ignore_errors=True)
@@ -255,14 +274,26 @@ def run(exe, heap, src, cwd):
     return p.returncode, p.stdout
 
 
+def expected_output(p):
+    """What the board runner prints for the program: its stdout, then for a failing status a
+    line saying it."""
+    return p["want"] + (b"exit status %d\n" % p["exit"] if p["exit"] else b"")
+
+
+def works(exe, flash, p, kib, mode="run", own_memory=True):
+    """(whether the program runs in a heap of kib KiB: exact output and exit status, or for
+    mode "load" a silent load; its exit status; its output)."""
+    status, out = run(exe, "%dK" % kib, flash.script(p, mode, own_memory=own_memory),
+                      flash.root)
+    if mode == "load":
+        return status == 0 and out == b"", status, out
+    return status == p["exit"] and out == expected_output(p), status, out
+
+
 def smallest(exe, flash, p, mode, step):
     """The smallest heap in KiB (a multiple of step) that works, or None above MAX_HEAP."""
     def ok(kib):
-        status, out = run(exe, "%dK" % kib, flash.script(p, mode), flash.root)
-        if mode == "load":
-            return status == 0 and out == b""
-        return status == p["exit"] and out == p["want"] + (
-            b"exit status %d\n" % p["exit"] if p["exit"] else b"")
+        return works(exe, flash, p, kib, mode)[0]
     lo, hi = MIN_HEAP // step, MAX_HEAP // step
     if not ok(hi * step):
         return None
@@ -388,8 +419,9 @@ def print_table(rows, forms, board):
                   name, r["language"], r["size"] / 1000.0,
                   r["sections"].get("code", 0) / 1000.0, r["sections"].get("data", 0) / 1000.0,
                   f["funcs"], f["lowered"], heaps, load, kib(f["runtime"]), kib(f["module"]),
-                  kib(f["code_records"] + f["locals"]), kib(f["wasi"]), kib(f["code_cap"]), kib(f["code_used"]), kib(f["linear"]), kib(f["regs"]),
-                  kib(f["other"]), kib(f["live_end"])))
+                  kib(f["code_records"] + f["locals"]), kib(f["wasi"]), kib(f["code_cap"]),
+                  kib(f["code_used"]), kib(f["linear"]), kib(f["regs"]), kib(f["other"]),
+                  kib(f["live_end"])))
     print()
     print("\\* needs more linear memory than the board's max_memory: measured with its own need "
           "(memory_kib in tests/wasm/corpus/manifest.json); on the board it traps.")

@@ -1,46 +1,27 @@
 # The board path on this machine: the runtime under a 32-bit MicroPython unix port (viper ints
 # are 32-bit machine words there, as on every board; the installed x64 `micropython` has 64-bit
 # ones) and, with wasi_micro frozen into a 32-bit binary, in board-sized heaps. The binaries
-# come from tools/build_micropython.sh (cached in ~/.cache/wasi_micro: about 40 s each the
-# first time); without a toolchain for them (gcc-multilib) these tests skip. The last test puts
-# the 32-bit port with its VFS (--vfs) behind the virtual board, for wasi-flash end to end.
-import json
+# come from tools/build_micropython.sh (the `build` fixture in conftest.py; cached in
+# ~/.cache/wasi_micro: about 40 s each the first time); without a toolchain for them
+# (gcc-multilib) these tests skip. The last test puts the 32-bit port with its VFS (--vfs)
+# behind the virtual board, for wasi-flash end to end.
 import os
-import pathlib
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 
 import pytest
 
 import mp
+
+sys.path.insert(0, os.path.join(mp.REPO, "tools"))
+import heap_report  # noqa: E402  (the board's "flash" and a run in a given heap)
 
 SHARED = os.environ.get("WASI_MICRO_SHARED") or os.path.join(mp.REPO, "..", "shared")
 SPEC = [os.path.join(SHARED, "wasm-spec", s)
         for s in ("core", "proposals/tail-call", "proposals/extended-const")]
 BENCH = os.path.join(SHARED, "bench")
 VIRTUAL_BOARD = os.path.join(SHARED, "tools", "virtual_board.py")
-
-@pytest.fixture(scope="module")
-def build(tmp_path_factory):
-    """build(*flags) -> path of the binary tools/build_micropython.sh makes with those flags."""
-    out = tmp_path_factory.mktemp("mp32")
-    made = {}
-
-    def get(*flags):
-        if flags not in made:
-            p = subprocess.run(["bash", os.path.join(mp.REPO, "tools", "build_micropython.sh")] +
-                               list(flags) + [str(out)], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, timeout=1200)
-            err = p.stderr.decode("utf-8", "replace")
-            if p.returncode == 3:
-                pytest.skip("cannot build MicroPython here: " + err.strip().splitlines()[-1])
-            assert p.returncode == 0, err[-3000:]
-            made[flags] = p.stdout.decode().strip().splitlines()[-1]
-        return made[flags]
-    return get
 
 
 def _run(exe, args, env=None, timeout=900, cwd=mp.REPO):
@@ -127,47 +108,40 @@ BUDGET = [
     ("mpy", "rp2040", "192K", "crc32", ["8192", "16"], True),
     ("mpy", "rp2040", "192K", "hash", ["400"], True),
     ("mpy", "rp2040", "160K", "sieve", ["16000", "8"], False),  # the heap runs out
-]
+] + [(form, "esp32c3", "195K", prog, args, True)  # its heap_bytes: smallest 164-180K from .mpy
+     for form in ("frozen", "mpy") for prog, args in (
+         ("hello", []), ("fib", ["26"]), ("sieve", ["16000", "8"]), ("crc32", ["8192", "16"]),
+         ("hash", ["400"]))]
 
 
 @pytest.mark.parametrize("form,board,heap,prog,args,fits", BUDGET,
                          ids=["%s-%s-%s-%s" % (b[0], b[1], b[2], b[3]) for b in BUDGET])
-def test_heap_budget(build, request, form, board, heap, prog, args, fits):
+def test_heap_budget(build, form, board, heap, prog, args, fits):
     wasm = os.path.join(BENCH, "wasm", prog + ".wasm")
     if not os.path.exists(wasm):
         pytest.skip("bench programs not found at %s (set WASI_MICRO_SHARED)" % BENCH)
-    with open(os.path.join(BENCH, "expected", prog + ".txt")) as f:
+    with open(os.path.join(BENCH, "expected", prog + ".txt"), "rb") as f:
         want = f.read()
-    with open(os.path.join(mp.REPO, "boards", board + ".json")) as f:
-        cfg = json.load(f)
-    # A board's paths are short ("/wasm/fib.wasm"); their lengths move where the heap runs out
-    # by a few KB, so the "flash" sits at a short path of fixed length, not in tmp_path.
-    flash = pathlib.Path(tempfile.mkdtemp(prefix="wmb-", dir="/tmp" if os.path.isdir("/tmp")
-                                          else None))
-    request.addfinalizer(lambda: shutil.rmtree(str(flash), ignore_errors=True))
-    (flash / "lib").mkdir(parents=True)
-    (flash / "wasm").mkdir()
-    cfg["modules_dir"] = str(flash / "wasm")
-    cfg["preopen_dir"] = str(flash / "data")
-    with open(str(flash / "lib" / "wasi_micro_board.json"), "w") as f:
-        json.dump(cfg, f)
-    shutil.copy(wasm, str(flash / "wasm"))
+    p = {"name": prog, "wasm": wasm, "args": args, "env": {}, "dir": None, "inputs": [],
+         "exit": 0, "want": want}
     if form == "mpy":
         from host_tools.commands import compile_runtime
-        (flash / "lib" / "wasi_micro").mkdir()
-        for rel, data in compile_runtime("x86").items():
-            (flash / "lib" / rel).write_bytes(data)
+        flash = heap_report.Flash(board, compile_runtime("x86"))
         exe = build("--32bit")
     else:
+        flash = heap_report.Flash(board, None)
         exe = build("--32bit", "--frozen")
-    # Run outside the repo: wasi_micro and wasi_run must be the frozen or the .mpy ones.
-    src = "import sys; sys.path.insert(0, %r); import wasi_run; sys.exit(wasi_run.run(%r, %r))" % (
-        str(flash / "lib"), prog, args)
-    status, out = _run(exe, ["-X", "heapsize=" + heap, "-c", src], timeout=300, cwd=str(flash))
+    # Run outside the repo, from the "flash": wasi_micro and wasi_run must be the frozen or
+    # the .mpy ones.
+    try:
+        _, status, out = heap_report.works(exe, flash, p, int(heap[:-1]), own_memory=False)
+    finally:
+        flash.close()
     if fits:
         assert (status, out) == (0, want)
     else:
-        assert status == 134 and re.match(r"error: wasm trap: out of memory( in \S+)?\n$", out), out
+        assert status == 134 and re.match(rb"error: wasm trap: out of memory( in \S+)?\n$",
+                                          out), out
 
 
 # wasi-flash against the virtual board running the 32-bit port with MicroPython's VFS (its boot

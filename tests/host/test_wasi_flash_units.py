@@ -29,7 +29,7 @@ OPTIONAL_LIMITS = ("code_cache",)  # a board without it grows the code array as 
 def test_board_files_are_complete():
     all_boards = boards.load_all()
     assert sorted(all_boards) == ["esp32", "esp32c3", "esp32s3", "qemu-m0", "qemu-m3", "qemu-rv32",
-                                  "rp2040", "unix", "unix32"]
+                                  "rp2040", "rp2350", "unix", "unix32"]
     for name, b in all_boards.items():
         for key, typ in KEYS.items():
             assert isinstance(b[key], typ), (name, key)
@@ -52,14 +52,15 @@ def test_board_files_are_complete():
 
 def test_board_facts_in_the_files():
     b = boards.load_all()
-    assert b["rp2040"]["usb_ids"] == ["2E8A:0005"]
+    # MicroPython's rp2 port uses one USB id on both chips: the arch they report tells them apart.
+    assert b["rp2040"]["usb_ids"] == b["rp2350"]["usb_ids"] == ["2E8A:0005"]
     assert set(b["esp32"]["usb_ids"]) == {"10C4:EA60", "1A86:7523"}
     assert "303A:1001" in b["esp32c3"]["usb_ids"]
     # The plain ESP32 cannot hold a whole 64 KiB page in one allocation (56 KiB areas).
     assert b["esp32"]["limits"]["max_memory"] < 56 * 1024
-    assert (b["rp2040"]["mpy_arch"], b["esp32"]["mpy_arch"], b["esp32s3"]["mpy_arch"],
-            b["esp32c3"]["mpy_arch"], b["unix"]["mpy_arch"]) == \
-        ("armv6m", "xtensawin", "xtensawin", "rv32imc", "x64")
+    assert (b["rp2040"]["mpy_arch"], b["rp2350"]["mpy_arch"], b["esp32"]["mpy_arch"],
+            b["esp32s3"]["mpy_arch"], b["esp32c3"]["mpy_arch"], b["unix"]["mpy_arch"]) == \
+        ("armv6m", "armv7emsp", "xtensawin", "xtensawin", "rv32imc", "x64")
 
 
 @pytest.mark.parametrize("name", sorted(boards.load_all()))
@@ -87,7 +88,7 @@ def test_pick_port():
                                    "2E8A:0005, 303A:1001, 303A:4001)")
     with pytest.raises(boards.BoardError) as e:
         boards.pick_port(all_boards, [pico, cp210x])
-    assert str(e.value) == ("several boards found: /dev/ttyACM0 (rp2040), /dev/ttyUSB0 "
+    assert str(e.value) == ("several boards found: /dev/ttyACM0 (rp2040/rp2350), /dev/ttyUSB0 "
                             "(esp32); choose one with --port")
     jtag = Port("/dev/ttyACM1", 0x303A, 0x1001)
     assert boards.find_ports(all_boards, [jtag]) == [("/dev/ttyACM1", ["esp32c3", "esp32s3"])]
@@ -101,6 +102,7 @@ def test_identify_from_what_the_board_reports():
 
     cases = [
         (probe("rp2", "armv6m", "Raspberry Pi Pico with RP2040"), "rp2040"),
+        (probe("rp2", "armv7emsp", "Raspberry Pi Pico2 with RP2350"), "rp2350"),
         (probe("esp32", "xtensawin", "Generic ESP32 module with ESP32"), "esp32"),
         (probe("esp32", "xtensawin", "Generic ESP32S3 module with Octal-SPIRAM with ESP32S3"),
          "esp32s3"),
@@ -110,7 +112,7 @@ def test_identify_from_what_the_board_reports():
     for p, name in cases:
         assert boards.identify(all_boards, p)["name"] == name
     with pytest.raises(boards.BoardError, match="pass --board"):
-        boards.identify(all_boards, probe("rp2", "armv7m", "Raspberry Pi Pico2 with RP2350"))
+        boards.identify(all_boards, probe("rp2", "rv32imc", "Raspberry Pi Pico2 with RP2350-RISCV"))
 
 
 def test_unknown_board_name():
