@@ -82,10 +82,11 @@ def load(*a, **k):
     S["exports"] = len(m.exports)
     S["datas"] = len(m.datas)
     S["names"] = sum(len(v) for n, v in m.customs)
-    # The function records' share: as much again, made the way the decoder makes them (their
-    # locals bytes are shared, so counted apart).
-    C = m.codes[0].__class__ if m.codes else None
-    copy = [C(c.locals, c.start, c.end) for c in m.codes]
+    # The function records' share: their columns (module.Packed) copied (the locals bytes they
+    # point to are shared, so counted apart).
+    from array import array
+    cols = m.codes.cols
+    copy = [cols[0][:], array("I", cols[1]), array("I", cols[2])]
     gc.collect()
     S["code_records"] = gc.mem_alloc() - P["module"]
     S["locals"] = sum(len(c.locals) for c in m.codes)
