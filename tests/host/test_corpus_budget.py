@@ -47,7 +47,7 @@ BUDGETS = [("rp2040", "frozen", 192), ("rp2040", "mpy", 200), ("esp32", "frozen"
 
 def _memory(name, board):
     return "needs %d KiB of linear memory, more than the %s's max_memory (%d KiB)" % (
-        MANIFEST[name]["memory_kib"], board, _board(board)["limits"]["max_memory"] // 1024)
+        MANIFEST[name]["board_memory_kib"], board, _board(board)["limits"]["max_memory"] // 1024)
 
 
 _MPY = "the runtime as .mpy takes about 100 KiB of the heap (frozen: 26-31 KiB)"
