@@ -25,10 +25,10 @@ def _width(op):
     return [64 if t in (0x7E, 0x7C) else 32 for t in params]
 
 
-def test_inline_forms_match_numeric():
-    for op in native._INLINE:
+def _check_forms(table, names):
+    for op in table:
         widths = _width(op)
-        inline = eval("lambda a, b: int(%s)" % native._INLINE[op].format(a="a", b="b"))
+        inline = eval("lambda a, b: int(%s)" % table[op].format(a="a", b="b"), names)
         ref = func(op)
         for a in _EDGES:
             a &= (1 << widths[0]) - 1
@@ -36,6 +36,16 @@ def test_inline_forms_match_numeric():
                 b &= (1 << widths[-1]) - 1
                 want = ref(a, b) if len(widths) > 1 else ref(a)
                 assert inline(a, b) == want, (hex(op), a, b, inline(a, b), want)
+
+
+def test_inline_forms_match_numeric():
+    _check_forms(native._INLINE, {})
+
+
+def test_viper_forms_match_numeric():
+    # The viper form's, with its words as the unix port's (64 bits: M masks).
+    from wasi_micro import native_viper
+    _check_forms(native_viper.INLINE, {"M": 0xFFFFFFFF, "S": 0x80000000, "uint": int})
 
 
 def _module(body, params=(), results=(B.I32,), memory=False, table=False):

@@ -19,7 +19,8 @@
 # `ENTER; CALL_IMPORT f; RETURN 0`, with the function's Func.host set to the Python function,
 # so the driver's host-call path (and a host calling an export) calls it. Translated functions
 # call each other directly; anything else goes through the instance (bridge()).
-from .compat import TooDeep, const, packer, set_call_depth, unpacker
+from .compat import IS_MICROPYTHON, TooDeep, const, new_words, packer, set_call_depth, \
+    unpacker
 from .errors import Exhaustion, LimitError, Trap, CALL_EXHAUSTED, DEADLINE, INDIRECT_MISMATCH, \
     OOB_MEMORY, OUT_OF_FUEL, UNDEF_ELEMENT, UNINIT_ELEMENT, UNREACHABLE
 from .module import slots
@@ -229,11 +230,56 @@ class _Translator:
     def cond(self, e):
         return e[0]
 
+    # -- what the viper form (native_viper.py) changes --------------------------------------
+
+    inline = _INLINE
+    m32 = _M32
+    catches = True
+
+    def const32(self, v):
+        self.push(str(v))
+
+    def const64(self, v):
+        self.push(str(v))
+
+    def arg(self, e):
+        """An entry as an argument of a call out of the function."""
+        return self.value(e)
+
+    def boxed(self, text):
+        """The int value of a call or attribute's result."""
+        return text
+
+    def check_types(self, types):
+        pass
+
+    def push_local(self, x):
+        self.push("l%d" % x, _INT, (x,), 0)
+
+    def push_temp(self, i, t):
+        """Push the temp of stack position i, holding a value of type t."""
+        self.push("s%d" % i, ht=i)
+
+    def assign(self, name, e):
+        self.emit("%s = %s" % (name, self.value(e)))
+
+    def declare(self, name, t):
+        """The lines giving a local of type t its zero."""
+        return [" %s = 0" % name]
+
+    def fuel_check(self):
+        if self.tier.fuel:
+            self.emit("_fuel(%d)" % self.fidx)
+
+    def table_jump(self, idx, ds, default):
+        """_br = the depth br_table idx takes."""
+        self.emit("_br = %r[%s] if %s < %d else %d" % (tuple(ds), idx, idx, len(ds), default))
+
     def materialize(self, i):
         e = self.stack[i]
         t = "s%d" % i
         if e[0] != t:
-            self.emit("%s = %s" % (t, self.value(e)))
+            self.assign(t, e)
             self.stack[i] = [t, _INT, (), 0, i]
 
     def store_top(self):
@@ -378,8 +424,7 @@ class _Translator:
         elif plain:
             self.uses_br = True
             ds = [top - x for x in labels]
-            self.emit("_br = %r[%s] if %s < %d else %d" % (tuple(ds), idx, idx, len(ds),
-                                                          top - default))
+            self.table_jump(idx, ds, top - default)
             for d in set(ds + [top - default]):
                 ctrl[d].flagged = True
                 for j in range(d + 1, len(ctrl)):
@@ -402,7 +447,7 @@ class _Translator:
             word = "if"
             for x in order:
                 js = groups[x]
-                test = "_t == %d" % js[0] if len(js) == 1 else "_t in %r" % (tuple(js),)
+                test = " or ".join("_t == %d" % j for j in js)
                 self.emit("%s %s:" % (word, test))
                 word = "elif"
                 f.regions += 1
@@ -440,7 +485,7 @@ class _Translator:
             self.emit(" _br = 0")
         del self.stack[f.n:]
         for j in range(len(f.results)):
-            self.push("s%d" % (f.n + j), ht=f.n + j)
+            self.push_temp(f.n + j, f.results[j])
         if f.esc < len(self.ctrl):
             if f.esc < parent.esc:
                 parent.esc = f.esc
@@ -453,6 +498,7 @@ class _Translator:
     # -- the body ---------------------------------------------------------------------------
 
     def translate(self):
+        self.check_types(self.params + self.results)
         r = self.m.reader(self.fidx - self.m.func_imports)
         try:
             self.ctrl.append(_Frame(_FUNC, b"", self.results, 0, 1))
@@ -462,38 +508,55 @@ class _Translator:
         return self.source()
 
     def source(self):
-        tier = self.tier
-        name = "f%d" % self.fidx
         np = len(self.params)
-        args = ", ".join("l%d" % i for i in range(np))
-        head = ["def %s(%s):" % (name, args)]
-        if len(self.ltypes) > np:
-            head.append(" " + " = ".join("l%d" % i for i in range(np, len(self.ltypes))) + " = 0")
+        head = self.header()
+        for i in range(np, len(self.ltypes)):
+            head.extend(self.declare("l%d" % i, self.ltypes[i]))
         if self.uses_br:
             head.append(" _br = 0")
-        if tier.fuel:
-            head.append(" _fuel(%d)" % self.fidx)
-        head.append(" try:")
-        if self.uses_mem:
-            head.append("  M = MEM.arena")
-            head.append("  L = MEM.size")
+        head.extend(self.prologue())
+        # Numeric ops raise unnamed traps, and Python's recursion limit its own error: a try
+        # around the body names them (free in CPython 3.11 until something is raised).
+        pad = " " if self.catches else ""
+        if self.catches:
+            head.append(" try:")
+        refresh = self.refresh_lines() if self.uses_mem else []
+        for ln in refresh:
+            head.append(pad + " " + ln)
+        again = self.after_call_lines() if self.uses_mem else []
         body = []
         for ln in self.lines:
             if ln.endswith(_REFRESH):
-                if not self.uses_mem:
-                    continue
                 ind = ln[:len(ln) - len(_REFRESH)]
-                body.append(" " + ind + "M = MEM.arena")
-                ln = ind + "L = MEM.size"
-            body.append(" " + ln)
-        tail = [" except Trap as t:",
-                "  if t.func is None:",
-                "   raise type(t)(t.reason, %r) from None" % self.m.func_name(self.fidx),
-                "  raise",
-                " except TooDeep:",
-                "  raise Exhaustion(%r, %r) from None" % (CALL_EXHAUSTED,
-                                                          self.m.func_name(self.fidx))]
+                for r in again:
+                    body.append(pad + ind + r)
+            else:
+                body.append(pad + ln)
+        tail = []
+        if self.catches:
+            name = self.m.func_name(self.fidx)
+            tail = [" except Trap as t:",
+                    "  if t.func is None:",
+                    "   raise type(t)(t.reason, %r)" % name,
+                    "  raise",
+                    " except TooDeep:",
+                    "  raise Exhaustion(%r, %r)" % (CALL_EXHAUSTED, name)]
         return "\n".join(head + body + tail) + "\n"
+
+    def header(self):
+        args = ", ".join("l%d" % i for i in range(len(self.params)))
+        return ["def f%d(%s):" % (self.fidx, args)]
+
+    def prologue(self):
+        return [" _fuel(%d)" % self.fidx] if self.tier.fuel else []
+
+    def refresh_lines(self):
+        """Where the memory is and how big: at entry."""
+        return ["M = MEM.arena", "L = MEM.size"]
+
+    def after_call_lines(self):
+        """The same after a call or memory.grow, which may have grown it."""
+        return self.refresh_lines()
 
     def after_call(self):
         # A call or memory.grow may have grown the memory: its size is read again (dropped
@@ -526,22 +589,22 @@ class _Translator:
                         op = _FC_BASE + r.u32()
             if op == _LOCAL_GET:
                 x = r.u32()
-                self.push("l%d" % x, _INT, (x,), 0)
+                self.push_local(x)
             elif op == _LOCAL_SET or op == _LOCAL_TEE:
                 x = r.u32()
                 e = self.pop()
                 self.preserve(x)
-                self.emit("l%d = %s" % (x, self.value(e)))
+                self.assign("l%d" % x, e)
                 if op == _LOCAL_TEE:
-                    self.push("l%d" % x, _INT, (x,), 0)
+                    self.push_local(x)
             elif op == _I32_CONST:
-                self.push(str(r.s32() & 0xFFFFFFFF))
+                self.const32(r.s32() & 0xFFFFFFFF)
             elif op == _I64_CONST:
-                self.push(str(r.s64() & 0xFFFFFFFFFFFFFFFF))
+                self.const64(r.s64() & 0xFFFFFFFFFFFFFFFF)
             elif op == _F32_CONST:
-                self.push(str(r.f32()))
+                self.const32(r.f32())
             elif op == _F64_CONST:
-                self.push(str(r.f64()))
+                self.const64(r.f64())
             elif _I32_LOAD <= op <= _I64_STORE32:
                 r.u32()
                 self.mem_access(op, r.u32())
@@ -558,8 +621,7 @@ class _Translator:
                 f = self.enter(op, r.s33())
                 self.lines.append(" " * f.ind + "while True:")
                 f.ind += 1
-                if tier.fuel:
-                    self.emit("_fuel(%d)" % self.fidx)
+                self.fuel_check()
             elif op == _IF:
                 bt = r.s33()
                 c = self.pop()
@@ -582,7 +644,7 @@ class _Translator:
                 f.dead = False
                 del self.stack[f.n:]
                 for j in range(len(f.params)):
-                    self.push("s%d" % (f.n + j), ht=f.n + j)
+                    self.push_temp(f.n + j, f.params[j])
             elif op == _END:
                 if self.end():
                     return
@@ -610,7 +672,7 @@ class _Translator:
             elif op == _GLOBAL_SET:
                 self.global_set(r.u32())
             elif op == _UNREACHABLE:
-                self.emit("_trap(%r)" % UNREACHABLE)
+                self.emit("_trap(%d, %r)" % (self.fidx, UNREACHABLE))
                 self.dead_now()
             elif op == _NOP:
                 pass
@@ -620,12 +682,12 @@ class _Translator:
                 self.dead_now()
             elif op == _MEMORY_SIZE:
                 r.u8()
-                self.push("MEM.pages")
+                self.push(self.boxed("MEM.pages"))
                 self.store_top()
             elif op == _MEMORY_GROW:
                 r.u8()
                 a = self.pop()
-                self.push("(MEM.grow(%s) & 0xFFFFFFFF)" % self.value(a))
+                self.push("(%s & %s)" % (self.boxed("MEM.grow(%s)" % self.arg(a)), self.m32))
                 self.store_top()
                 self.after_call()
             elif op == _REF_NULL:
@@ -635,7 +697,7 @@ class _Translator:
                 a = self.pop()
                 self.expr(_INLINE[0x45], [a], _BOOL)
             elif op == _REF_FUNC:
-                self.push("_ref(%d)" % r.u32())
+                self.push(self.boxed("_ref(%d)" % r.u32()))
                 self.store_top()
             elif op == _MEMORY_COPY or op == _MEMORY_FILL:
                 r.u8()
@@ -644,8 +706,8 @@ class _Translator:
                 n = self.pop()
                 s = self.pop()
                 d = self.pop()
-                self.emit("_bulk(%d, %s, %s, %s)" % (op, self.value(d), self.value(s),
-                                                     self.value(n)))
+                self.emit("_bulk(%d, %d, %s, %s, %s)" % (self.fidx, op, self.arg(d), self.arg(s),
+                                                         self.arg(n)))
                 self.after_call()
             else:
                 raise Unsupported("opcode 0x%x" % op)
@@ -655,12 +717,17 @@ class _Translator:
         n = len(params)
         args = self.stack[len(self.stack) - n:]
         del self.stack[len(self.stack) - n:]
-        t = _INLINE.get(op)
+        self.check_types(params + res)
+        t = self.inline.get(op)
         if t is not None:
             self.expr(t, args, _BOOL if _COMPARES[0] <= op <= _COMPARES[1] else _INT)
             return
         self.tier.need_numeric(op)
-        call = "_n%d(%s)" % (op, ", ".join(self.value(e) for e in args))
+        texts = ", ".join(self.arg(e) for e in args)
+        if op in _TRAPPING and not self.catches:
+            call = self.boxed("_nt(%d, %d, %s)" % (self.fidx, op, texts))
+        else:
+            call = self.boxed("_n%d(%s)" % (op, texts))
         self.push(call, _INT, *_merge(args))
         if op in _TRAPPING:
             self.store_top()
@@ -682,9 +749,10 @@ class _Translator:
                 else:
                     read = "_%s(M, _e)[0]" % _FORMATS[access]
                     tier.need_format(access)
-                self.push("(%s if (_e := %s) + %d <= L else _oob())" % (read, ea, size))
+                self.push("(%s if (_e := %s) + %d <= L else _oob(%d))" % (read, ea, size,
+                                                                       self.fidx))
             else:
-                self.push("_load(%s, %d)" % (ea, size))
+                self.push("_load(%d, %s, %d)" % (self.fidx, ea, size))
             if access & MEM_SIGNED:
                 if flat:
                     self.stack[-1][0] = "(%s & %s)" % (self.stack[-1][0], mask)
@@ -701,35 +769,36 @@ class _Translator:
             if size < 8 and SIGS[SIG[op]][0][1] in (0x7E, 0x7C) or size < 4:
                 val = "(%s) & %d" % (val, (1 << (8 * size)) - 1)
             if flat:
-                self.emit("if (_e := %s) + %d > L: _oob()" % (ea, size))
+                self.emit("if (_e := %s) + %d > L: _oob(%d)" % (ea, size, self.fidx))
                 if size == 1:
                     self.emit("M[_e] = %s" % val)
                 else:
                     tier.need_format(access, True)
                     self.emit("_w%s(M, _e, %s)" % (_FORMATS[access], val))
             else:
-                self.emit("_store(%s, %d, %s)" % (ea, size, val))
+                self.emit("_store(%d, %s, %d, %s)" % (self.fidx, ea, size, val))
 
     def call(self, g):
         params, results = self.m.func_type(g)
-        self.emit_call("f%d" % g, len(params), results)
+        self.emit_call("f%d" % g, len(params), results, params)
 
     def call_indirect(self, t, table):
         params, results = self.m.types[t]
         i = self.pop()
-        self.emit_call("_ci(%d, %d, %s)" % (table, self.tier.inst.typeids[t], self.value(i)),
-                       len(params), results)
+        self.emit_call("_ci(%d, %d, %s)" % (table, self.tier.inst.typeids[t], self.arg(i)),
+                       len(params), results, params)
 
-    def emit_call(self, callee, n, results):
+    def emit_call(self, callee, n, results, params):
+        self.check_types(params + results)
         args = self.stack[len(self.stack) - n:] if n else []
-        texts = [self.value(e) for e in args]
+        texts = [self.arg(e) for e in args]
         del self.stack[len(self.stack) - n:]
         h = len(self.stack)
         call = "%s(%s)" % (callee, ", ".join(texts))
         if len(results) == 0:
             self.emit(call)
         elif len(results) == 1:
-            self.emit("s%d = %s" % (h, call))
+            self.emit("s%d = %s" % (h, self.boxed(call)))
         else:
             self.emit("%s, = %s" % (", ".join("s%d" % (h + j) for j in range(len(results))), call))
         for j in range(len(results)):
@@ -763,14 +832,6 @@ class _Translator:
             self.emit("R[%d] = %s" % (s, v))
 
 
-def _trap(reason):
-    raise Trap(reason)
-
-
-def _oob():
-    raise Trap(OOB_MEMORY)
-
-
 class Tier:
     """The translated functions of one instance and what their code reaches (its namespace)."""
 
@@ -782,17 +843,29 @@ class Tier:
         self.failed = set()
         self.fuel = config.fuel is not None or config.deadline is not None
         self.budget = config.fuel
-        self.left = [0]
+        self.left = new_words(1)  # fuel left in the slice (the viper form counts it inline)
         set_call_depth(config.call_depth)
+        # MicroPython: viper functions (native_viper.py); plain Python there is slower than
+        # the viper loop.
+        self.translator = _Translator
+        if IS_MICROPYTHON:
+            from .native_viper import ViperTranslator
+            self.translator = ViperTranslator
         ns = {"Trap": Trap, "Exhaustion": Exhaustion, "TooDeep": TooDeep, "MEM": self.mem, "R": inst.regs,
-              "C": inst.cells, "_trap": _trap, "_oob": _oob, "_ci": self._indirect,
+              "C": inst.cells, "_trap": self._trap, "_oob": self._oob, "_nt": self._named,
+              "_ci": self._indirect,
               "_ref": self._ref, "_bulk": self._bulk, "_load": self._load,
-              "_store": self._store, "_fuel": self._fuel, "__name__": "wasi_micro_native"}
+              "_store": self._store, "_fuel": self._fuel, "_mlast": self._mlast,
+              "REGS": inst.regs, "FUEL": self.left, "__name__": "wasi_micro_native"}
+        if IS_MICROPYTHON:
+            import micropython
+            ns["micropython"] = micropython
         self.ns = ns
         self.fns = [None] * len(inst.funcs)
         for g in range(len(inst.funcs)):
             self._unresolved(g)
         self.cache = {}  # store ref -> (typeid, callable) for call_indirect
+        self.recursive = None  # the viper form's: functions on a call cycle (native_viper.py)
 
     # -- what the code calls ----------------------------------------------------------------
 
@@ -807,7 +880,7 @@ class Tier:
         inst = self.inst
         fn = None
         if g >= inst.module.func_imports and self.take(g):
-            fn = inst.func(g).host
+            fn = self.fns[g]
         if fn is None:
             fn = bridge(inst.func(g))
         self.ns["f%d" % g] = fn
@@ -839,7 +912,8 @@ class Tier:
         inst = self.inst
         return inst.store.ref(inst.func(g))
 
-    def _bulk(self, op, d, s, n):
+    # Memory ops outside the function's own code: fidx names a trap.
+    def _bulk(self, fidx, op, d, s, n):
         mem = self.mem
         try:
             if op == _MEMORY_COPY:
@@ -847,19 +921,39 @@ class Tier:
             else:
                 mem.fill(d, s & 0xFF, n)
         except IndexError:
-            raise Trap(OOB_MEMORY)
+            self._oob(fidx)
 
-    def _load(self, ea, n):
+    def _trap(self, fidx, reason):
+        raise Trap(reason, self.inst.module.func_name(fidx))
+
+    def _oob(self, fidx):
+        self._trap(fidx, OOB_MEMORY)
+
+    def _named(self, fidx, op, *args):
+        """Numeric op `op` of function fidx, a trap it raises named (the viper form has no
+        try: its frames cannot hold the exception)."""
+        try:
+            return self.ns["_n%d" % op](*args)
+        except Trap as t:
+            self._trap(fidx, t.reason)
+
+    def _mlast(self):
+        # The memory's last valid address for the viper form's bounds (0 when empty: its
+        # accesses find no page mapped and end in read/write's own check, as the loop's do).
+        size = self.mem.size
+        return size - 1 if size else 0
+
+    def _load(self, fidx, ea, n):
         try:
             return int.from_bytes(self.mem.read(ea, n), "little")
         except IndexError:
-            raise Trap(OOB_MEMORY)
+            self._oob(fidx)
 
-    def _store(self, ea, n, v):
+    def _store(self, fidx, ea, n, v):
         try:
             self.mem.write(ea, v.to_bytes(n, "little"))
         except IndexError:
-            raise Trap(OOB_MEMORY)
+            self._oob(fidx)
 
     def _fuel(self, fidx):
         left = self.left
@@ -904,17 +998,30 @@ class Tier:
         if fidx in self.failed or self.mode != "all":
             return False
         try:
-            src = _Translator(self, fidx).translate()
-            code = compile(src, "<wasm %s>" % self.inst.module.func_name(fidx), "exec")
-            exec(code, self.ns)
-        except (Unsupported, SyntaxError, TooDeep, MemoryError, OverflowError,
-                IndentationError):
+            t = self.translator(self, fidx)
+            src = t.translate()
+        except Unsupported:
+            self.failed.add(fidx)
+            return False
+        try:
+            exec(compile(src, "<wasm %s>" % self.inst.module.func_name(fidx), "exec"), self.ns)
+        except Exception:  # noqa: BLE001 - whatever the host's compiler refuses stays interpreted
             self.failed.add(fidx)
             return False
         fn = self.ns["f%d" % fidx]
-        f.host = fn
         self.fns[fidx] = fn
+        f.host = fn if t.catches else self._entered(fn, fidx)
         return True
+
+    def _entered(self, fn, fidx):
+        """fn as the interpreter and the host call it, when fn cannot name its own call stack
+        exhaustion (the viper form)."""
+        def entry(*args):
+            try:
+                return fn(*args)
+            except TooDeep:
+                raise Exhaustion(CALL_EXHAUSTED, self.inst.module.func_name(fidx))
+        return entry
 
     def stub(self, low, fidx):
         """Register code entering translated function fidx (native.py's header): returns its
