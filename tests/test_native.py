@@ -103,6 +103,20 @@ def test_fuel_and_deadline_stop_translated_loops():
     assert e.reason == "deadline exceeded" and e.func == "wasm-function[0]"
 
 
+def test_auto_tiers_up_a_hot_loop():
+    # count(n) spins n times: at 1000 branches a fuel slice, its second slice end tiers it
+    # up; the call under way finishes in the loop, the next runs translated.
+    m = B.Module()
+    m.func([B.I32], [B.I32], b"\x03\x40" + B.get(0) + B.i32(1) + b"\x6b\x22\x00\x0d\x00\x0b" +
+           B.get(0), export="f")
+    mod = wasi_micro.load(m.bytes())
+    inst, out = _run(mod, [5000], "auto", fuel_slice=1000)
+    assert out == [0] and inst.func(0).host is not None
+    assert inst.invoke("f", [7]) == [0]
+    inst, out = _run(mod, [5000], "auto", fuel_slice=1000, code_cache=1 << 16)
+    assert out == [0] and inst.func(0).host is None  # no auto with a code cache
+
+
 def _calls(res):
     """A run's calls up to the first stopped by a limit or exhaustion (where the two tiers
     may differ: fuel counts other events, and the call depth is the host's)."""
@@ -115,15 +129,19 @@ def _calls(res):
 
 
 def test_differential_against_the_interpreter():
+    # Generated modules, flat and paged memory, tier all and auto (whose fuel slices end
+    # inside the calls: functions tier up while they run).
     if sys.implementation.name == "micropython":
         support.skip("the module generator (fuzz/wasmgen.py) is CPython only")
-    n = 300
+    n = 400
     from fuzz import wasmgen
     ran = 0
     for seed in range(n):
         data = wasmgen.Gen(random.Random(seed), det=True).module()
-        a = harness.run(data, harness.config("flat"), keep_memory=True)
-        b = harness.run(data, harness.config("flat", tier="all"), keep_memory=True)
+        mode = ("flat", "paged")[seed % 2]
+        tier = ("all", "auto")[seed // 2 % 2]
+        a = harness.run(data, harness.config(mode), keep_memory=True, mode=mode)
+        b = harness.run(data, harness.config(mode, tier=tier), keep_memory=True, mode=mode)
         assert b.cls != "bug", (seed, harness.describe(b))
         assert a.cls == b.cls, (seed, a.summary(), b.summary())
         ca = _calls(a)

@@ -30,10 +30,11 @@ class Config:
         # not running are evicted and lowered again from the module when next called.
         self.code_cache = code_cache
         self.count = count  # count executed wasm instructions (Instance.executed)
-        # The native tier (native.py): "off", or "all" (every function it can translate runs
-        # as host code; counting mode stays in the loop).
-        if tier not in ("off", "all"):
-            raise ValueError("tier: off or all, not %r" % (tier,))
+        # The native tier (native.py): "off"; "all": every function it can translate runs as
+        # host code; "auto": those where the loop's fuel slices keep ending (hot in branches
+        # and calls). Counting mode stays in the loop; "auto" needs no code cache.
+        if tier not in ("off", "auto", "all"):
+            raise ValueError("tier: off, auto or all, not %r" % (tier,))
         self.tier = tier
         # Load-time limits (decode.py): bytes of the binary, functions (imported + defined),
         # declared locals per function and in all functions (each costs a byte from load on:

@@ -192,16 +192,21 @@ class ViperTranslator(_Translator):
         return out
 
     def refresh_lines(self):
-        # A flat memory is its view (the table maps page i to offset i << 16): the bounds
-        # against its size are the whole check.
+        # The memory's state from the tier's words (Tier.sync). A flat memory is its view
+        # (the table maps page i to offset i << 16): the bounds against its size are the
+        # whole check.
+        out = ["_ms = ptr32(MS)"] + self.again()
+        return out
+
+    def again(self):
         if not self.tier.mem.paged:
-            return ["_mv = ptr8(MEM.view)", "_sz = int(MEM.size)", "_pg = int(MEM.pages)"]
-        return ["_mv = ptr8(MEM.view)", "_pt = ptr32(MEM.ptab)", "_mx = int(_mlast())",
-                "_ps = int(MEM.shift)", "_pm = (1 << _ps) - 1", "_pg = int(MEM.pages)"]
+            return ["_mv = ptr8(MV)", "_sz = _ms[0]", "_pg = _ms[1]"]
+        return ["_mv = ptr8(MV)", "_pt = ptr32(PT)", "_mx = _ms[2] & M", "_ps = _ms[3]",
+                "_pm = (1 << _ps) - 1", "_pg = _ms[1]"]
 
     def after_call_lines(self):
         # Only a grow moves or resizes the memory: its page count tells.
-        return ["if int(MEM.pages) != _pg:"] + [" " + r for r in self.refresh_lines()]
+        return ["if _ms[1] != _pg:"] + [" " + r for r in self.again()]
 
     def mem_access(self, op, off):
         self.uses_mem = True
