@@ -11,11 +11,12 @@
 # _fuel() checks the budget, the deadline and (bytecode running again) Ctrl-C.
 # Not yet: i64 and f64 values (word pairs), more than one result: such functions stay
 # interpreted.
-from .compat import const
+from .compat import const, maxsize
 from .opcodes import MEM_ACCESS, MEM_SIGNED, SIG, SIGS
 from .native import Unsupported, _Translator
 
 _SMALL = const(1 << 30)  # literals from here up are not small ints on a board: hoisted
+_WIDE_WORDS = const(1 << 40)  # a maxsize past this: 64-bit words, u32 literals compile
 
 # The loop's forms of the integer ops native.py inlines (same keys); the test of native.py's
 # forms runs these too, with M and S as 64-bit words.
@@ -182,9 +183,11 @@ class ViperTranslator(_Translator):
         return ["@micropython.viper", "def f%d(%s)%s:" % (self.fidx, args, ret)]
 
     def prologue(self):
-        out = [" M = int(0xFFFFFFFF)", " S = int(0x80000000)", " _fp = ptr32(FUEL)"]
+        # 64-bit words (the unix port) take u32 literals; a board's are converted from objects.
+        lit = "0x%X" if maxsize > _WIDE_WORDS else "int(0x%X)"
+        out = [" M = " + lit % 0xFFFFFFFF, " S = " + lit % 0x80000000, " _fp = ptr32(FUEL)"]
         for v, name in self.konsts.items():
-            out.append(" %s = int(0x%X)" % (name, v))
+            out.append(" %s = %s" % (name, lit % v))
         if self.uses_regs:
             out.append(" R = ptr32(REGS)")
         out.append(" _fp[0] = _fp[0] - 1")
@@ -200,6 +203,8 @@ class ViperTranslator(_Translator):
 
     def again(self):
         if not self.tier.mem.paged:
+            if maxsize > _WIDE_WORDS:
+                return ["_mv = ptr8(MV)", "_mb = int(_mv)", "_sz = _ms[0]", "_pg = _ms[1]"]
             return ["_mv = ptr8(MV)", "_sz = _ms[0]", "_pg = _ms[1]"]
         return ["_mv = ptr8(MV)", "_pt = ptr32(PT)", "_mx = _ms[2] & M", "_ps = _ms[3]",
                 "_pm = (1 << _ps) - 1", "_pg = _ms[1]"]
@@ -214,9 +219,11 @@ class ViperTranslator(_Translator):
         n = 1 << (access & 3)
         store = op > 0x35
         wide = SIGS[SIG[op]][0][1] in _WIDE if store else SIGS[SIG[op]][1][0] in _WIDE
-        if store:
-            v = self.pop()
+        v = self.pop() if store else None
         a = self.pop()
+        if not self.tier.mem.paged and maxsize > _WIDE_WORDS:
+            self.flat64(store, wide, access, n, off, a, v)
+            return
         self.emit("_a = %s" % self.value(a))
         if store:
             if wide:
@@ -271,18 +278,53 @@ class ViperTranslator(_Translator):
         if not store:
             self.loaded(d, access, n, wide)
 
-    def compose(self, store, d, n):
-        """The bytes of an access at _mv + _e, low first: store _v (and _vh), or load d."""
+    def flat64(self, store, wide, access, n, off, a, v):
+        """A flat memory's access where words are 64 bits: no u32 sum overflows, so one signed
+        compare bounds it, and a name as the address or value is used as it is."""
+        d = "s%d" % len(self.stack)
+        atomic = a[3] == 0 and a[1] == 0
+        addr = a[0] if atomic and not (n == 8 and a[0] == d) else None
+        if addr is None:
+            self.emit("_a = %s" % self.value(a))
+            addr = "_a"
+        val = high = None
+        if store:
+            if wide:
+                val = v[0]
+                high = v[0] + "h"
+            elif v[3] == 0 and v[1] == 0:
+                val = v[0]
+            else:
+                self.emit("_v = %s" % self.value(v))
+                val = "_v"
+        self.emit("if %s > _sz - %d: _oob(%d)" % (addr, off + n, self.fidx))
+        # A 64-bit host (the unix port: x86-64, arm64) reads and writes words at any address.
+        at = "_mb + %s + %d" % (addr, off) if off else "_mb + " + addr
+        ptr = {1: "ptr8", 2: "ptr16", 4: "ptr32", 8: "ptr32"}[n]
+        if store:
+            if n == 8:
+                self.emit("ptr32(%s)[0] = %s" % (at, val))
+                self.emit("ptr32(%s + 4)[0] = %s" % (at, high))
+            else:
+                self.emit("%s(%s)[0] = %s" % (ptr, at, val))
+            return
+        self.emit("%s = %s(%s)[0]" % (d, ptr, at))
+        if n == 8:
+            self.emit("%sh = ptr32(%s + 4)[0]" % (d, at))
+        self.loaded(d, access, n, wide)
+
+    def compose(self, store, d, n, at="_e", val="_v", high="_vh"):
+        """The bytes of an access at _mv + at, low first: store val (and high), or load d."""
         if store:
             for i in range(n):
-                w = "_vh" if i >= 4 else "_v"
+                w = high if i >= 4 else val
                 sh = 8 * (i & 3)
-                self.emit("_mv[_e + %d] = (%s >> %d) & 0xFF" % (i, w, sh) if sh else
-                          "_mv[_e + %d] = %s & 0xFF" % (i, w))
+                self.emit("_mv[%s + %d] = (%s >> %d) & 0xFF" % (at, i, w, sh) if i else
+                          "_mv[%s] = %s & 0xFF" % (at, w))
         else:
             for w, base in ((d, 0), (d + "h", 4))[:n // 4 + (n < 4)]:
-                parts = ["_mv[_e + %d]" % base] + [
-                    "(_mv[_e + %d] << %d)" % (base + i, 8 * i) for i in range(1, min(n, 4))]
+                parts = ["_mv[%s%s]" % (at, " + %d" % base if base else "")] + [
+                    "(_mv[%s + %d] << %d)" % (at, base + i, 8 * i) for i in range(1, min(n, 4))]
                 self.emit("%s = %s" % (w, " | ".join(parts)))
 
     def loaded(self, d, access, n, wide):
