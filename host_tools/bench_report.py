@@ -3,6 +3,7 @@ host_tools/bench.py's report."""
 import math
 
 STARTUP_ONLY = ("hello",)  # too short to time execution: left out of run-speed means
+OWN_SCORE = ("coremark",)  # reported as its own score, left out of the means too
 TARGET_MIPS_PROGRAMS = ("fib", "sieve", "crc32", "hash", "memops")
 
 
@@ -32,7 +33,7 @@ def summarise(report, active):
                 p = _runtime(rts.get(peer, {}))
                 if p:
                     e["vs_" + peer] = p["run_s"] / e["run_s"]
-    timed = [p for p in progs if p not in STARTUP_ONLY]
+    timed = [p for p in progs if p not in STARTUP_ONLY and p not in OWN_SCORE]
     means = {}
     for rt in active:
         entries = [progs[p]["runtimes"].get(rt, {}) for p in timed]
@@ -182,7 +183,13 @@ def table(report, active):
             out.append("")
             out.append(_grid(report, active, "speedup vs %s (x, its run s / this run s)" % peer,
                              "vs_" + peer, mean_key="vs_" + peer))
-    out.append("(geomeans leave out %s)" % ",".join(STARTUP_ONLY))
+    out.append("(geomeans leave out %s)" % ",".join(STARTUP_ONLY + OWN_SCORE))
+    cm = report["programs"].get("coremark")
+    if cm:
+        out.append("")
+        out.append("CoreMark (%s iterations / run s): " % cm["args"][3] + ", ".join(
+            "%s %s" % (rt, _cell(cm["runtimes"].get(rt), "coremark")) for rt in active
+            if rt in cm["runtimes"]))
     v = report["viper_vs_noviper"]
     if v["per_program"]:
         out.append("")

@@ -1,10 +1,11 @@
 # Runs the official WebAssembly spec tests (wast2json output) against wasi_micro.
 #
-#   python3 tests/spec_runner.py [-v] [--paged] [DIR ...]
-#   micropython tests/spec_runner.py [-v] [--paged] [DIR ...]
+#   python3 tests/spec_runner.py [-v] [--paged] [--tier all] [DIR ...]
+#   micropython tests/spec_runner.py [-v] [--paged] [--tier all] [DIR ...]
 #
 # --paged gives every module's memory a max_memory limit, so it runs on the paged memory path
-# (1 KiB frames mapped on first write) instead of the flat one.
+# (1 KiB frames mapped on first write) instead of the flat one. --tier all runs functions
+# through the native tier (Config.tier).
 # DIR defaults to the shared core suite (WASI_MICRO_SHARED or ../shared, + wasm-spec/core); a DIR
 # holds NAME/NAME.json folders, or is one of them. Results are compared bit for bit (NaN classes
 # as the JSON says). Prints failures per file and last a line
@@ -26,9 +27,6 @@ from wasi_micro import errors  # noqa: E402
 from wasi_micro.runtime import Extern, GlobalCell, HostFunc, Memory, Store, Table  # noqa
 from wasi_micro.module import Limits  # noqa: E402
 
-# Small register files keep the MicroPython unix port within its default 2 MB heap.
-_CONFIG = wasi_micro.Config(call_depth=1000, stack_slots=1 << 14)
-_PAGED = wasi_micro.Config(call_depth=1000, stack_slots=1 << 14, max_memory=1 << 30)
 _F32_NAN = 0x7F800000
 _F64_NAN = 0x7FF0000000000000
 
@@ -50,9 +48,10 @@ def spectest():
 
 
 class Runner:
-    def __init__(self, verbose=False, config=_CONFIG):
+    # Small register files keep the MicroPython unix port within its default 2 MB heap.
+    def __init__(self, verbose=False, config=None):
         self.verbose = verbose
-        self.config = config
+        self.config = config or wasi_micro.Config(call_depth=1000, stack_slots=1 << 14)
         self.passed = 0
         self.failed = 0
         self.na = 0
@@ -224,8 +223,19 @@ def json_files(d):
 def main(argv):
     verbose = "-v" in argv
     paged = "--paged" in argv
+    tier = "off"
+    if "--tier" in argv:
+        k = argv.index("--tier")
+        tier = argv[k + 1] if k + 1 < len(argv) else ""
+        argv = argv[:k] + argv[k + 2:]
     dirs = [a for a in argv if a not in ("-v", "--paged")] or [support.shared("wasm-spec", "core")]
-    r = Runner(verbose, _PAGED if paged else _CONFIG)
+    try:
+        config = wasi_micro.Config(call_depth=1000, stack_slots=1 << 14,
+                                   max_memory=1 << 30 if paged else None, tier=tier)
+    except ValueError as e:
+        print("spec: %s" % e)
+        return 2
+    r = Runner(verbose, config)
     for d in dirs:
         d = d.rstrip("/")
         if not support.exists(d):
@@ -234,6 +244,8 @@ def main(argv):
         for path in json_files(d):
             r.run_file(path)
     label = " ".join(d.rstrip("/").rsplit("/", 1)[-1] for d in dirs) + (" (paged)" if paged else "")
+    if tier != "off":
+        label += " (tier %s)" % tier
     print("spec %s: %d passed, %d failed, %d not-applicable" % (label, r.passed, r.failed, r.na))
     return 1 if r.failed else 0
 

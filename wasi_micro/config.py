@@ -13,7 +13,7 @@ class Config:
     def __init__(self, max_memory=None, fuel=None, deadline=None, call_depth=None,
                  stack_slots=None, max_table=None, count=False, max_module=None,
                  max_functions=None, max_locals=None, max_segment=None, max_all_locals=None,
-                 fuel_slice=None, code_cache=None):
+                 fuel_slice=None, code_cache=None, tier="off"):
         # Bytes of linear memory; may be below one page. Set, it makes memory paged: RAM is
         # taken in 1 KiB frames as pages are first written (memory.py).
         self.max_memory = max_memory
@@ -30,6 +30,12 @@ class Config:
         # not running are evicted and lowered again from the module when next called.
         self.code_cache = code_cache
         self.count = count  # count executed wasm instructions (Instance.executed)
+        # The native tier (native.py): "off"; "all": every function it can translate runs as
+        # host code; "auto": those where the loop's fuel slices keep ending (hot in branches
+        # and calls). Counting mode stays in the loop; "auto" needs no code cache.
+        if tier not in ("off", "auto", "all"):
+            raise ValueError("tier: off, auto or all, not %r" % (tier,))
+        self.tier = tier
         # Load-time limits (decode.py): bytes of the binary, functions (imported + defined),
         # declared locals per function and in all functions (each costs a byte from load on:
         # without the second, a few bytes per function would still ask for gigabytes), bytes

@@ -235,6 +235,8 @@ class Driver:
         spare = -1
         while True:
             try:
+                if self.tier is not None and self.tier.take(fidx):  # native.py: a stub
+                    return self.tier.stub(low, fidx)
                 return low.lower(fidx, self.entries)
             except Full:
                 if spare == 0:
@@ -347,6 +349,8 @@ class Driver:
                     raise LimitError(OUT_OF_FUEL, self.func_name_at(st[ST_PC]))
                 if deadline is not None and self.time_left_ns() == 0:
                     raise LimitError(DEADLINE, self.func_name_at(st[ST_PC]))
+                if status == interp.FUEL and self.tier is not None:  # native.py: tier=auto
+                    self.tier.sample()
             if status == interp.TRAP:
                 code = st[ST_TRAP]
                 cls = Exhaustion if code == 3 or code == 4 else Trap

@@ -163,6 +163,11 @@ class Instance(Driver):
         except MemoryError:
             raise LimitError(OUT_OF_MEMORY)
         self.code = self.lowerer.array
+        # The native tier (native.py) translates functions when they are first lowered.
+        self.tier = None
+        if config.tier != "off" and not config.count:
+            from .native import Tier
+            self.tier = Tier(self)
         self.entries = [0] * len(funcs)  # 0: not lowered yet
         self.entry_list = []  # (entry pc, function index) of the lowered functions, in the
         # order they were lowered

@@ -21,12 +21,12 @@ FLAT_PAGES = 16
 MODES = ("paged", "flat", "count")
 
 
-def config(mode="paged"):
+def config(mode="paged", tier="off"):
     """The limits every fuzz input runs under (small: inputs must finish in well under 1 s).
     mode flat: no max_memory, so memory is one bytearray (the caller bounds its size); count:
-    paged, in counting mode (lower.py's other code shape)."""
+    paged, in counting mode (lower.py's other code shape). tier: Config.tier."""
     return wasi_micro.Config(max_memory=None if mode == "flat" else 1 << 20, fuel=100000,
-                             deadline=2.0, call_depth=200, count=mode == "count",
+                             deadline=2.0, call_depth=200, count=mode == "count", tier=tier,
                              stack_slots=1 << 14, max_table=10000, max_module=1 << 20,
                              max_functions=10000, max_locals=10000, max_segment=1 << 20)
 
@@ -191,7 +191,7 @@ def _run(data, cfg, res, keep_memory, flat):
         res.cls = "load-limit"
         return
     if flat and cfg.max_memory is not None and _bounded(m):
-        cfg = config("flat")
+        cfg = config("flat", cfg.tier)
     try:
         inst = wasi_micro.instantiate(m, stub_imports(m, cfg), cfg, Store())
     except LinkError:
