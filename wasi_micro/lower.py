@@ -153,6 +153,31 @@ _BRANCH = {
 }
 
 
+def next_op(r, dead, skip):
+    """The next opcode of a body (0xFC ones as 0x100 + the sub-opcode). In unreachable code
+    (dead) only block structure matters: the ops up to the matching else or end are passed over
+    with skip(r, op), and that else or end is the next."""
+    op = r.u8()
+    if op == _FC_PREFIX:
+        op = _FC_BASE + r.u32()
+    if dead:
+        depth = 0
+        while True:
+            if op == _BLOCK or op == _LOOP or op == _IF:
+                depth += 1
+            elif op == _END:
+                if depth == 0:
+                    break
+                depth -= 1
+            elif op == _ELSE and depth == 0:
+                break
+            skip(r, op)
+            op = r.u8()
+            if op == _FC_PREFIX:
+                op = _FC_BASE + r.u32()
+    return op
+
+
 class Full(Exception):
     """The function does not fit where it is being lowered: the instance makes room."""
 
@@ -719,27 +744,9 @@ class Lowerer:
         loff = self.loff
         ltypes = self.ltypes
         while True:
-            op = r.u8()
-            if op == _FC_PREFIX:
-                op = _FC_BASE + r.u32()
+            op = next_op(r, ctrl[-1].dead, self._skip)
             if self.count:
                 self.pending += 1
-            if ctrl[-1].dead:
-                # Unreachable code: only block structure matters until the matching else/end.
-                depth = 0
-                while True:
-                    if op == _BLOCK or op == _LOOP or op == _IF:
-                        depth += 1
-                    elif op == _END:
-                        if depth == 0:
-                            break
-                        depth -= 1
-                    elif op == _ELSE and depth == 0:
-                        break
-                    self._skip(r, op)
-                    op = r.u8()
-                    if op == _FC_PREFIX:
-                        op = _FC_BASE + r.u32()
             if op == _LOCAL_GET:
                 x = r.u32()
                 self._push_slot(loff[x], ltypes[x])

@@ -27,6 +27,7 @@ from .interp import ST_CSBASE, ST_CSP, ST_PC
 from .module import slots
 from .opcodes import MEM_ACCESS, MEM_SIGNED, SIG, SIGS
 from . import ir
+from .lower import next_op
 
 _BOOL = const(1)  # an entry's kind: a Python bool (a comparison not yet stored)
 _INT = const(0)
@@ -69,8 +70,6 @@ _F64_CONST = const(0x44)
 _REF_NULL = const(0xD0)
 _REF_IS_NULL = const(0xD1)
 _REF_FUNC = const(0xD2)
-_FC_PREFIX = const(0xFC)
-_FC_BASE = const(0x100)
 _MEMORY_COPY = const(0x10A)
 _MEMORY_FILL = const(0x10B)
 _R_BR = const(0x01)
@@ -581,24 +580,7 @@ class _Translator:
         ltypes = self.ltypes
         ctrl = self.ctrl
         while True:
-            op = r.u8()
-            if op == _FC_PREFIX:
-                op = _FC_BASE + r.u32()
-            if ctrl[-1].dead:
-                depth = 0
-                while True:
-                    if op == _BLOCK or op == _LOOP or op == _IF:
-                        depth += 1
-                    elif op == _END:
-                        if depth == 0:
-                            break
-                        depth -= 1
-                    elif op == _ELSE and depth == 0:
-                        break
-                    tier.skip(r, op)
-                    op = r.u8()
-                    if op == _FC_PREFIX:
-                        op = _FC_BASE + r.u32()
+            op = next_op(r, ctrl[-1].dead, tier.skip)
             if op == _LOCAL_GET:
                 x = r.u32()
                 self.push_local(x)
