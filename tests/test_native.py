@@ -2,7 +2,6 @@
 # what it does not translate staying interpreted, traps named after the function they happen
 # in, fuel and the deadline in translated loops, and generated modules run both ways (a fuzz
 # differential: tier off against tier all).
-import random
 import sys
 
 import support
@@ -101,6 +100,15 @@ def test_fuel_and_deadline_stop_translated_loops():
     assert e.reason == "all fuel consumed" and e.func == "wasm-function[0]"
     e = support.raises(LimitError, _run, spin, [], deadline=0.2)
     assert e.reason == "deadline exceeded" and e.func == "wasm-function[0]"
+    # Called again once translated (straight from the host, no driver): the same limits.
+    count = _module(b"\x03\x40" + B.get(0) + B.i32(1) + b"\x6b\x22\x00\x0d\x00\x0b" +
+                    B.get(0), params=[B.I32])
+    for kw in ({"fuel": 5000}, {"deadline": 0.2}):
+        inst, out = _run(count, [10], **kw)
+        assert out == [0] and inst.func(0).host is not None
+        assert inst.invoke("f", [1000]) == [0]
+        e = support.raises(LimitError, inst.invoke, "f", [1 << 31])
+        assert e.func == "wasm-function[0]"
 
 
 def test_auto_tiers_up_a_hot_loop():
@@ -134,6 +142,7 @@ def test_differential_against_the_interpreter():
     if sys.implementation.name == "micropython":
         support.skip("the module generator (fuzz/wasmgen.py) is CPython only")
     n = 400
+    import random
     from host_tools.fuzz import wasmgen
     ran = 0
     for seed in range(n):

@@ -102,25 +102,9 @@ if IS_MICROPYTHON:
         gc.threshold(-1 if nbytes is None else nbytes)
         return None if was < 0 else was
 
-    def set_call_depth(n):
-        pass
-
-    # Python-level recursion past the C stack's room.
-    TooDeep = RuntimeError
-
-    import struct as _st
-
-    def unpacker(fmt):
-        # What struct.Struct(fmt).unpack_from is on CPython (MicroPython has no Struct).
-        return lambda buf, off: _st.unpack_from(fmt, buf, off)
-
-    def packer(fmt):
-        return lambda buf, off, v: _st.pack_into(fmt, buf, off, v)
-
 else:
     from .compat_cpython import (const, micropython, address, new_words, halfwords,  # noqa: F401
-                                 ticks_us, ticks_diff, maxsize, new_arena, collect, compact,
-                                 set_call_depth, TooDeep, unpacker, packer)
+                                 ticks_us, ticks_diff, maxsize, new_arena, collect, compact)
 
 
 def release(package, names):

@@ -8,7 +8,6 @@ import time
 
 _S_IFMT = 0o170000  # the file-type bits of st_mode
 _LAZY = 1 << 20  # flat memory arenas from this size up are mmaps
-_CALL_HEADROOM = 200  # Python frames below and beside the wasm calls (driver, host, tests)
 
 
 # --- viper stand-ins, word arrays, clocks ---
@@ -102,27 +101,6 @@ def ticks_diff(a, b):
 
 
 maxsize = sys.maxsize
-
-
-def set_call_depth(n):
-    """Room for n nested wasm calls as Python calls (the native tier): CPython 3.11 runs
-    Python-to-Python calls without C recursion, so its limit is only a count."""
-    want = n + _CALL_HEADROOM
-    if sys.getrecursionlimit() < want:
-        sys.setrecursionlimit(want)
-
-
-TooDeep = RecursionError
-
-
-def unpacker(fmt):
-    import struct
-    return struct.Struct(fmt).unpack_from
-
-
-def packer(fmt):
-    import struct
-    return struct.Struct(fmt).pack_into
 
 
 def new_arena(n):

@@ -10,6 +10,12 @@ _MAX_ALL_LOCALS = const(1 << 20)
 
 
 class Config:
+    # The native tier (native.py): "off"; "all": every function it can translate runs as host
+    # code; "auto": those where the loop's fuel slices keep ending (hot in branches and calls).
+    # Counting mode stays in the loop; "auto" needs no code cache. A class default: a board's
+    # Config holds no more than before.
+    tier = "off"
+
     def __init__(self, max_memory=None, fuel=None, deadline=None, call_depth=None,
                  stack_slots=None, max_table=None, count=False, max_module=None,
                  max_functions=None, max_locals=None, max_segment=None, max_all_locals=None,
@@ -30,12 +36,8 @@ class Config:
         # not running are evicted and lowered again from the module when next called.
         self.code_cache = code_cache
         self.count = count  # count executed wasm instructions (Instance.executed)
-        # The native tier (native.py): "off"; "all": every function it can translate runs as
-        # host code; "auto": those where the loop's fuel slices keep ending (hot in branches
-        # and calls). Counting mode stays in the loop; "auto" needs no code cache.
-        if tier not in ("off", "auto", "all"):
-            raise ValueError("tier: off, auto or all, not %r" % (tier,))
-        self.tier = tier
+        if tier != "off":
+            self.tier = tier
         # Load-time limits (decode.py): bytes of the binary, functions (imported + defined),
         # declared locals per function and in all functions (each costs a byte from load on:
         # without the second, a few bytes per function would still ask for gigabytes), bytes

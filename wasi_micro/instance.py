@@ -49,6 +49,10 @@ def _const_expr(expr, inst):
 
 
 class Instance(Driver):
+    # The native tier (native.py), which translates functions when they are first lowered;
+    # set only when on (a board's instances hold no more than before).
+    tier = None
+
     def __init__(self, module, imports=None, config=None, store=None, run_start=True):
         self.module = module
         self.config = config or DEFAULT
@@ -163,8 +167,6 @@ class Instance(Driver):
         except MemoryError:
             raise LimitError(OUT_OF_MEMORY)
         self.code = self.lowerer.array
-        # The native tier (native.py) translates functions when they are first lowered.
-        self.tier = None
         if config.tier != "off" and not config.count:
             from .native import Tier
             self.tier = Tier(self)

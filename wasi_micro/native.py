@@ -19,8 +19,8 @@
 # `ENTER; CALL_IMPORT f; RETURN 0`, with the function's Func.host set to the Python function,
 # so the driver's host-call path (and a host calling an export) calls it. Translated functions
 # call each other directly; anything else goes through the instance (bridge()).
-from .compat import IS_MICROPYTHON, TooDeep, const, new_words, packer, set_call_depth, \
-    unpacker
+from .compat import IS_MICROPYTHON, const, new_words, ticks_us
+from .compat_native import TooDeep, packer, set_call_depth, unpacker
 from .errors import Exhaustion, LimitError, Trap, CALL_EXHAUSTED, DEADLINE, INDIRECT_MISMATCH, \
     OOB_MEMORY, OUT_OF_FUEL, UNDEF_ELEMENT, UNINIT_ELEMENT, UNREACHABLE
 from .interp import ST_CSBASE, ST_CSP, ST_PC
@@ -833,6 +833,8 @@ class Tier:
         self.inst = inst
         config = inst.config
         self.mode = config.tier
+        if self.mode not in ("auto", "all"):
+            raise ValueError("tier: off, auto or all, not %r" % (self.mode,))
         self.mem = inst.memory_obj
         self.failed = set()
         self.fuel = config.fuel is not None or config.deadline is not None
@@ -863,6 +865,7 @@ class Tier:
         self.sync()
         self.recursive = None  # the viper form's: functions on a call cycle (native_viper.py)
         self.hits = {}  # tier=auto: function -> fuel slices that ended in it
+        self.active = 0  # translated calls under way from outside translated code
 
     # -- what the code calls ----------------------------------------------------------------
 
@@ -1039,18 +1042,32 @@ class Tier:
             return False
         fn = self.ns["f%d" % fidx]
         self.fns[fidx] = fn
-        f.host = fn if t.catches else self._entered(fn, fidx)
+        f.host = fn if t.catches and not self.fuel else self._entered(fn, fidx)
         return True
 
     def _entered(self, fn, fidx):
-        """fn as the interpreter and the host call it, when fn cannot name its own call stack
-        exhaustion (the viper form)."""
+        """fn as the interpreter and the host call it: the memory state synced (viper), call
+        stack exhaustion named (viper frames cannot), and from outside any translated code
+        the fuel budget and the deadline's start set, as the driver sets them for a call."""
+        inst = self.inst
+
         def entry(*args):
             self.sync()
+            outer = self.active == 0
+            started = inst.started
+            if outer:
+                self.budget = inst.config.fuel
+                self.left[0] = 1  # the first check takes a slice
+                if inst.config.deadline is not None and started is None:
+                    inst.started = ticks_us()
+            self.active += 1
             try:
                 return fn(*args)
             except TooDeep:
-                raise Exhaustion(CALL_EXHAUSTED, self.inst.module.func_name(fidx))
+                raise Exhaustion(CALL_EXHAUSTED, inst.module.func_name(fidx))
+            finally:
+                self.active -= 1
+                inst.started = started
         return entry
 
     def sample(self):

@@ -144,8 +144,9 @@ class ViperTranslator(_Translator):
         _Translator.expr(self, template, args, kind)
 
     def fuel_check(self):
+        # The count is read back as a u32 on 64-bit words: it stops at zero, never below.
         self.emit("_fp[0] = _fp[0] - 1")
-        self.emit("if _fp[0] <= 0: _fuel(%d)" % self.fidx)
+        self.emit("if _fp[0] == 0: _fuel(%d)" % self.fidx)
 
     def ret(self):
         if self.results:
@@ -191,7 +192,7 @@ class ViperTranslator(_Translator):
         if self.uses_regs:
             out.append(" R = ptr32(REGS)")
         out.append(" _fp[0] = _fp[0] - 1")
-        out.append(" if _fp[0] <= 0: _fuel(%d)" % self.fidx)
+        out.append(" if _fp[0] == 0: _fuel(%d)" % self.fidx)
         return out
 
     def refresh_lines(self):
