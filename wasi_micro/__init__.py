@@ -10,24 +10,7 @@ Raw values: i32/i64 as unsigned ints, f32/f64 as their bit patterns, references 
 from .config import Config  # noqa: F401
 from .errors import Exit, Exhaustion, InvalidError, LimitError, LinkError, MalformedError, \
     Trap, WasmError  # noqa: F401
-
-_RUNTIME = ("Extern", "Func", "GlobalCell", "HostFunc", "Memory", "Store", "Table")
-
-
-def __getattr__(name):
-    # The runtime's objects are imported when first asked for, not with the package: the
-    # command line (python -m wasi_micro) then handles running out of memory while importing
-    # them like any other (a board-sized heap), and needs them only to run a module.
-    if name in _RUNTIME:
-        from .runtime import Extern, Func, GlobalCell, HostFunc, Memory, Store, Table
-        return (Extern, Func, GlobalCell, HostFunc, Memory, Store, Table)[_RUNTIME.index(name)]
-    # MicroPython asks here for a submodule that a `from . import NAME` has not imported yet.
-    import sys
-    try:
-        __import__(__name__ + "." + name)
-    except ImportError:
-        raise AttributeError(name)
-    return sys.modules[__name__ + "." + name]
+from .runtime import Extern, Func, GlobalCell, HostFunc, Memory, Store, Table  # noqa: F401
 
 
 def load(data, config=None, detach=False):
