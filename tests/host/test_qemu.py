@@ -294,7 +294,10 @@ def test_portable_tests(board, tmp_path):
 # memory on the board (N bytes free after the run)", status 1; the small AssemblyScript
 # ts-as-* run).
 CORPUS = ["csvstat", "lzpack", "traffic", "wordwrap", "kalman"]
-CORPUS_TOO_BIG = {"kalman": (134, b"", b"error: wasm trap: out of memory\n")}  # status, out, err
+# Runs out of memory on the M0 (its heap): either clean end, the trap (134) or the runner's
+# "out of memory on the board (N bytes free after the run)" (1), as where it runs out moves.
+CORPUS_TOO_BIG = {"kalman": re.compile(rb"error: (wasm trap: out of memory|out of memory on the "
+                                       rb"board \(\d+ bytes free after the run\))\n")}
 
 
 @pytest.mark.parametrize("name", CORPUS)
@@ -319,7 +322,8 @@ def test_corpus_program(board, name, tmp_path):
                   for f in p["inputs"]])
     r = wf(board, "run", name, "--", *p["args"])
     if name in CORPUS_TOO_BIG:
-        assert (r.returncode, r.stdout, r.stderr) == CORPUS_TOO_BIG[name]
+        assert r.returncode in (134, 1) and r.stdout == b"" and \
+            CORPUS_TOO_BIG[name].fullmatch(r.stderr), (r.returncode, r.stdout, r.stderr)
         return
     want, files = expected(p)
     assert (r.returncode, r.stdout, r.stderr) == (p["exit"], want, b"")
