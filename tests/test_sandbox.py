@@ -312,6 +312,29 @@ def _iovec(mem, at, ptr, n):
     mem.write(at, ptr.to_bytes(4, "little") + n.to_bytes(4, "little"))
 
 
+class _FullHeap:
+    """An output stream whose write finds the host's heap full."""
+
+    def write(self, data):
+        raise MemoryError
+
+    def flush(self):
+        pass
+
+
+def test_host_out_of_memory_in_a_wasi_call_is_a_trap():
+    # Not ENOMEM to the guest: a Rust program then exits 71 with no message.
+    for label, cfg in configs():
+        w = Wasi(["prog"], [], (), io.BytesIO(b""), _FullHeap(), io.BytesIO())
+        inst = wasi_micro.instantiate(_wasi_module(), w.imports(), cfg)
+        w.bind(inst)
+        mem = inst.memory()
+        mem.write(100, b"hello")
+        _iovec(mem, 0, 100, 5)
+        e = support.raises(LimitError, inst.invoke, "fd_write", [1, 0, 1, 16])
+        assert str(e) == "out of memory in fd_write", (label, str(e))
+
+
 def test_wasi_pointers_outside_memory_are_efault():
     for label, cfg in configs():
         w, inst, out = _wasi_guest(cfg)

@@ -3,17 +3,17 @@
 #
 # Every handler is fn(wasi, *raw_args) and returns nothing (success) or raises WasiError(errno);
 # the wrapper built by Wasi.imports() turns host errors into errnos so no Python exception
-# reaches the guest. Exit (proc_exit) is the one exception that unwinds the guest.
+# reaches the guest. Exit (proc_exit) unwinds the guest; the host running out of memory traps.
 import os
 import struct
 import sys
 
 from . import compat
 from .compat import const
-from .errors import Exit
+from .errors import Exit, LimitError, OUT_OF_MEMORY
 from .wasi_abi import (
     WasiError, errno_of, membuf, check, get_u32, get_u64, put_u32, put_u64,
-    EBADF, EINVAL, EIO, ENOMEM, ENOTSOCK, ENOTSUP,
+    EBADF, EINVAL, EIO, ENOTSOCK, ENOTSUP,
 )
 from . import wasi_fs as fs
 
@@ -269,7 +269,7 @@ TABLE = (
 )
 
 
-def _guarded(w, fn):
+def _guarded(w, name, fn):
     def call(*args):
         try:
             fn(w, *args)
@@ -280,8 +280,8 @@ def _guarded(w, fn):
             raise
         except OSError as e:
             return errno_of(e)
-        except MemoryError:
-            return ENOMEM
+        except MemoryError:  # the host's heap ran out, not the guest's request: a clean trap
+            raise LimitError(OUT_OF_MEMORY, name)
         except Exception as e:  # a host surprise must not reach the guest
             w.surprise(e)
             return EIO
@@ -353,7 +353,7 @@ class _Functions:
         if f is None:
             for row in TABLE:
                 if row[0] == name:
-                    f = self.made[name] = self.host_func(row[1], _guarded(self.w, row[2]))
+                    f = self.made[name] = self.host_func(row[1], _guarded(self.w, name, row[2]))
                     break
             else:
                 return default

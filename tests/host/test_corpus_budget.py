@@ -71,14 +71,6 @@ MISSES = {
 }
 
 
-# Misses that do not end in the clean out-of-memory line yet, and how they end (a defect to fix:
-# running out inside a WASI call gives the guest ENOMEM, wasi._guarded, instead of a trap).
-UNCLEAN = {
-    ("esp32c3", "mpy", "sensorlog"): "the heap runs out inside a WASI call: the guest gets "
-                                     "ENOMEM and exits 71 with no message",
-}
-
-
 def _smallest(board, form, name):
     """" (smallest heap: N KiB)" from tests/wasm/corpus/heap.json, or ""."""
     try:
@@ -99,10 +91,8 @@ def _cases():
         for name in NAMES:
             why = MISSES.get((board, form, name))
             marks = [] if why is None else [pytest.mark.xfail(
-                strict=True, reason=why + _smallest(board, form, name) + (
-                    "; ends unclean: " + UNCLEAN[(board, form, name)]
-                    if (board, form, name) in UNCLEAN else ""),
-                raises=None if (board, form, name) in UNCLEAN else AssertionError)]
+                strict=True, reason=why + _smallest(board, form, name),
+                raises=AssertionError)]
             out.append(pytest.param(board, form, kib, name, marks=marks,
                                     id="%s-%s-%dK-%s" % (form, board, kib, name)))
     return out
