@@ -64,7 +64,7 @@ def decode(data, config=None):
     if not isinstance(data, bytes):
         data = bytes(data)  # slices must be bytes (hashable types, immutable names)
     _header(data, n)
-    m = M.Module(data)
+    m = M.Module(data, len(data))
     r = Reader(data, 8)
     last = 0
     while r.pos < n:
@@ -101,7 +101,7 @@ def decode_file(path, n, config=None):
     r = FileReader(path, 0, n)
     try:
         _header(r.bytes(min(n, 8)), n)
-        m = M.Module(None)
+        m = M.Module(None, n)
         m.path = path
         last = 0
         while r.tell() < n:
@@ -360,7 +360,7 @@ def check_bodies(bodies, first=0):
     for i in range(first, len(m.codes)):
         data, p, e = bodies.get(i)
         try:
-            _check_body(m, Reader(data, p, e), bodies.size - bodies.shift)
+            _check_body(m, Reader(data, p, e), m.size - bodies.shift)
         except MalformedError as x:
             raise MalformedError(x.msg, x.offset + bodies.shift)
 

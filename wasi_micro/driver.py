@@ -404,18 +404,14 @@ class Driver:
             self._call_out(self.func(word(code, pc + _R_CALL_IMPORT_FUNC)), base)
             st[ST_PC] += _R_CALL_IMPORT_LEN
         elif op == _R_CALL_INDIRECT:
-            f = self._indirect(code[pc + _R_CALL_INDIRECT_INDEX],
-                               word(code, pc + _R_CALL_INDIRECT_TABLE),
-                               word(code, pc + _R_CALL_INDIRECT_TYPEID), fp)
+            f = self._indirect(op, pc, fp)
             if f.inst is self:
                 self._entry(f.index)  # now lowered: the loop runs the call itself
             else:
                 self._call_out(f, fp + code[pc + _R_CALL_INDIRECT_ARGBASE])
                 st[ST_PC] += _R_CALL_INDIRECT_LEN
         elif op == _R_RETURN_CALL_INDIRECT:
-            f = self._indirect(code[pc + _R_RETURN_CALL_INDIRECT_INDEX],
-                               word(code, pc + _R_RETURN_CALL_INDIRECT_TABLE),
-                               word(code, pc + _R_RETURN_CALL_INDIRECT_TYPEID), fp)
+            f = self._indirect(op, pc, fp)
             if f.inst is self:
                 self._entry(f.index)
             else:
@@ -463,9 +459,17 @@ class Driver:
             write_value(regs, s, results[i], out[i])
             s += slots(results[i])
 
-    def _indirect(self, idx_slot, table, tid, fp):
-        i = self.regs[fp + idx_slot]
-        elems = self.tables[table].elems
+    def _indirect(self, op, pc, fp):
+        """The function the call_indirect or return_call_indirect at pc calls."""
+        code = self.code
+        if op == _R_CALL_INDIRECT:
+            i, t, y = _R_CALL_INDIRECT_INDEX, _R_CALL_INDIRECT_TABLE, _R_CALL_INDIRECT_TYPEID
+        else:
+            i, t, y = (_R_RETURN_CALL_INDIRECT_INDEX, _R_RETURN_CALL_INDIRECT_TABLE,
+                       _R_RETURN_CALL_INDIRECT_TYPEID)
+        tid = word(code, pc + y)
+        i = self.regs[fp + code[pc + i]]
+        elems = self.tables[word(code, pc + t)].elems
         if i >= len(elems):
             raise Trap(UNDEF_ELEMENT)
         f = self.store.deref(elems[i])
@@ -506,15 +510,7 @@ class Driver:
                 regs[a + 1] = r >> 32
             return pc + n
         if op == _R_CALL_INDIRECT or op == _R_RETURN_CALL_INDIRECT:
-            if op == _R_CALL_INDIRECT:
-                i = code[pc + _R_CALL_INDIRECT_INDEX]
-                t = pc + _R_CALL_INDIRECT_TABLE
-                y = pc + _R_CALL_INDIRECT_TYPEID
-            else:
-                i = code[pc + _R_RETURN_CALL_INDIRECT_INDEX]
-                t = pc + _R_RETURN_CALL_INDIRECT_TABLE
-                y = pc + _R_RETURN_CALL_INDIRECT_TYPEID
-            f = self._indirect(i, code[t] | code[t + 1] << 16, code[y] | code[y + 1] << 16, fp)
+            f = self._indirect(op, pc, fp)
             if f.inst is self:
                 e = self.entries[f.index]
                 if e:

@@ -219,14 +219,13 @@ class Bodies:
     """Where validation finds each function body: get(i) -> (data, start, end), the
     instructions at data[start:end]. A module decoded from its file has them read from there
     one at a time into one buffer (its CRC-32 noted for Module.reader); `shift` is then what
-    turns a position in the buffer into the file's, `size` the module's length."""
+    turns a position in the buffer into the file's."""
 
     def __init__(self, m):
         self.m = m
         self.f = None
         self.shift = 0
         if m.path is None:
-            self.size = len(m.bytes)
             return
         from .compat import new_words
         biggest = 0
@@ -236,7 +235,6 @@ class Bodies:
         self.view = memoryview(self.buf)
         m.crcs = new_words(len(m.codes), True)  # 32-bit ints are heap objects on a board
         self.f = open(m.path, "rb")
-        self.size = self.f.seek(0, 2)
 
     def get(self, i):
         c = self.m.codes[i]
@@ -259,9 +257,10 @@ class Bodies:
 
 
 class Module:
-    def __init__(self, data):
+    def __init__(self, data, size):
         self.bytes = data  # None when decoded from its file (decode_file) ...
         self.path = None  # ... this one, which function bodies are read back from
+        self.size = size  # the module's length in bytes
         self.types = []  # (params bytes, results bytes)
         self.imports = []
         self.funcs = []  # type index of each defined function

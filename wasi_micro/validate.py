@@ -156,7 +156,7 @@ def validate(m):
         nimp = m.func_imports
         for i in range(len(m.codes)):
             data, p, e = bodies.get(i)
-            c.size = bodies.size - bodies.shift
+            c.size = m.size - bodies.shift
             try:
                 _body(c, r, data, p, e, m.codes[i], c.funcs[nimp + i])
             except MalformedError as x:
