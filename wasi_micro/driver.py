@@ -11,9 +11,9 @@ from .interp import ST_BULK, ST_COUNT, ST_CSBASE, ST_CSP, ST_FP, ST_FUEL, ST_MLE
     ST_PSHIFT, ST_TRAP
 from .ir import set_word, word
 from .lower import Full
-from .module import Limits, slots
+from .module import Limits
 from .opcodes import MEM_ACCESS, MEM_LOG2, MEM_SIGNED, SIG, SIGS
-from .runtime import Memory, read_value, write_value
+from .runtime import Memory, read_value, slots, write_value
 from . import ir
 
 _M32 = const(0xFFFFFFFF)

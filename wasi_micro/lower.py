@@ -12,10 +12,11 @@
 from . import ir
 from .compat import const, halfwords
 from .errors import LimitError
-from .module import K_FUNC, slots
+from .module import K_FUNC
 from .opcodes import IMM, IMM_BLOCK, IMM_BR_TABLE, IMM_CALL_IND, IMM_F32, IMM_F64, IMM_I32, \
     IMM_I64, IMM_MEMARG, IMM_NONE, IMM_REFTYPE, IMM_SELECT_T, IMM_U32, IMM_U32_U32, \
     IMM_U32_ZERO, IMM_ZERO, IMM_ZERO_ZERO, SIG, SIGS
+from .runtime import slots
 
 _CONST = const(1 << 26)  # tag of a constant slot: _CONST + index into the constant list
 _TEMP = const(1 << 27)  # tag of a temp slot: _TEMP + stack height in slots

@@ -29,11 +29,6 @@ _I32_CONST = const(0x41)
 # End of the generated opcodes.
 
 
-def slots(t):
-    """Register slots (32-bit words) a value of type t occupies."""
-    return 2 if t == I64 or t == F64 else 1
-
-
 class Limits:
     """Table or memory limits. `page_log2` is 16 for ordinary memories (custom-page-sizes)."""
 

@@ -24,8 +24,8 @@ from .compat_native import TooDeep, packer, set_call_depth, unpacker
 from .errors import Exhaustion, LimitError, Trap, CALL_EXHAUSTED, DEADLINE, INDIRECT_MISMATCH, \
     OOB_MEMORY, OUT_OF_FUEL, UNDEF_ELEMENT, UNINIT_ELEMENT, UNREACHABLE
 from .interp import ST_CSBASE, ST_CSP, ST_PC
-from .module import slots
 from .opcodes import MEM_ACCESS, MEM_SIGNED, SIG, SIGS
+from .runtime import slots
 from . import ir
 from .lower import next_op
 

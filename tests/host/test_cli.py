@@ -176,14 +176,7 @@ def test_closed_stdout_is_quiet(runtime, tmp_path):
                              "/d/big.txt") == (0, "")
 
 
-# At 96 KiB the x64 port may run out while importing the package itself (wasi_micro/__init__.py,
-# before the command line's handler is set up): a traceback. It grew past that edge this session
-# (the streaming loader, packed records); whether a run hits it depends on the heap's layout.
-_IMPORT_EDGE = pytest.mark.xfail(strict=False, reason="at 96 KiB the x64 port may run out while "
-                                 "importing the package, before the CLI's one-line handler")
-
-
-@pytest.mark.parametrize("heap", [pytest.param("96K", marks=_IMPORT_EDGE), "128K", "192K", "256K"])
+@pytest.mark.parametrize("heap", ["96K", "128K", "192K", "256K"])
 def test_out_of_memory_on_micropython_is_one_line(heap, tmp_path):
     # The MicroPython port with a board-sized heap: running out while importing the runtime,
     # reading, loading or running the module is one line and exit 1, never a traceback.
