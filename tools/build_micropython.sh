@@ -108,6 +108,12 @@ key=$( {
         for f in "$REPO"/wasi_micro/*.py "$REPO"/firmware/wasi_run.py; do echo "$f"; cat "$f"; done
     fi
 } | sha256sum | cut -d' ' -f1)
+# One build at a time in the cache: two test runs at once (e.g. from two checkouts) would share
+# a build directory and break each other's build. The cached binary is checked once it is ours.
+if command -v flock >/dev/null; then
+    exec 9>"$cache/build.lock"
+    flock 9
+fi
 if [ -x "$cache/bin/$name" ] && [ "$(cat "$cache/bin/$name.key" 2>/dev/null)" = "$key" ]; then
     cp "$cache/bin/$name" "$out/$name"
     echo "$out/$name"
