@@ -6,7 +6,7 @@ import sys
 from .outcome import Refused, check_preopens, outcome
 
 _USAGE = ("usage: wasi_micro run [--dir HOST[::GUEST]]... [--env NAME[=VALUE]]... [LIMITS] "
-          "PROG.wasm [ARGS...]")
+          "[--tier T] PROG.wasm [ARGS...]")
 
 _HELP = _USAGE + """
 
@@ -30,6 +30,10 @@ limits (going past a run-time one traps, past a load-time one refuses the module
   --max-locals N        declared locals per function (load time)
   --max-all-locals N    declared locals in the whole module (load time)
   --max-segment BYTES   bytes of a data segment, entries of an element one (load time)
+
+  --tier off|auto|all   the native tier: run functions as host code instead of in the
+                        interpreter's loop, none (default), the hot ones, or every one it can
+                        translate (the first calls pay for the translation)
   -h, --help            show this help
 
 exit status: the guest's exit code; 134 after a wasm trap (a run-time limit too); 2 for a
@@ -45,6 +49,9 @@ _LIMITS = {
     "--max-locals": ("max_locals", 0), "--max-all-locals": ("max_all_locals", 0),
     "--max-segment": ("max_segment", 0),
 }
+
+# Options that name one of a few values -> (Config keyword, the values).
+_CHOICES = {"--tier": ("tier", ("off", "auto", "all"))}
 
 
 class _Usage(Exception):
@@ -86,7 +93,7 @@ def parse(argv):
         if a in ("-h", "--help"):
             raise _Usage(None)
         name, value = _split(a, "=")
-        if name not in _LIMITS and name != "--dir" and name != "--env":
+        if name not in _LIMITS and name not in _CHOICES and name != "--dir" and name != "--env":
             raise _Usage("unknown option %s" % a)
         if value is None:
             i += 1
@@ -104,6 +111,12 @@ def parse(argv):
                 if v is None:
                     continue
             env.append((k, v))
+        elif name in _CHOICES:
+            key, values = _CHOICES[name]
+            if value not in values:
+                raise _Usage("invalid value for %s: %r (one of %s)" % (name, value,
+                                                                       ", ".join(values)))
+            limits[key] = value
         else:
             key, least = _LIMITS[name]
             limits[key] = _number(name, value, least)

@@ -134,13 +134,26 @@ def test_fuel_limit(runtime):
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
+def test_native_tier_option(runtime):
+    want = run(runtime, "run", PROG, "args", "x", "y z")
+    assert want == (0, "x\ny z\n", "")
+    for tier in ("off", "auto", "all"):
+        assert run(runtime, "run", "--tier", tier, PROG, "args", "x", "y z") == want, tier
+    assert run(runtime, "run", "--tier=all", PROG, "trap")[2] == (
+        "error: wasm trap: unreachable in crash\n")
+    rc, out, err = run(runtime, "run", "--tier", "fast", PROG)
+    assert (rc, out) == (2, "") and err.splitlines()[0] == (
+        "error: invalid value for --tier: 'fast' (one of off, auto, all)")
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
 def test_help_describes_every_option_and_the_exit_statuses(runtime):
-    from wasi_micro.__main__ import _LIMITS
+    from wasi_micro.__main__ import _CHOICES, _LIMITS
     rc, out, err = run(runtime, "--help")
     assert (rc, err) == (0, "")
     lines = out.splitlines()
     assert lines[0].startswith("usage: ")
-    for opt in list(_LIMITS) + ["--dir", "--env", "--help"]:
+    for opt in list(_LIMITS) + list(_CHOICES) + ["--dir", "--env", "--help"]:
         line = [s for s in lines if s.lstrip().startswith((opt, "-h, " + opt))]
         assert len(line) == 1 and len(line[0].split()) > 2, (opt, out)  # option, value, text
     assert "`run` may be left out" in out
