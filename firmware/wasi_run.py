@@ -79,7 +79,8 @@ def _execute(cfg, name, args, env, dirs, max_memory, fuel, out, err, loaded):
     from wasi_micro.outcome import Refused, check_preopens
     from wasi_micro.wasi import run_command
     from io import BytesIO
-    path = "%s/%s.wasm" % (cfg.get("modules_dir", "/wasm"), name)
+    folder = cfg.get("modules_dir", "/wasm")
+    path = "%s/%s.wasm" % (folder, name)
     try:
         open(path, "rb").close()
     except OSError:
@@ -97,6 +98,8 @@ def _execute(cfg, name, args, env, dirs, max_memory, fuel, out, err, loaded):
                     fuel=fuel, call_depth=limits.get("call_depth"),
                     stack_slots=limits.get("stack_slots"), fuel_slice=limits.get("fuel_slice"),
                     code_cache=limits.get("code_cache"))
+    from wasi_micro.native_board import attach  # wasi-flash put --native's functions, if any
+    attach(config, folder, name, path, cfg.get("runtime", {}).get("sha256"))
     return run_command(module, [name] + list(args), _env_pairs(env), preopens,
                        stdin=BytesIO(b""), stdout=out, stderr=err, config=config)
 
