@@ -25,6 +25,7 @@ PROGRAMS = [("bench-crc32", None), ("bench-sieve", ["4000", "1"]), ("lzpack", No
 COREMARK = os.path.join(heap_report.SHARED, "bench", "coremark", "coremark.wasm")
 COREMARK_ARGS = ["0x0", "0x0", "0x66", "4", "7", "1", "2000"]
 REFUSED = 2  # wasi_micro/outcome.py: a bad module or request
+NATIVE_LINE = re.compile(r"^native: [1-9]\d* of \d+ functions .*, by profile\)", re.M)
 
 
 @pytest.fixture(scope="module")
@@ -209,8 +210,7 @@ def test_put_native_on_the_virtual_board(build, tmp_path):
 
         assert wf("install")[0] == 0
         status, out, err = wf("put", wasm, "--profile", "2048", "4")
-        assert status == 0 and re.search(r"^native: [1-9]\d* of \d+ functions .*, by profile\)", out,
-                                         re.M), out + err
+        assert status == 0 and NATIVE_LINE.search(out), out + err
         with open(os.path.join(heap_report.SHARED, "bench", "expected", "crc32.txt")) as f:
             want = f.read()
         assert wf("run", "crc32", "8192", "16") == (0, want, "")
@@ -222,3 +222,29 @@ def test_put_native_on_the_virtual_board(build, tmp_path):
         vb.wait(10)
         log.close()
         shutil.rmtree(str(flash), ignore_errors=True)
+
+
+def test_put_native_on_the_emulated_m3(tmp_path):
+    """The same on QEMU's Cortex-M3 (tests/host/test_qemu.py) with the runtime frozen: armv7m
+    machine code in a Pico-sized heap, within the board's native_bytes."""
+    from qemu_board import QemuBoard, firmware
+    wasm = os.path.join(heap_report.SHARED, "bench", "wasm", "crc32.wasm")
+    if not os.path.exists(wasm):
+        pytest.skip("bench programs not found (set WASI_MICRO_SHARED)")
+    pytest.importorskip("mpremote")
+    b = QemuBoard("m3", firmware("m3", frozen=True), tmp_path).start()
+    try:
+        def wf(*args):
+            p = subprocess.run([sys.executable, "-m", "host_tools", "--port", b.port,
+                                "--board", b.board] + list(args), cwd=mp.REPO,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
+            return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+        assert wf("install", "--config-only")[0] == 0
+        status, out, err = wf("put", wasm, "--profile", "2048", "4")
+        assert status == 0 and NATIVE_LINE.search(out), out + err
+        with open(os.path.join(heap_report.SHARED, "bench", "expected", "crc32.txt")) as f:
+            want = f.read()
+        assert wf("run", "crc32", "--", "8192", "16") == (0, want, "")
+    finally:
+        b.stop()
