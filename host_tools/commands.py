@@ -529,6 +529,7 @@ def rm(s, name):
     name = module_name(name)
     if not s.eval(_REMOVE % _join(d, name + _WASM)):
         raise CommandError("no module %s on the board" % name)
+    s.eval(_REMOVE % _join(d, name + native_board.SUFFIX + ".mpy"))  # put --native's, if any
     if (_boot_config(s) or {}).get("name") == name:
         s.eval(_REMOVE % BOOT_FILE)
         return True

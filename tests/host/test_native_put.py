@@ -214,9 +214,20 @@ def test_put_native_on_the_virtual_board(build, tmp_path):
         with open(os.path.join(heap_report.SHARED, "bench", "expected", "crc32.txt")) as f:
             want = f.read()
         assert wf("run", "crc32", "8192", "16") == (0, want, "")
+        def files():
+            p = subprocess.run([sys.executable, "-m", "mpremote", "connect", port, "fs", "ls",
+                                "/wasm"], stdout=subprocess.PIPE, timeout=60)
+            return re.findall(r"(\S+)\s*$", p.stdout.decode(), re.M)[1:]
+
+        assert files() == ["crc32.wasm", "crc32_native.mpy"]
         status, out, err = wf("put", wasm)
         assert status == 0 and "native" not in out, out + err
+        assert files() == ["crc32.wasm"]
         assert wf("run", "crc32", "8192", "16") == (0, want, "")
+        assert wf("put", wasm, "--native")[0] == 0
+        assert files() == ["crc32.wasm", "crc32_native.mpy"]
+        assert wf("rm", "crc32")[0] == 0
+        assert files() == []
     finally:
         vb.terminate()
         vb.wait(10)
