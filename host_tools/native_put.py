@@ -43,6 +43,7 @@ class BoardTranslator(ViperTranslator):
     """The viper form for a board: its words (32 bits but for WIDE_ARCHES), and
     call_indirect's type ids looked up on the board (the host's numbering is this process's)."""
     words64 = False
+    cross = True
 
     def typeid(self, t):
         return "TID[%d]" % t

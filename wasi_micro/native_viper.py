@@ -45,6 +45,9 @@ class ViperTranslator(_Translator):
     # Machine words of the code's target: this MicroPython's here, a board's for wasi-flash
     # put --native (host_tools/native_put.py), which translates on the host.
     words64 = None
+    # Compiled by mpy-cross (put --native), whose literals past 31 bits are objects whatever
+    # the target's words.
+    cross = False
 
     def __init__(self, tier, fidx):
         _Translator.__init__(self, tier, fidx)
@@ -189,8 +192,9 @@ class ViperTranslator(_Translator):
         return ["@micropython.viper", "def f%d(%s)%s:" % (self.fidx, args, ret)]
 
     def prologue(self):
-        # 64-bit words (the unix port) take u32 literals; a board's are converted from objects.
-        lit = "0x%X" if self.wide_words else "int(0x%X)"
+        # 64-bit words (the unix port) take u32 literals; mpy-cross's and a board's are
+        # converted from objects.
+        lit = "0x%X" if self.wide_words and not self.cross else "int(0x%X)"
         out = [" M = " + lit % 0xFFFFFFFF, " S = " + lit % 0x80000000, " _fp = ptr32(FUEL)"]
         # In the order they were named (a MicroPython dict keeps none): the same text as the
         # host makes for a board (host_tools/native_put.py).

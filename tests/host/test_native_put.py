@@ -36,15 +36,23 @@ def board(build):
     flash.close()
 
 
-def _desc(budget=BUDGET):
-    d = boards.get(BOARD)
+@pytest.fixture(scope="module")
+def board64():
+    """The installed (x64) unix port as the `unix` board: 64-bit viper words."""
+    flash = heap_report.Flash("unix", commands.compile_runtime("x64"))
+    yield mp.micropython(), flash
+    flash.close()
+
+
+def _desc(budget=BUDGET, board=BOARD):
+    d = boards.get(board)
     return dict(d, limits=dict(d["limits"], native_bytes=budget))
 
 
-def _native(p, arch="x86", runtime=None, budget=BUDGET, profile=None):
+def _native(p, arch="x86", runtime=None, budget=BUDGET, profile=None, board=BOARD):
     with open(p["wasm"], "rb") as f:
         data = f.read()
-    return native_put.build(data, p["name"], _desc(budget), arch, runtime,
+    return native_put.build(data, p["name"], _desc(budget, board), arch, runtime,
                             commands._mpy_cross(), profile)
 
 
@@ -83,6 +91,15 @@ def test_native_output_is_the_interpreters(board, name, args):
     assert got == want
     if p["want"] is not None:
         assert want == (p["exit"], heap_report.expected_output(p))
+
+
+@pytest.mark.parametrize("name,args", PROGRAMS[:2], ids=[p[0] for p in PROGRAMS[:2]])
+def test_native_on_64bit_words(board64, name, args):
+    """For the unix board (x64): its own word size, and mpy-cross's literals."""
+    p = _program(name, args)
+    mpy, report = _native(p, arch="x64", board="unix")
+    assert report["taken"], report
+    assert _run(board64, p, mpy) == _run(board64, p, None)
 
 
 def test_coremark_native_by_profile(board):
