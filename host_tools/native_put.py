@@ -32,6 +32,7 @@ _PROFILE_SLICE = 97  # branches + calls between samples of a profile run (a prim
 _CROSSING = 200  # interpreted branches and calls one call between native code and the loop
 # costs: calibrated below
 _MPY_CROSS_HEAP = "heapsize=64M"  # its default 2 MiB holds no big program's translation
+_CALL_RE = re.compile(r"\bf(\d+)\(")
 _NUMERIC_RE = re.compile(r"\b_n(\d+)\(|\b_nt\(\d+, (\d+),")
 
 
@@ -230,13 +231,17 @@ def _mpy_cross(exe, arch, src, tmp, tag):
         return f.read()
 
 
-def _head(crc, runtime, paged, funcs, numeric):
-    return ("RUNTIME = %r\nCRC = %d\nPAGED = %r\nFUNCS = %r\nNUMERIC = %r\n"
-            % (runtime, crc, paged, tuple(funcs), tuple(numeric)))
+def _head(crc, runtime, paged, funcs, numeric, calls):
+    return ("RUNTIME = %r\nCRC = %d\nPAGED = %r\nFUNCS = %r\nNUMERIC = %r\nCALLS = %r\n"
+            % (runtime, crc, paged, tuple(funcs), tuple(numeric), tuple(calls)))
 
 
 def _numeric(src):
     return set(int(a or b) for a, b in _NUMERIC_RE.findall(src))
+
+
+def _called(src):
+    return set(int(g) for g in _CALL_RE.findall(src))
 
 
 def build(data, name, desc, arch, runtime, exe, profile_args=None):
@@ -252,7 +257,7 @@ def build(data, name, desc, arch, runtime, exe, profile_args=None):
     sources, paged, calls = translate(module, limits, arch)
     hits, edges = profile(module, name, profile_args) if profile_args is not None else ({}, {})
     with tempfile.TemporaryDirectory() as tmp:
-        empty = len(_mpy_cross(exe, arch, _head(0, runtime, paged, (), ()), tmp, "empty"))
+        empty = len(_mpy_cross(exe, arch, _head(0, runtime, paged, (), (), ()), tmp, "empty"))
 
         def one(g):
             b = _mpy_cross(exe, arch, sources[g], tmp, "f%d" % g)
@@ -262,8 +267,9 @@ def build(data, name, desc, arch, runtime, exe, profile_args=None):
             sizes = dict(r for r in pool.map(one, sorted(sources)) if r[1] is not None)
         taken = _pick(sizes, calls, hits, edges, budget)
         numeric = sorted(set().union(*[_numeric(sources[g]) for g in taken]))
-        src = _head(crc32(data) & 0xFFFFFFFF, runtime, paged, taken, numeric) + "\n" + \
-            "\n".join(sources[g] for g in taken)
+        called = sorted(set(taken).union(*[_called(sources[g]) for g in taken]))
+        src = _head(crc32(data) & 0xFFFFFFFF, runtime, paged, taken, numeric, called) + \
+            "\n" + "\n".join(sources[g] for g in taken)
         mpy = _mpy_cross(exe, arch, src, tmp, name + SUFFIX)
     if mpy is None:
         raise NativeError("mpy-cross refused the native code of %s" % name)

@@ -77,8 +77,9 @@ class Tier:
             import micropython
             ns["micropython"] = micropython
         self.ns = ns
-        self.fns = [None] * len(inst.funcs)
-        for g in range(len(inst.funcs)):
+        self.fns = [None] * len(inst.funcs)  # None: not yet asked for (resolve)
+        # Tier "board": only the functions its code names (a first-call stub each costs RAM).
+        for g in range(len(inst.funcs)) if board is None else board[1].CALLS:
             self._unresolved(g)
         if board is not None:
             self._preload(*board)
@@ -154,7 +155,9 @@ class Tier:
             self.cache[ref] = hit
         if hit[0] != tid:
             raise Trap(INDIRECT_MISMATCH)
-        return self.fns[hit[1]] if hit[1] >= 0 else hit[2]
+        if hit[1] < 0:
+            return hit[2]
+        return self.fns[hit[1]] or self.resolve(hit[1])
 
     def _ref(self, g):
         inst = self.inst
