@@ -410,7 +410,7 @@ def recursive(tier):
     return tier.recursive
 
 
-def _callees(inst):
+def callees(inst):
     """{function: [functions it calls]}, with -1 for a call_indirect; and the functions whose
     reference the module takes (element segments, ref.func)."""
     m = inst.module
@@ -452,7 +452,7 @@ def _callees(inst):
 
 
 def _cycles(inst):
-    calls, taken = _callees(inst)
+    calls, taken = callees(inst)
     edges = {}
     for f, out in calls.items():
         e = set()
