@@ -98,8 +98,12 @@ def _execute(cfg, name, args, env, dirs, max_memory, fuel, out, err, loaded):
                     fuel=fuel, call_depth=limits.get("call_depth"),
                     stack_slots=limits.get("stack_slots"), fuel_slice=limits.get("fuel_slice"),
                     code_cache=limits.get("code_cache"))
-    from wasi_micro.native_board import attach  # wasi-flash put --native's functions, if any
+    # wasi-flash put --native's functions, if any; the module checking them is let go after.
+    import wasi_micro
+    from wasi_micro.compat import release
+    from wasi_micro.native_board import attach
     attach(config, folder, name, path, cfg.get("runtime", {}).get("sha256"))
+    release(wasi_micro, ("native_board",))
     return run_command(module, [name] + list(args), _env_pairs(env), preopens,
                        stdin=BytesIO(b""), stdout=out, stderr=err, config=config)
 
