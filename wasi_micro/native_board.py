@@ -9,7 +9,8 @@ import sys
 from .compat import crc32, const
 from .outcome import Refused
 
-SUFFIX = "_native"
+SUFFIX = "_native"  # NAME_native.mpy (firmware/wasi_run.py looks for it)
+_MPY = ".mpy"
 # sys.implementation._mpy >> 10 -> mpy-cross -march name (py/persistentcode.h).
 _ARCHES = ("none", "x86", "x64", "armv6", "armv6m", "armv7m", "armv7em", "armv7emsp",
            "armv7emdp", "xtensa", "xtensawin", "rv32imc", "rv64imc")
@@ -33,17 +34,13 @@ def _file_crc(path):
             c = crc32(view[:n], c)
 
 
-def attach(config, folder, name, wasm, runtime):
-    """Make config (a Config) run the native functions of module `name` (its file `wasm`) when
-    `folder` holds NAME_native.mpy; nothing when it does not. runtime: the installed runtime's
-    digest from the board file (None if unknown). Refused for a file that does not fit."""
-    mod = name + SUFFIX
-    path = "%s/%s.mpy" % (folder, mod)
-    try:
-        f = open(path, "rb")
-    except OSError:
-        return
-    with f:
+def attach(config, path, name, wasm, runtime):
+    """Make config (a Config) run the native functions in `path` (FOLDER/NAME_native.mpy) of
+    module `name` (its file `wasm`). runtime: the installed runtime's digest from the board
+    file (None if unknown). Refused for a file that does not fit."""
+    folder, mod = path.rsplit("/", 1)
+    mod = mod[:-len(_MPY)]
+    with open(path, "rb") as f:
         head = f.read(3)
     mine = sys.implementation._mpy
     redo = ": put %s again with --native" % name
