@@ -79,11 +79,19 @@ def _execute(cfg, name, args, env, dirs, max_memory, fuel, out, err, loaded):
     from wasi_micro.outcome import Refused, check_preopens
     from wasi_micro.wasi import run_command
     from io import BytesIO
-    path = "%s/%s.wasm" % (cfg.get("modules_dir", "/wasm"), name)
+    folder = cfg.get("modules_dir", "/wasm")
+    path = "%s/%s.wasm" % (folder, name)
     try:
         open(path, "rb").close()
     except OSError:
         raise Refused("no module %s on the board (%s)" % (name, path))
+    # wasi-flash put --native's functions (wasi_micro/native_board.py names the file), looked
+    # for before the collection: without them the run's heap is as it was.
+    native = "%s/%s_native.mpy" % (folder, name)
+    try:
+        open(native, "rb").close()
+    except OSError:
+        native = None
     limits = cfg.get("limits", {})
     preopens = _preopens(cfg, dirs)
     check_preopens(preopens)
@@ -97,6 +105,12 @@ def _execute(cfg, name, args, env, dirs, max_memory, fuel, out, err, loaded):
                     fuel=fuel, call_depth=limits.get("call_depth"),
                     stack_slots=limits.get("stack_slots"), fuel_slice=limits.get("fuel_slice"),
                     code_cache=limits.get("code_cache"))
+    if native is not None:  # the module checking them is let go after
+        import wasi_micro
+        from wasi_micro.compat import release
+        from wasi_micro.native_board import attach
+        attach(config, native, name, path, cfg.get("runtime", {}).get("sha256"))
+        release(wasi_micro, ("native_board",))
     return run_command(module, [name] + list(args), _env_pairs(env), preopens,
                        stdin=BytesIO(b""), stdout=out, stderr=err, config=config)
 

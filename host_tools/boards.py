@@ -5,7 +5,7 @@ A description's keys: name, description, platform (sys.platform on the board), m
 (mpy-cross -march), optional machine (a suffix of sys.implementation._machine, to tell apart
 boards of one platform and arch), heap_bytes, usb_ids ("VID:PID"), lib_dir, modules_dir,
 preopen_dir, safe_pin, limits {max_memory, call_depth, stack_slots, fuel_slice, optional
-code_cache}, notes.
+code_cache and native_bytes}, notes.
 """
 import json
 import os

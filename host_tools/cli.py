@@ -47,8 +47,14 @@ def do_install(s, a):
 
 
 def do_put(s, a):
-    name, size, secs = commands.put(s, a.file, a.name)
+    name, size, secs, native = commands.put(s, a.file, a.name, a.native or a.profile is not None,
+                                            a.profile)
     _say("put %s: %d bytes in %.2f s (%s)", name, size, secs, s.encoding)
+    if native:
+        _say("native: %d of %d functions (%d translatable%s), %d bytes of wasm as %d bytes of "
+             ".mpy (budget %d)", len(native["taken"]), native["functions"],
+             native["translated"], ", by profile" if native["profiled"] else ", by size",
+             native["wasm_bytes"], native["code_bytes"], native["budget"])
     return EXIT_OK
 
 
@@ -170,6 +176,12 @@ def _parser_put():
     ap.add_argument("file", help="the .wasm file")
     ap.add_argument("--as", dest="name", metavar="NAME", help="module name on the board "
                     "(default: the file name without .wasm)")
+    ap.add_argument("--native", action="store_true", help="also translate its functions to "
+                    "viper machine code for the board's arch (NAME_native.mpy, within the "
+                    "board's limits.native_bytes), run instead of being interpreted")
+    ap.add_argument("--profile", nargs="*", metavar="ARG", help="with --native: pick the "
+                    "functions by a run of the module here with these arguments (implies "
+                    "--native; default: smallest first)")
     return ap
 
 

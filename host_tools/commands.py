@@ -20,7 +20,7 @@ import zlib
 import serial.tools.list_ports
 
 import wasi_micro
-from wasi_micro import wire
+from wasi_micro import native_board, wire
 
 from . import boards
 from .transport import ExecError, Transport, TransportError
@@ -458,10 +458,35 @@ def install(s, config_only=False):
 
 # -- modules ----------------------------------------------------------------------------------
 
-def put(s, path, name=None):
+def _native(s, desc, data, name, profile):
+    """(NAME_native.mpy's bytes, report) of put --native (native_put.py) for this board."""
+    from . import native_put
+    if "." in name:
+        raise CommandError("--native needs a module name without '.' (%s): use --as" % name)
+    probe = s.probe()
+    arch = boards.ARCHES[probe["arch"]] if probe["arch"] < len(boards.ARCHES) else "?"
+    if arch != desc["mpy_arch"]:
+        raise CommandError("the board runs %s code but board %s is %s" % (
+            arch, desc["name"], desc["mpy_arch"]))
+    try:
+        mpy, report = native_put.build(data, name, desc, arch,
+                                       desc.get("runtime", {}).get("sha256"), _mpy_cross(),
+                                       profile)
+    except native_put.NativeError as e:
+        raise CommandError(str(e))
+    if mpy[1] != probe["mpy"][0] or mpy[2] >> 2 and mpy[2] & 3 != probe["mpy"][1]:
+        raise CommandError("the board's MicroPython loads .mpy v%d.%d, mpy-cross makes v%d.%d "
+                           "(use a firmware as new as mpy-cross)" % (
+                               probe["mpy"] + (mpy[1], mpy[2] & 3)))
+    return mpy, report
+
+
+def put(s, path, name=None, native=False, profile=None):
     """Copy a .wasm onto the board as <modules_dir>/<name>.wasm once it loads (decodes and
-    validates) here: a broken module is refused before anything is copied.
-    -> (name, bytes, seconds)."""
+    validates) here: a broken module is refused before anything is copied. native: with its
+    functions translated and compiled for the board as <name>_native.mpy (put without it
+    removes an old one); profile: arguments of a run here that picks them (native_put.py).
+    -> (name, bytes, seconds, the native report or None)."""
     try:
         with open(path, "rb") as f:
             data = f.read()
@@ -474,11 +499,20 @@ def put(s, path, name=None):
         wasi_micro.load(data)
     except wasi_micro.WasmError as e:
         raise CommandError("%s is not a valid module, not copied: %s" % (path, e))
-    d = s.installed()["modules_dir"]
+    desc = s.installed()
+    d = desc["modules_dir"]
+    mpy = report = None
+    if native:
+        mpy, report = _native(s, desc, data, name, profile)
     t0 = time.monotonic()
     _mkdirs(s, [d])
+    # The old native code goes first: it would not fit the new module (the board refuses it).
+    native_path = _join(d, name + native_board.SUFFIX + ".mpy")
+    s.eval(_REMOVE % native_path)
     upload(s, data, _join(d, name + _WASM), "put " + name)
-    return name, len(data), time.monotonic() - t0
+    if mpy is not None:
+        upload(s, mpy, native_path, "put %s native code" % name)
+    return name, len(data), time.monotonic() - t0, report
 
 
 def ls(s):
@@ -495,6 +529,7 @@ def rm(s, name):
     name = module_name(name)
     if not s.eval(_REMOVE % _join(d, name + _WASM)):
         raise CommandError("no module %s on the board" % name)
+    s.eval(_REMOVE % _join(d, name + native_board.SUFFIX + ".mpy"))  # put --native's, if any
     if (_boot_config(s) or {}).get("name") == name:
         s.eval(_REMOVE % BOOT_FILE)
         return True

@@ -12,9 +12,12 @@ _MAX_ALL_LOCALS = const(1 << 20)
 class Config:
     # The native tier (native.py): "off"; "all": every function it can translate runs as host
     # code; "auto": those where the loop's fuel slices keep ending (hot in branches and calls).
-    # Counting mode stays in the loop; "auto" needs no code cache. A class default: a board's
-    # Config holds no more than before.
+    # Counting mode stays in the loop; "auto" needs no code cache. "board": the functions
+    # `wasi-flash put --native` translated on the host, the module `native` imported from
+    # their .mpy (native_board.py), and no others. Class defaults: a board's Config holds no
+    # more than before.
     tier = "off"
+    native = None
 
     def __init__(self, max_memory=None, fuel=None, deadline=None, call_depth=None,
                  stack_slots=None, max_table=None, count=False, max_module=None,

@@ -168,7 +168,7 @@ class Instance(Driver):
             raise LimitError(OUT_OF_MEMORY)
         self.code = self.lowerer.array
         if config.tier != "off" and not config.count:
-            from .native import Tier
+            from .native_tier import Tier
             self.tier = Tier(self)
         self.entries = [0] * len(funcs)  # 0: not lowered yet
         self.entry_list = []  # (entry pc, function index) of the lowered functions, in the

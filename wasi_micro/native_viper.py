@@ -42,9 +42,17 @@ class ViperTranslator(_Translator):
     inline = INLINE
     m32 = "M"
     catches = False
+    # Machine words of the code's target: this MicroPython's here, a board's for wasi-flash
+    # put --native (host_tools/native_put.py), which translates on the host.
+    words64 = None
+    # Compiled by mpy-cross (put --native), whose literals past 31 bits are objects whatever
+    # the target's words.
+    cross = False
 
     def __init__(self, tier, fidx):
         _Translator.__init__(self, tier, fidx)
+        w = self.words64
+        self.wide_words = maxsize > _WIDE_WORDS if w is None else w
         # Each viper call nests C frames, and the unix port's C stack holds ~200 of them:
         # recursion stays in the loop, whose call stack is its own.
         if fidx in recursive(tier):
@@ -184,11 +192,18 @@ class ViperTranslator(_Translator):
         return ["@micropython.viper", "def f%d(%s)%s:" % (self.fidx, args, ret)]
 
     def prologue(self):
-        # 64-bit words (the unix port) take u32 literals; a board's are converted from objects.
-        lit = "0x%X" if maxsize > _WIDE_WORDS else "int(0x%X)"
+        # 64-bit words (the unix port) take u32 literals; mpy-cross's and a board's are
+        # converted from objects.
+        lit = "0x%X" if self.wide_words and not self.cross else "int(0x%X)"
         out = [" M = " + lit % 0xFFFFFFFF, " S = " + lit % 0x80000000, " _fp = ptr32(FUEL)"]
+        # In the order they were named (a MicroPython dict keeps none): the same text as the
+        # host makes for a board (host_tools/native_put.py).
+        named = {}
         for v, name in self.konsts.items():
-            out.append(" %s = %s" % (name, lit % v))
+            named[name] = v
+        for i in range(len(named)):
+            name = "_k%d" % i
+            out.append(" %s = %s" % (name, lit % named[name]))
         if self.uses_regs:
             out.append(" R = ptr32(REGS)")
         out.append(" _fp[0] = _fp[0] - 1")
@@ -204,7 +219,7 @@ class ViperTranslator(_Translator):
 
     def again(self):
         if not self.tier.mem.paged:
-            if maxsize > _WIDE_WORDS:
+            if self.wide_words:
                 return ["_mv = ptr8(MV)", "_mb = int(_mv)", "_sz = _ms[0]", "_pg = _ms[1]"]
             return ["_mv = ptr8(MV)", "_sz = _ms[0]", "_pg = _ms[1]"]
         return ["_mv = ptr8(MV)", "_pt = ptr32(PT)", "_mx = _ms[2] & M", "_ps = _ms[3]",
@@ -222,7 +237,7 @@ class ViperTranslator(_Translator):
         wide = SIGS[SIG[op]][0][1] in _WIDE if store else SIGS[SIG[op]][1][0] in _WIDE
         v = self.pop() if store else None
         a = self.pop()
-        if not self.tier.mem.paged and maxsize > _WIDE_WORDS:
+        if not self.tier.mem.paged and self.wide_words:
             self.flat64(store, wide, access, n, off, a, v)
             return
         self.emit("_a = %s" % self.value(a))
@@ -395,7 +410,7 @@ def recursive(tier):
     return tier.recursive
 
 
-def _callees(inst):
+def callees(inst):
     """{function: [functions it calls]}, with -1 for a call_indirect; and the functions whose
     reference the module takes (element segments, ref.func)."""
     m = inst.module
@@ -437,7 +452,7 @@ def _callees(inst):
 
 
 def _cycles(inst):
-    calls, taken = _callees(inst)
+    calls, taken = callees(inst)
     edges = {}
     for f, out in calls.items():
         e = set()

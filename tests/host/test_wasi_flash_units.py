@@ -21,7 +21,8 @@ KEYS = {"name": str, "description": str, "platform": str, "mpy_arch": str, "heap
         "usb_ids": list, "lib_dir": str, "modules_dir": str, "preopen_dir": str,
         "limits": dict, "notes": list}
 LIMITS = ("max_memory", "call_depth", "stack_slots", "fuel_slice")
-OPTIONAL_LIMITS = ("code_cache",)  # a board without it grows the code array as needed
+# Without code_cache the code array grows as needed; without native_bytes, no put --native.
+OPTIONAL_LIMITS = ("code_cache", "native_bytes")
 
 
 # -- board files --------------------------------------------------------------------------------
