@@ -75,6 +75,16 @@ def test_loop_runs_translated():
     assert inst.func(0).host is not None and not inst.tier.failed
 
 
+def test_interned_names_are_one_object():
+    # The tier's namespace keys (function and helper names made at run time) are interned:
+    # translated code finds its globals by identity only then (qstrs on MicroPython), and
+    # compares a key's text on every lookup otherwise. Names no code here spells as a literal.
+    from wasi_micro.compat_native import interned
+    a = "".join(["zq", "x%d" % 7919])
+    b = "zqx" + str(7919)
+    assert a == b and interned(a) is interned(b) and interned(a) == a
+
+
 def test_untranslated_function_stays_interpreted():
     # table.size (not translated): the function runs in the loop, with the right answer.
     mod = _module(B.fc(16, 0), table=True)

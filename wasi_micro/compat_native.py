@@ -19,6 +19,13 @@ if IS_MICROPYTHON:
 
     def packer(fmt):
         return lambda buf, off, v: _struct.pack_into(fmt, buf, off, v)
+
+    def interned(name):
+        """name as a qstr: translated code finds its globals (qstrs) by identity in a dict
+        whose keys are qstrs, and compares the text of a key that is not, on every call
+        (17x slower). getattr makes the qstr; a string made equal to one then is it."""
+        getattr(None, name, None)
+        return "%s" % name
 else:
     import struct as _struct
 
@@ -38,3 +45,5 @@ else:
 
     def packer(fmt):
         return _struct.Struct(fmt).pack_into
+
+    interned = sys.intern

@@ -7,7 +7,7 @@
 # so the driver's host-call path (and a host calling an export) calls it. Translated functions
 # call each other directly; anything else goes through the instance (bridge()).
 from .compat import IS_MICROPYTHON, const, new_words, ticks_us
-from .compat_native import TooDeep, packer, set_call_depth, unpacker
+from .compat_native import TooDeep, interned, packer, set_call_depth, unpacker
 from .errors import Exhaustion, LimitError, Trap, CALL_EXHAUSTED, DEADLINE, INDIRECT_MISMATCH, \
     OOB_MEMORY, OUT_OF_FUEL, UNDEF_ELEMENT, UNINIT_ELEMENT
 from .interp import ST_CSBASE, ST_CSP, ST_PC
@@ -53,7 +53,6 @@ class Tier:
         self.failed = set()
         self.fuel = config.fuel is not None or config.deadline is not None
         self.budget = config.fuel
-        self.left = new_words(1)  # fuel left in the slice (the viper form counts it inline)
         set_call_depth(config.call_depth)
         self.translator = None  # _translator()'s, when first needed
         ns = {"Trap": Trap, "Exhaustion": Exhaustion, "TooDeep": TooDeep, "MEM": self.mem, "R": inst.regs,
@@ -61,7 +60,7 @@ class Tier:
               "_ci": self._indirect,
               "_ref": self._ref, "_bulk": self._bulk, "_load": self._load,
               "_store": self._store, "_fuel": self._fuel, "_grow": self._grow,
-              "REGS": inst.regs, "FUEL": self.left, "TID": inst.typeids,
+              "REGS": inst.regs, "TID": inst.typeids,
               "__name__": "wasi_micro_native"}
         board = None
         if self.mode == "board":
@@ -72,7 +71,9 @@ class Tier:
             board = [(g, d["f%d" % g]) for g in board.FUNCS], board
             d.update(ns)
             ns = d
-        self.ms = ns["MS"] = new_words(4, True)
+        # One word array for what the viper form reads on entry (one global, one buffer):
+        # the fuel left in the slice (counted inline there), then the memory's state (sync).
+        self.ms = self.left = ns["MS"] = new_words(5, True)
         if IS_MICROPYTHON:
             import micropython
             ns["micropython"] = micropython
@@ -107,7 +108,7 @@ class Tier:
     def _unresolved(self, g):
         def first(*args):
             return self.resolve(g)(*args)
-        self.ns["f%d" % g] = first
+        self.ns[interned("f%d" % g)] = first
         self.fns[g] = first
 
     def resolve(self, g):
@@ -189,7 +190,7 @@ class Tier:
             self._trap(fidx, t.reason)
 
     def sync(self):
-        """The memory's state where the viper form reads it, in one word array MS: size,
+        """The memory's state where the viper form reads it, in MS after the fuel: size,
         pages, last valid address (0 when empty: its accesses find no page mapped and end in
         read/write's own check, as the loop's do), page shift; and its view and page table
         as MV and PT. Memory changes only by memory.grow (_grow), in a call out of translated
@@ -199,10 +200,10 @@ class Tier:
             return
         ms = self.ms
         size = mem.size
-        ms[0] = size if size >> 31 == 0 else 0x7FFFFFFF
-        ms[1] = mem.pages
-        ms[2] = size - 1 if size else 0
-        ms[3] = mem.shift
+        ms[1] = size if size >> 31 == 0 else 0x7FFFFFFF
+        ms[2] = mem.pages
+        ms[3] = size - 1 if size else 0
+        ms[4] = mem.shift
         ns = self.ns
         ns["MV"] = mem.view
         ns["PT"] = mem.ptab
@@ -226,8 +227,9 @@ class Tier:
 
     def _fuel(self, fidx):
         left = self.left
-        left[0] -= 1
-        if left[0] > 0:
+        n = left[0]  # 0 when the viper form has counted the slice down (an unsigned word)
+        if n > 1:
+            left[0] = n - 1
             return
         # The function's name only for a trap: a detached module reads names from its file.
         inst = self.inst
@@ -245,14 +247,14 @@ class Tier:
         name = "_n%d" % op
         if name not in self.ns:
             from .numeric import func
-            self.ns[name] = func(op)
+            self.ns[interned(name)] = func(op)
 
     def need_format(self, access, write=False):
         from .native import _FORMATS
         name = ("_w%s" if write else "_%s") % _FORMATS[access]
         if name not in self.ns:
             fmt = "<" + _FORMATS[access]
-            self.ns[name] = packer(fmt) if write else unpacker(fmt)
+            self.ns[interned(name)] = packer(fmt) if write else unpacker(fmt)
 
     def skip(self, r, op):
         self.inst.lowerer._skip(r, op)

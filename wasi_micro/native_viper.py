@@ -17,6 +17,7 @@ from .native import Unsupported, _Translator
 
 _SMALL = const(1 << 30)  # literals from here up are not small ints on a board: hoisted
 _WIDE_WORDS = const(1 << 40)  # a maxsize past this: 64-bit words, u32 literals compile
+_PACKED_DEPTHS = const(3)  # br_table depths (bytes) that fit in a board's 31-bit small int
 
 # The loop's forms of the integer ops native.py inlines (same keys); the test of native.py's
 # forms runs these too, with M and S as 64-bit words.
@@ -36,6 +37,11 @@ INLINE = {
 
 _WIDE = (0x7E, 0x7C)
 _PAIR = const(2)  # an entry's kind: an i64/f64 in two words, names N (low) and N + "h" (high)
+
+
+def _named_order(names):
+    """The (value, name) pairs of {value: name} by name, numbered from 0 ("_k0", "_k1"...)."""
+    return sorted(names.items(), key=lambda vn: (len(vn[1]), vn[1]))
 
 
 class ViperTranslator(_Translator):
@@ -58,6 +64,7 @@ class ViperTranslator(_Translator):
         if fidx in recursive(tier):
             raise Unsupported("recursive")
         self.konsts = {}  # value -> name of a hoisted constant
+        self.tables = {}  # br_table depths (bytes) -> name of the pointer to them
         self.uses_regs = False
         if len(self.results) > 1:
             raise Unsupported("results")
@@ -153,8 +160,8 @@ class ViperTranslator(_Translator):
 
     def fuel_check(self):
         # The count is read back as a u32 on 64-bit words: it stops at zero, never below.
-        self.emit("_fp[0] = _fp[0] - 1")
-        self.emit("if _fp[0] == 0: _fuel(%d)" % self.fidx)
+        self.emit("_ms[0] = _ms[0] - 1")
+        self.emit("if _ms[0] == 0: _fuel(%d)" % self.fidx)
 
     def ret(self):
         if self.results:
@@ -183,8 +190,15 @@ class ViperTranslator(_Translator):
     def table_jump(self, idx, ds, default):
         if max(ds + [default]) > 255:
             raise Unsupported("depth")
-        self.emit("_br = ptr8(%r)[%s] if uint(%s) < uint(%d) else %d" % (
-            bytes(ds), idx, idx, len(ds), default))
+        if len(ds) <= _PACKED_DEPTHS:  # the depths packed in a small int: no buffer to get
+            table = "(%d >> (%s << 3)) & 255" % (
+                sum(ds[i] << (8 * i) for i in range(len(ds))), idx)
+        else:  # a pointer to them taken once a call (getting a buffer costs a call each time)
+            table = self.tables.get(bytes(ds))
+            if table is None:
+                table = self.tables[bytes(ds)] = "_tb%d" % len(self.tables)
+            table += "[%s]" % idx
+        self.emit("_br = %s if uint(%s) < uint(%d) else %d" % (table, idx, len(ds), default))
 
     def header(self):
         args = ", ".join("l%d: int" % i for i in range(len(self.params)))
@@ -195,39 +209,36 @@ class ViperTranslator(_Translator):
         # 64-bit words (the unix port) take u32 literals; mpy-cross's and a board's are
         # converted from objects.
         lit = "0x%X" if self.wide_words and not self.cross else "int(0x%X)"
-        out = [" M = " + lit % 0xFFFFFFFF, " S = " + lit % 0x80000000, " _fp = ptr32(FUEL)"]
+        out = [" M = " + lit % 0xFFFFFFFF, " S = " + lit % 0x80000000, " _ms = ptr32(MS)"]
         # In the order they were named (a MicroPython dict keeps none): the same text as the
         # host makes for a board (host_tools/native_put.py).
-        named = {}
-        for v, name in self.konsts.items():
-            named[name] = v
-        for i in range(len(named)):
-            name = "_k%d" % i
-            out.append(" %s = %s" % (name, lit % named[name]))
+        for v, name in _named_order(self.konsts):
+            out.append(" %s = %s" % (name, lit % v))
+        for ds, name in _named_order(self.tables):
+            out.append(" %s = ptr8(%r)" % (name, ds))
         if self.uses_regs:
             out.append(" R = ptr32(REGS)")
-        out.append(" _fp[0] = _fp[0] - 1")
-        out.append(" if _fp[0] == 0: _fuel(%d)" % self.fidx)
+        out.append(" _ms[0] = _ms[0] - 1")
+        out.append(" if _ms[0] == 0: _fuel(%d)" % self.fidx)
         return out
 
     def refresh_lines(self):
         # The memory's state from the tier's words (Tier.sync). A flat memory is its view
         # (the table maps page i to offset i << 16): the bounds against its size are the
         # whole check.
-        out = ["_ms = ptr32(MS)"] + self.again()
-        return out
+        return self.again()
 
     def again(self):
         if not self.tier.mem.paged:
             if self.wide_words:
-                return ["_mv = ptr8(MV)", "_mb = int(_mv)", "_sz = _ms[0]", "_pg = _ms[1]"]
-            return ["_mv = ptr8(MV)", "_sz = _ms[0]", "_pg = _ms[1]"]
-        return ["_mv = ptr8(MV)", "_pt = ptr32(PT)", "_mx = _ms[2] & M", "_ps = _ms[3]",
-                "_pm = (1 << _ps) - 1", "_pg = _ms[1]"]
+                return ["_mv = ptr8(MV)", "_mb = int(_mv)", "_sz = _ms[1]", "_pg = _ms[2]"]
+            return ["_mv = ptr8(MV)", "_sz = _ms[1]", "_pg = _ms[2]"]
+        return ["_mv = ptr8(MV)", "_pt = ptr32(PT)", "_mx = _ms[3] & M", "_ps = _ms[4]",
+                "_pm = (1 << _ps) - 1", "_pg = _ms[2]"]
 
     def after_call_lines(self):
         # Only a grow moves or resizes the memory: its page count tells.
-        return ["if _ms[1] != _pg:"] + [" " + r for r in self.again()]
+        return ["if _ms[2] != _pg:"] + [" " + r for r in self.again()]
 
     def mem_access(self, op, off):
         self.uses_mem = True
