@@ -60,7 +60,7 @@ def attach(config, path, name, wasm, runtime):
         sys.modules.pop(mod, None)  # held by the run alone: its RAM goes with it
     if native.RUNTIME != runtime:
         raise Refused("the native code of %s was built for runtime %s, the board has %s%s" % (
-            name, native.RUNTIME, runtime, redo))
+            name, native.RUNTIME, runtime or "an unrecorded one", redo))
     if native.CRC != _file_crc(wasm):
         raise Refused("%s changed since its native code was built (CRC-32 differs)%s" % (
             wasm, redo))

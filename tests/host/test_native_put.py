@@ -144,7 +144,8 @@ def test_other_runtime_is_refused(board):
     p = _program("bench-crc32", None)
     mpy, _ = _native(p, runtime="0123456789abcdef")
     _refused(board, p, mpy, rb"error: the native code of bench-crc32 was built for runtime "
-             rb"0123456789abcdef, the board has None: put bench-crc32 again with --native")
+             rb"0123456789abcdef, the board has an unrecorded one: put bench-crc32 again with "
+             rb"--native")
 
 
 def test_not_a_mpy_is_refused(board):
