@@ -20,7 +20,7 @@ import zlib
 import serial.tools.list_ports
 
 import wasi_micro
-from wasi_micro import wire
+from wasi_micro import loader, wire
 
 from . import boards
 from .transport import ExecError, Transport, TransportError
@@ -460,8 +460,9 @@ def install(s, config_only=False):
 
 def put(s, path, name=None):
     """Copy a .wasm onto the board as <modules_dir>/<name>.wasm once it loads (decodes and
-    validates) here: a broken module is refused before anything is copied.
-    -> (name, bytes, seconds)."""
+    validates) here: a broken module is refused before anything is copied. Its record follows
+    (<name>.valid: size and CRC-32, wasi_micro/loader.py): the board runner does not validate
+    it again while its bytes match. -> (name, bytes, seconds)."""
     try:
         with open(path, "rb") as f:
             data = f.read()
@@ -477,7 +478,9 @@ def put(s, path, name=None):
     d = s.installed()["modules_dir"]
     t0 = time.monotonic()
     _mkdirs(s, [d])
-    upload(s, data, _join(d, name + _WASM), "put " + name)
+    dest = _join(d, name + _WASM)
+    upload(s, data, dest, "put " + name)
+    upload(s, loader.record(data), loader.record_path(dest))
     return name, len(data), time.monotonic() - t0
 
 
@@ -493,8 +496,10 @@ def rm(s, name):
     """Remove a module; returns True if it was the autorun module (autorun is then off)."""
     d = s.installed()["modules_dir"]
     name = module_name(name)
-    if not s.eval(_REMOVE % _join(d, name + _WASM)):
+    path = _join(d, name + _WASM)
+    if not s.eval(_REMOVE % path):
         raise CommandError("no module %s on the board" % name)
+    s.eval(_REMOVE % loader.record_path(path))
     if (_boot_config(s) or {}).get("name") == name:
         s.eval(_REMOVE % BOOT_FILE)
         return True
