@@ -38,7 +38,7 @@ def load(data, config=None, valid=None):
     limits. valid: the (size, CRC-32) of bytes validated before (recorded()): bytes that match
     it are not validated again."""
     m = decode(data, config)
-    if valid is None or valid != (len(data), crc32(data)):
+    if not _matches(valid, len(data), crc32, data):
         _validate(m)
     return m
 
@@ -54,13 +54,19 @@ def load_file(path, config=None, valid=None):
     was = compact(_COMPACT_BYTES)
     try:
         m = decode_file(path, n, config)
-        if valid is None or valid != (n, _file_crc(path)):
+        if not _matches(valid, n, _file_crc, path):
             _validate(m)
         else:
             _body_crcs(m)
     finally:
         compact(was)
     return m
+
+
+def _matches(valid, n, crc, of):
+    """Whether a record (size, CRC-32) or None is that of n bytes whose CRC-32 is crc(of),
+    taken only when the sizes agree."""
+    return valid is not None and valid[0] == n and valid[1] == crc(of)
 
 
 def _file_crc(path):
