@@ -56,6 +56,14 @@ def _holds(d, path):
     return d == "" or path.startswith(d + "/")
 
 
+def _exists(path):
+    try:
+        open(path, "rb").close()
+        return True
+    except OSError:
+        return False
+
+
 def _mkdir(path):
     import os
     try:
@@ -81,24 +89,26 @@ def _execute(cfg, name, args, env, dirs, max_memory, fuel, out, err, loaded):
     from io import BytesIO
     folder = cfg.get("modules_dir", "/wasm")
     path = "%s/%s.wasm" % (folder, name)
-    try:
-        open(path, "rb").close()
-    except OSError:
+    if not _exists(path):
         raise Refused("no module %s on the board (%s)" % (name, path))
-    # wasi-flash put --native's functions (wasi_micro/native_board.py names the file), looked
-    # for before the collection: without them the run's heap is as it was.
-    native = "%s/%s_native.mpy" % (folder, name)
-    try:
-        open(native, "rb").close()
-    except OSError:
-        native = None
     limits = cfg.get("limits", {})
     preopens = _preopens(cfg, dirs)
     check_preopens(preopens)
+    # A preopen that holds the module's file lets the guest rewrite it and what lies beside
+    # it: then its bytes are read into RAM (not detached: body CRCs would only trap), validated
+    # whatever the record says, and run without put --native's code.
+    held = any(_holds(d, path) for d, _ in preopens)
+    # wasi-flash put --native's functions (wasi_micro/native_board.py names the file), looked
+    # for before the collection: without them the run's heap is as it was.
+    native = "%s/%s_native.mpy" % (folder, name)
+    if held or not _exists(native):
+        native = None
     gc.collect()
     # Detached, the module's bytes stay on flash (function bodies are read back, CRC-checked,
-    # when first run): not when a preopen holds the file, which the guest could then rewrite.
-    module = load(path, detach=not any(_holds(d, path) for d, _ in preopens))
+    # when first run). Checked: a module `wasi-flash put` validated is not validated again
+    # while its bytes match the record put left next to it (the validator then never takes
+    # heap).
+    module = load(path, detach=not held, checked=not held)
     loaded.append(True)
     gc.collect()
     config = Config(max_memory=limits.get("max_memory") if max_memory is None else max_memory,

@@ -172,7 +172,8 @@ def _parser_put():
     ap = _command_parser("put", "it is decoded and validated first (a broken module is "
                          "refused and nothing is copied), then copied to the board's "
                          "modules_dir as NAME.wasm and checked there by sha256; the old one "
-                         "stays until the new one is complete")
+                         "stays until the new one is complete. NAME.valid, its record (size "
+                         "and CRC-32), follows: the board does not validate those bytes again")
     ap.add_argument("file", help="the .wasm file")
     ap.add_argument("--as", dest="name", metavar="NAME", help="module name on the board "
                     "(default: the file name without .wasm)")

@@ -20,7 +20,7 @@ import zlib
 import serial.tools.list_ports
 
 import wasi_micro
-from wasi_micro import native_board, wire
+from wasi_micro import loader, native_board, wire
 
 from . import boards
 from .transport import ExecError, Transport, TransportError
@@ -483,10 +483,11 @@ def _native(s, desc, data, name, profile):
 
 def put(s, path, name=None, native=False, profile=None):
     """Copy a .wasm onto the board as <modules_dir>/<name>.wasm once it loads (decodes and
-    validates) here: a broken module is refused before anything is copied. native: with its
-    functions translated and compiled for the board as <name>_native.mpy (put without it
-    removes an old one); profile: arguments of a run here that picks them (native_put.py).
-    -> (name, bytes, seconds, the native report or None)."""
+    validates) here: a broken module is refused before anything is copied. Its record follows
+    (<name>.valid: size and CRC-32, wasi_micro/loader.py): the board runner does not validate
+    it again while its bytes match. native: with its functions translated and compiled for the
+    board as <name>_native.mpy (put without it removes an old one); profile: arguments of a run
+    here that picks them (native_put.py). -> (name, bytes, seconds, the native report or None)."""
     try:
         with open(path, "rb") as f:
             data = f.read()
@@ -509,7 +510,9 @@ def put(s, path, name=None, native=False, profile=None):
     # The old native code goes first: it would not fit the new module (the board refuses it).
     native_path = _join(d, name + native_board.SUFFIX + ".mpy")
     s.eval(_REMOVE % native_path)
-    upload(s, data, _join(d, name + _WASM), "put " + name)
+    dest = _join(d, name + _WASM)
+    upload(s, data, dest, "put " + name)
+    upload(s, loader.record(data), loader.record_path(dest))
     if mpy is not None:
         upload(s, mpy, native_path, "put %s native code" % name)
     return name, len(data), time.monotonic() - t0, report
@@ -527,9 +530,11 @@ def rm(s, name):
     """Remove a module; returns True if it was the autorun module (autorun is then off)."""
     d = s.installed()["modules_dir"]
     name = module_name(name)
-    if not s.eval(_REMOVE % _join(d, name + _WASM)):
+    path = _join(d, name + _WASM)
+    if not s.eval(_REMOVE % path):
         raise CommandError("no module %s on the board" % name)
     s.eval(_REMOVE % _join(d, name + native_board.SUFFIX + ".mpy"))  # put --native's, if any
+    s.eval(_REMOVE % loader.record_path(path))
     if (_boot_config(s) or {}).get("name") == name:
         s.eval(_REMOVE % BOOT_FILE)
         return True

@@ -2,6 +2,8 @@
 # from the file a section at a time and validated a body at a time (loader.load_file); function
 # bodies are read back, CRC-checked, when first run, active data segments at instantiation,
 # names when a message needs one. A changed file is a clean trap, never unvalidated code run.
+import os
+
 import support
 import wasi_micro
 from wasi_micro import module as M
@@ -186,3 +188,72 @@ def test_file_load_refuses_what_a_bytes_load_refuses():
                 assert type(want) is type(got), (bad, want, got)
     finally:
         rmtree(d)
+
+
+def _invalid(data):
+    """The module with inc's i32.add made an i64.add: the same size, no longer valid."""
+    bad = bytearray(data)
+    i = bad.find(B.get(0) + B.i32(1) + b"\x6a")
+    bad[i + len(B.get(0) + B.i32(1))] = 0x7C
+    return bytes(bad)
+
+
+def test_recorded_module_is_not_validated_again():
+    # `wasi-flash put` validates a module on the host and leaves its record (NAME.valid: size
+    # and CRC-32) next to NAME.wasm; the board runner loads with checked=True. An invalid
+    # module under a record of its own bytes then loads: the record is what was trusted.
+    from wasi_micro.loader import record, record_path
+    d = scratch()
+    try:
+        path = d + "/m.wasm"
+        bad = _invalid(_module())
+        write_file(path, bad)
+        write_file(record_path(path), record(bad))
+        assert record_path(path) == d + "/m.valid"
+        for detach in (True, False):
+            support.raises(InvalidError, wasi_micro.load, path, detach=detach)
+            wasi_micro.load(path, detach=detach, checked=True)
+    finally:
+        rmtree(d)
+
+
+def test_record_of_other_bytes_means_validating_again():
+    # A module whose bytes changed since its record (one byte, the same size), or whose record
+    # is garbled or gone, is validated on the board: an invalid one is refused.
+    from wasi_micro.loader import record, record_path
+    d = scratch()
+    try:
+        path = d + "/m.wasm"
+        good = _module()
+        for rec in (record(good), b"garbled\n", record(good)[:-3], None):
+            write_file(path, _invalid(good))
+            if rec is None:
+                os.remove(record_path(path))
+            else:
+                write_file(record_path(path), rec)
+            for detach in (True, False):
+                e = support.raises(InvalidError, wasi_micro.load, path, detach=detach,
+                                   checked=True)
+                assert str(e).startswith("type mismatch"), e
+    finally:
+        rmtree(d)
+
+
+def test_recorded_module_runs_and_its_bodies_are_still_checked():
+    # Not validated again, the bodies' CRC-32s are still taken: a body changed after the load
+    # is the same clean trap.
+    from wasi_micro.loader import record, record_path
+
+    def check(path):
+        write_file(record_path(path), record(read_file(path)))
+        m = wasi_micro.load(path, detach=True, checked=True)
+        inst = wasi_micro.instantiate(m)
+        assert inst.invoke("inc", [41]) == [42]
+        assert inst.invoke("sum", [5]) == [5 + 600 * 601 // 2]
+        data = bytearray(read_file(path))
+        i = data.rfind(b"\x41\x02\x6c")
+        data[i + 1] = 3
+        write_file(path, data)
+        e = support.raises(Trap, inst.invoke, "dbl", [21])
+        assert e.reason == MODULE_CHANGED
+    _with_file(check)

@@ -203,7 +203,8 @@ def build(mp_dir, *flags):
 class Flash:
     """A board's flash at a short path of fixed length (path lengths move where the heap runs
     out by a few KB, as test_mp32 says): lib/ with the board config (and the .mpy runtime),
-    wasm/NAME.wasm, and the program's preopen, made afresh for every run."""
+    wasm/NAME.wasm with its record (NAME.valid, as `wasi-flash put` leaves it), and the
+    program's preopen, made afresh for every run."""
 
     def __init__(self, board, mpy):
         self.root = tempfile.mkdtemp(prefix="wmh-", dir="/tmp")
@@ -237,7 +238,12 @@ class Flash:
         """The MicroPython source of one run (mode "run": plain, else the HARNESS's mode),
         with a fresh preopen. own_memory: give the program the linear memory it needs where
         the board's max_memory is less (else it runs, and traps, as on the board)."""
-        shutil.copy(p["wasm"], os.path.join(self.root, "wasm", p["name"] + ".wasm"))
+        dest = os.path.join(self.root, "wasm", p["name"] + ".wasm")
+        shutil.copy(p["wasm"], dest)
+        # With the record `wasi-flash put` leaves: the board runner does not validate it again.
+        from wasi_micro.loader import record, record_path
+        with open(p["wasm"], "rb") as f, open(record_path(dest), "wb") as r:
+            r.write(record(f.read()))
         host = os.path.join(self.root, "d")
         shutil.rmtree(host, ignore_errors=True)
         dirs = []

@@ -13,22 +13,25 @@ from .errors import Exit, Exhaustion, InvalidError, LimitError, LinkError, Malfo
 from .runtime import Extern, Func, GlobalCell, HostFunc, Memory, Store, Table  # noqa: F401
 
 
-def load(data, config=None, detach=False):
+def load(data, config=None, detach=False, checked=False):
     """Decode and validate a module from bytes (or a file path); config (a Config) sets the
     load-time limits. detach (with a path): keep no copy of the bytes (a board's RAM): the file
     is read a section and a function body at a time, and bodies are read back from it when they
-    are first run (loader.load_file)."""
+    are first run (loader.load_file). checked (with a path): a file its record (NAME.valid next
+    to NAME.wasm, which `wasi-flash put` writes once it has validated the module on the host)
+    says was validated, by its size and CRC-32, is not validated again; any other is."""
     import sys
     from .compat import release
     from . import loader
     try:
         if not isinstance(data, str):
             return loader.load(data, config)
+        valid = loader.recorded(data) if checked else None
         if detach:
-            return loader.load_file(data, config)
+            return loader.load_file(data, config, valid)
         with open(data, "rb") as f:
             data = f.read()
-        return loader.load(data, config)
+        return loader.load(data, config, valid)
     finally:
         release(sys.modules[__name__], ("loader", "validate", "decode"))
 

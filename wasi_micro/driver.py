@@ -147,7 +147,12 @@ _R_TABLE_FILL_TABLE = const(4)
 _R_TABLE_FILL_LEN = const(6)
 # End of the generated opcodes.
 
-_NUMS = []  # op -> (function, operand widths...) once numeric.py is loaded
+# Once numeric.py is loaded: op -> its function (None: not a numeric op), and op -> its
+# shape, an index into _SHAPES: (first operand 64-bit, second operand 64-bit or None (unary),
+# result 64-bit). A byte an op and a few shared tuples, not a tuple an op: 4 KiB less.
+_NUMS = []
+_NUMW = bytearray()
+_SHAPES = []
 _nesting = [0]  # wasm invocations on the Python stack, all instances together
 
 
@@ -156,7 +161,7 @@ def _wide(t):
 
 
 def _numeric(op):
-    """(function, operand and result widths) of numeric op `op`, or None. numeric.py is
+    """The function of numeric op `op`, or None (its widths: _NUMW[op]). numeric.py is
     imported on first use: integer programs never need it."""
     if not (_I32_EQZ <= op <= _I64_EXTEND32_S or
             _I32_TRUNC_SAT_F32_S <= op <= _I64_TRUNC_SAT_F64_U):
@@ -164,11 +169,17 @@ def _numeric(op):
     if not _NUMS:
         from .numeric import func
         table = [None] * len(SIG)
+        shapes = bytearray(len(SIG))
         for o in range(len(SIG)):
             f = func(o) if SIG[o] and not _I32_LOAD <= o <= _I64_STORE32 else None
             if f is not None:
                 p, r = SIGS[SIG[o]]
-                table[o] = (f, _wide(p[0]), _wide(p[1]) if len(p) == 2 else None, _wide(r[0]))
+                table[o] = f
+                shape = (_wide(p[0]), _wide(p[1]) if len(p) == 2 else None, _wide(r[0]))
+                if shape not in _SHAPES:
+                    _SHAPES.append(shape)
+                shapes[o] = _SHAPES.index(shape)
+        _NUMW.extend(shapes)
         _NUMS.extend(table)
     return _NUMS[op]
 
@@ -490,10 +501,9 @@ class Driver:
         self.st[ST_PC] = pc
         code = self.code
         op = code[pc]
-        num = _NUMS[op] if _NUMS else _numeric(op)
-        if num is not None:
-            # (function, first operand wide, second operand wide or None, result wide)
-            f, w1, w2, wr = num
+        f = _NUMS[op] if _NUMS else _numeric(op)
+        if f is not None:
+            w1, w2, wr = _SHAPES[_NUMW[op]]
             regs = self.regs
             a = fp + code[pc + _R_BINARY_A]  # unary ops have the same d and a
             x = regs[a] | regs[a + 1] << 32 if w1 else regs[a]

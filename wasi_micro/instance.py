@@ -44,7 +44,7 @@ def _const_expr(expr, inst):
         else:  # extended-const: i32/i64 add, sub, mul
             b = stack.pop()
             a = stack.pop()
-            stack.append(_numeric(op)[0](a, b))
+            stack.append(_numeric(op)(a, b))
     return stack[-1]
 
 

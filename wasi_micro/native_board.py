@@ -6,8 +6,9 @@
 # for another installed runtime, or from other bytes than the .wasm now on flash.
 import sys
 
-from .compat import crc32, const
+from .compat import const
 from .outcome import Refused
+from .reader import file_crc
 
 SUFFIX = "_native"  # NAME_native.mpy (firmware/wasi_run.py looks for it)
 _MPY = ".mpy"
@@ -15,23 +16,10 @@ _MPY = ".mpy"
 _ARCHES = ("none", "x86", "x64", "armv6", "armv6m", "armv7m", "armv7em", "armv7emsp",
            "armv7emdp", "xtensa", "xtensawin", "rv32imc", "rv64imc")
 _MPY_MAGIC = const(0x4D)  # "M": a .mpy file's first byte
-_CHUNK = const(512)  # bytes read at a time for the module's CRC-32
 
 
 def _arch(n):
     return _ARCHES[n] if n < len(_ARCHES) else "arch %d" % n
-
-
-def _file_crc(path):
-    c = 0
-    buf = bytearray(_CHUNK)
-    view = memoryview(buf)
-    with open(path, "rb") as f:
-        while True:
-            n = f.readinto(buf)
-            if not n:
-                return c
-            c = crc32(view[:n], c)
 
 
 def attach(config, path, name, wasm, runtime):
@@ -61,7 +49,7 @@ def attach(config, path, name, wasm, runtime):
     if native.RUNTIME != runtime:
         raise Refused("the native code of %s was built for runtime %s, the board has %s%s" % (
             name, native.RUNTIME, runtime or "an unrecorded one", redo))
-    if native.CRC != _file_crc(wasm):
+    if native.CRC != file_crc(wasm):
         raise Refused("%s changed since its native code was built (CRC-32 differs)%s" % (
             wasm, redo))
     config.tier = "board"

@@ -157,6 +157,20 @@ class Reader:
         return str(raw, "utf-8")
 
 
+def file_crc(path):
+    """The CRC-32 of a whole file, read a piece at a time into one buffer."""
+    from .compat import crc32
+    buf = bytearray(PIECE)
+    view = memoryview(buf)
+    c = 0
+    with open(path, "rb") as f:
+        while True:
+            got = f.readinto(buf) or 0
+            if not got:
+                return c
+            c = crc32(view[:got], c)
+
+
 class FileReader(Reader):
     """A Reader over n bytes of a file from offset `start`, read in small pieces (a board may
     have no free block as big as a function body). With `crc`, done() checks the bytes' CRC-32

@@ -18,7 +18,8 @@ import serial
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import support  # noqa: E402
-from host_tools.wasmbuild import Module  # noqa: E402
+from host_tools.wasmbuild import Module, i32  # noqa: E402
+from wasi_micro.loader import record  # noqa: E402
 
 VIRTUAL_BOARD = support.shared("tools", "virtual_board.py")
 GUEST = support.module_path("flash_guest.wasm")
@@ -408,6 +409,35 @@ def test_put_refuses_a_broken_module_and_keeps_the_old_one(ready, tmp_path):
     assert board_sha256(ready, "/wasm/victim.wasm") == sha256_of(GUEST)
     assert "victim.wasm.part" not in mp(ready, "fs", "ls", ":/wasm")
     assert wf(ready, "rm", "victim").returncode == 0
+
+
+def _adder(op):
+    """A command computing 1 + 2 with opcode `op`: i32.add (0x6A) valid, i64.add (0x7C) the
+    same size and invalid."""
+    m = Module()
+    m.set_memory(1)
+    m.func([], [], i32(1) + i32(2) + bytes([op]) + b"\x1a", export="_start")
+    return m.bytes()
+
+
+def test_put_leaves_a_record_trusted_only_for_those_bytes(ready, tmp_path):
+    # put validates on the host and leaves NAME.valid (size and CRC-32): the board runner does
+    # not validate those bytes again. Other bytes under the old record (copied there without
+    # wasi-flash) are validated on the board, and an invalid module is refused as ever.
+    good = tmp_path / "rec.wasm"
+    good.write_bytes(_adder(0x6A))
+    bad = tmp_path / "bad.wasm"
+    bad.write_bytes(_adder(0x7C))
+    assert wf(ready, "put", str(good)).returncode == 0
+    assert mp(ready, "fs", "cat", ":/wasm/rec.valid").encode().endswith(record(good.read_bytes()))
+    p = wf(ready, "run", "rec")
+    assert (p.returncode, p.stdout, p.stderr) == (0, b"", b"")
+    mp(ready, "fs", "cp", str(bad), ":/wasm/rec.wasm")
+    p = wf(ready, "run", "rec")
+    assert (p.returncode, p.stdout) == (2, b"")
+    assert p.stderr.startswith(b"error: type mismatch") and p.stderr.count(b"\n") == 1
+    assert wf(ready, "rm", "rec").returncode == 0
+    assert "rec." not in mp(ready, "fs", "ls", ":/wasm")
 
 
 def test_run_malformed_module(ready, tmp_path):
