@@ -89,19 +89,33 @@ def test_default_preopen_is_created_and_dirs_override_it(flash):
 
 
 def test_module_detached_unless_a_preopen_holds_it(flash):
-    # Detached, the module's bytes stay on flash and bodies are read back when first run;
-    # a guest that can reach the module file (its folder preopened) gets no detached module.
+    # Detached, the module's bytes stay on flash and bodies are read back when first run, and
+    # put's record spares validating them; a guest that can reach the module file (its folder
+    # preopened) could rewrite it and its record: it gets no detached module, no trusted record.
     probe = ("import wasi_micro\nloads = []\n_load = wasi_micro.load\n"
-             "def load(*a, **k):\n    loads.append(k.get('detach'))\n    return _load(*a, **k)\n"
+             "def load(*a, **k):\n    loads.append((k.get('detach'), k.get('checked')))\n"
+             "    return _load(*a, **k)\n"
              "wasi_micro.load = load\n")
     rc, out = run_board(flash, probe + "wasi_run.run('g', ['exit', '0'])\n"
                         "wasi_run.run('g', ['exit', '0'], dirs=[%r])\n"
                         "wasi_run.run('g', ['exit', '0'], dirs=['/'])\n"
                         "print(loads)" % str(flash))
-    assert (rc, out) == (0, b"exiting 0\n" * 3 + b"[True, False, False]\n")
+    assert (rc, out) == (0, b"exiting 0\n" * 3 +
+                         b"[(True, True), (False, False), (False, False)]\n")
     assert [wasi_run_holds(d, "/f/wasm/g.wasm") for d in
             ("/f", "/f/", "/", "/f/wasm", "/fw", "/f/data", "/f/data/../wasm", "wasm")] == \
         [True, True, True, True, False, False, True, True]
+
+
+def test_native_code_is_not_run_where_a_preopen_holds_the_module(flash):
+    # put --native's file beside the module (here not even a .mpy): checked, and refused, as
+    # ever; with the module's folder preopened the guest could have written it: not looked at.
+    (flash / "wasm" / "g_native.mpy").write_bytes(b"import os\n")
+    rc, out = run_board(flash, "print('RC', wasi_run.run('g', ['exit', '0']))\n"
+                               "print('RC', wasi_run.run('g', ['exit', '0'], dirs=[%r]))"
+                        % str(flash))
+    assert (rc, out) == (0, b"error: %s/wasm/g_native.mpy is not a .mpy file: put g again with "
+                            b"--native\nRC 2\nexiting 0\nRC 0\n" % str(flash).encode())
 
 
 def wasi_run_holds(d, path):
