@@ -64,15 +64,21 @@ def test_detached_module_runs_from_its_file():
     _with_file(check)
 
 
+def _change_dbl(path):
+    """i32.const 2 -> i32.const 3 in dbl's body: still valid, but not what was validated.
+    -> the file's new bytes."""
+    data = bytearray(read_file(path))
+    i = data.rfind(b"\x41\x02\x6c")
+    data[i + 1] = 3
+    write_file(path, data)
+    return data
+
+
 def test_changed_file_traps():
     def check(path):
         inst = wasi_micro.instantiate(wasi_micro.load(path, detach=True))
         assert inst.invoke("inc", [1]) == [2]  # lowered before the change: keeps running
-        data = bytearray(read_file(path))
-        # i32.const 2 -> i32.const 3 in dbl's body: still valid, but not what was validated
-        i = data.rfind(b"\x41\x02\x6c")
-        data[i + 1] = 3
-        write_file(path, data)
+        data = _change_dbl(path)
         e = support.raises(Trap, inst.invoke, "dbl", [21])
         assert e.reason == MODULE_CHANGED
         i = data.rfind(B.i32(500) + b"\x6a")  # deep in the long body, still valid
@@ -250,10 +256,7 @@ def test_recorded_module_runs_and_its_bodies_are_still_checked():
         inst = wasi_micro.instantiate(m)
         assert inst.invoke("inc", [41]) == [42]
         assert inst.invoke("sum", [5]) == [5 + 600 * 601 // 2]
-        data = bytearray(read_file(path))
-        i = data.rfind(b"\x41\x02\x6c")
-        data[i + 1] = 3
-        write_file(path, data)
+        _change_dbl(path)
         e = support.raises(Trap, inst.invoke, "dbl", [21])
         assert e.reason == MODULE_CHANGED
     _with_file(check)
