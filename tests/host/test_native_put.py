@@ -132,20 +132,16 @@ def test_changed_module_is_refused(board):
              rb"\(CRC-32 differs\): put bench-crc32 again with --native")
 
 
-def test_other_arch_is_refused(board):
+@pytest.mark.parametrize("built, why", [
+    ({"arch": "armv6m"}, rb"is for armv6m \(\.mpy v6\.\d\), this board runs x86 \(\.mpy v6\.\d\)"),
+    ({"runtime": "0123456789abcdef"}, rb"was built for runtime 0123456789abcdef, the board has "
+                                      rb"an unrecorded one"),
+], ids=["other-arch", "other-runtime"])
+def test_native_code_for_another_board_is_refused(board, built, why):
     p = _program("bench-crc32", None)
-    mpy, _ = _native(p, arch="armv6m")
-    _refused(board, p, mpy, rb"error: the native code of bench-crc32 is for armv6m \(\.mpy "
-             rb"v6\.\d\), this board runs x86 \(\.mpy v6\.\d\): put bench-crc32 again with "
-             rb"--native")
-
-
-def test_other_runtime_is_refused(board):
-    p = _program("bench-crc32", None)
-    mpy, _ = _native(p, runtime="0123456789abcdef")
-    _refused(board, p, mpy, rb"error: the native code of bench-crc32 was built for runtime "
-             rb"0123456789abcdef, the board has an unrecorded one: put bench-crc32 again with "
-             rb"--native")
+    mpy, _ = _native(p, **built)
+    _refused(board, p, mpy, rb"error: the native code of bench-crc32 " + why +
+             rb": put bench-crc32 again with --native")
 
 
 def test_not_a_mpy_is_refused(board):
