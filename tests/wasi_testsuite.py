@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Run the official WASI testsuite programs through the wasi_micro CLI (host CPython script).
 
-    tests/wasi_testsuite.py [--runtime cpython|micropython] [--heap SIZE] [--timeout S]
-                            [--jobs N] [DIR...]
+    tests/wasi_testsuite.py [--runtime cpython|micropython] [--tier off|auto|all] [--heap SIZE]
+                            [--timeout S] [--jobs N] [DIR...]
 
 DIR defaults to the suite's c/ and assemblyscript/ folders under the shared data
 (WASI_MICRO_SHARED, else ../shared). Each NAME.wasm runs as a subprocess with the settings of
 NAME.json (args, env, root preopened as "/" on a fresh scratch copy, exit_code, stdout,
-stderr), with empty stdin and exactly the given environment. Prints each failure and a last
+stderr), with empty stdin and exactly the given environment; --tier is the CLI's (the native
+tier). Prints each failure and a last
 line "wasi-testsuite: P passed, F failed"; exit status 1 if F > 0.
 """
 import json
@@ -30,14 +31,15 @@ def default_dirs():
     return [os.path.join(base, "c"), os.path.join(base, "assemblyscript")]
 
 
-def cli_command(runtime, heap):
+def cli_command(runtime, heap, tier="off"):
     """The interpreter command line and environment that run `-m wasi_micro`."""
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    run = ["-m", "wasi_micro", "run", "--tier", tier]
     if runtime == "micropython":
         env["MICROPYPATH"] = REPO
-        return ["micropython", "-X", "heapsize=%s" % heap, "-m", "wasi_micro", "run"], env
+        return ["micropython", "-X", "heapsize=%s" % heap] + run, env
     env["PYTHONPATH"] = REPO
-    return [sys.executable, "-m", "wasi_micro", "run"], env
+    return [sys.executable] + run, env
 
 
 def _remove_cleanup(root):
@@ -51,14 +53,14 @@ def _remove_cleanup(root):
                     os.remove(p)
 
 
-def run_one(wasm, runtime="cpython", heap="256M", timeout=600):
+def run_one(wasm, runtime="cpython", heap="256M", timeout=600, tier="off"):
     """Run one test program; returns a list of failure messages (empty when it passed)."""
     spec = {}
     js = wasm[:-5] + ".json"
     if os.path.exists(js):
         with open(js) as f:
             spec = json.load(f)
-    cmd, env = cli_command(runtime, heap)
+    cmd, env = cli_command(runtime, heap, tier)
     with tempfile.TemporaryDirectory(prefix="wasi-ts-") as scratch:
         root = spec.get("root")
         if root is not None:
@@ -90,13 +92,15 @@ def run_one(wasm, runtime="cpython", heap="256M", timeout=600):
 
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
-    runtime, heap, timeout, jobs, dirs = "cpython", "256M", 600, 2, []
+    runtime, tier, heap, timeout, jobs, dirs = "cpython", "off", "256M", 600, 2, []
     while argv:
         a = argv.pop(0)
-        if a in ("--runtime", "--heap", "--timeout", "--jobs") and argv:
+        if a in ("--runtime", "--tier", "--heap", "--timeout", "--jobs") and argv:
             v = argv.pop(0)
             if a == "--runtime":
                 runtime = v
+            elif a == "--tier":
+                tier = v
             elif a == "--heap":
                 heap = v
             elif a == "--timeout":
@@ -104,8 +108,8 @@ def main(argv=None):
             else:
                 jobs = int(v)
         elif a.startswith("-"):
-            print("usage: %s [--runtime cpython|micropython] [--heap SIZE] [--timeout S] "
-                  "[--jobs N] [DIR...]" % sys.argv[0], file=sys.stderr)
+            print("usage: %s [--runtime cpython|micropython] [--tier off|auto|all] [--heap SIZE] "
+                  "[--timeout S] [--jobs N] [DIR...]" % sys.argv[0], file=sys.stderr)
             return 2
         else:
             dirs.append(a)
@@ -119,13 +123,13 @@ def main(argv=None):
             return 2
         tests += sorted(os.path.join(d, f) for f in os.listdir(d) if f.endswith(".wasm"))
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        results = list(pool.map(lambda t: run_one(t, runtime, heap, timeout), tests))
+        results = list(pool.map(lambda t: run_one(t, runtime, heap, timeout, tier), tests))
     failed = 0
     for t, fails in zip(tests, results):
         if fails:
             failed += 1
             name = os.path.join(os.path.basename(os.path.dirname(t)), os.path.basename(t))
-            print("FAIL %s (%s): %s" % (name, runtime, "; ".join(fails)))
+            print("FAIL %s (%s, tier %s): %s" % (name, runtime, tier, "; ".join(fails)))
     print("wasi-testsuite: %d passed, %d failed" % (len(tests) - failed, failed))
     return 1 if failed else 0
 

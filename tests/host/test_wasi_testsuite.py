@@ -1,4 +1,5 @@
-"""The official WASI testsuite through the CLI, under CPython and the MicroPython unix port."""
+"""The official WASI testsuite through the CLI, under CPython and the MicroPython unix port, with
+the native tier off and on."""
 import os
 import shutil
 import subprocess
@@ -14,15 +15,16 @@ import wasi_testsuite  # noqa: E402
 
 
 @pytest.mark.parametrize("runtime", ["cpython", "micropython"])
-def test_wasi_testsuite(runtime):
+@pytest.mark.parametrize("tier", ["off", "all"])
+def test_wasi_testsuite(runtime, tier):
     dirs = wasi_testsuite.default_dirs()
     if not all(os.path.isdir(d) for d in dirs):
         pytest.skip("wasi-testsuite not found under %s (set WASI_MICRO_SHARED)"
                     % wasi_testsuite.shared_dir())
     if runtime == "micropython" and shutil.which("micropython") is None:
         pytest.skip("micropython not installed")
-    p = subprocess.run([sys.executable, RUNNER, "--runtime", runtime], stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, timeout=3600)
+    p = subprocess.run([sys.executable, RUNNER, "--runtime", runtime, "--tier", tier],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=3600)
     out = p.stdout.decode()
     last = out.strip().splitlines()[-1]
     assert last.startswith("wasi-testsuite: "), out
