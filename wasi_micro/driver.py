@@ -433,7 +433,11 @@ class Driver:
                 n = code[pc + _R_RETURN_CALL_INDIRECT_N]
                 src = pc + _R_RETURN_CALL_INDIRECT_SRC
                 regs = self.regs
-                vals = [regs[fp + code[src + i]] for i in range(n)]
+                # No comprehension: in native code it is a closure, and one frozen for rv32imc
+                # crashed the board (MicroPython 1.29-preview, QEMU's virt).
+                vals = []
+                for i in range(n):
+                    vals.append(regs[fp + code[src + i]])
                 for i in range(n):
                     regs[fp + i] = vals[i]
                 self._call_out(f, fp)
