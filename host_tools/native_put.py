@@ -71,13 +71,9 @@ class _Profile:
 
     def sample(self):
         inst = self.inst
-        pc = inst.st[ST_PC]
-        best = None
-        for e, f in inst.entry_list:
-            if e <= pc and (best is None or e > best[0]):
-                best = (e, f)
-        if best is not None:
-            self.hits[best[1]] = self.hits.get(best[1], 0) + 1
+        f = inst.func_at(inst.st[ST_PC])
+        if f is not None:
+            self.hits[f] = self.hits.get(f, 0) + 1
 
 
 class _Calls(Tier):

@@ -377,13 +377,17 @@ class Driver:
         left = int(self.config.deadline * 1000000) - ticks_diff(ticks_us(), self.started)
         return left * 1000 if left > 0 else 0
 
-    def func_name_at(self, pc):
-        lst = self.entry_list
+    def func_at(self, pc):
+        """The function whose lowered code holds pc (None if none does)."""
         best = None
-        for e, f in lst:
+        for e, f in self.entry_list:
             if e <= pc and (best is None or e > best[0]):
                 best = (e, f)
-        return self.module.func_name(best[1]) if best else "?"
+        return None if best is None else best[1]
+
+    def func_name_at(self, pc):
+        f = self.func_at(pc)
+        return "?" if f is None else self.module.func_name(f)
 
     # -- ops run by the driver: they change the machine state or call out ----------------------
 

@@ -11,6 +11,7 @@ from .compat_native import TooDeep, interned, packer, set_call_depth, unpacker
 from .errors import Exhaustion, LimitError, Trap, CALL_EXHAUSTED, DEADLINE, INDIRECT_MISMATCH, \
     OOB_MEMORY, OUT_OF_FUEL, UNDEF_ELEMENT, UNINIT_ELEMENT
 from .interp import ST_CSBASE, ST_CSP, ST_PC
+from .ir import set_word
 from .runtime import slots
 
 _HOT = const(2)  # tier=auto: fuel slices ending in a function (or its caller) before it tiers up
@@ -20,7 +21,6 @@ _CALLS = const(50)  # tier=auto: calls from translated code before the callee ti
 _MEMORY_COPY = const(0x10A)
 _R_BR = const(0x01)
 _R_BR_T = const(1)
-_R_BR_T_HI = const(2)
 _R_ENTER = const(0x0D)
 _R_ENTER_LEN = const(6)
 _R_RETURN = const(0x0E)
@@ -328,13 +328,9 @@ class Tier:
         if csp > st[ST_CSBASE]:
             pcs.append(inst.cs[csp - 2])
         for pc in pcs:
-            best = None
-            for e, f in inst.entry_list:
-                if e <= pc and (best is None or e > best[0]):
-                    best = (e, f)
-            if best is None:
+            f = inst.func_at(pc)
+            if f is None:
                 continue
-            f = best[1]
             n = self.hits.get(f, 0) + 1
             self.hits[f] = n
             if n == _HOT:
@@ -351,8 +347,7 @@ class Tier:
             stub = self.stub(low, f)
             inst.code = code = low.array
             code[e] = _R_BR
-            code[e + _R_BR_T] = stub & 0xFFFF
-            code[e + _R_BR_T_HI] = stub >> 16
+            set_word(code, e + _R_BR_T, stub)
             inst.entry_list.append((stub, f))
         self.ns["f%d" % f] = self.fns[f]
         return True
