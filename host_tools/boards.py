@@ -26,6 +26,12 @@ ARCHES = ("", "x86", "x64", "armv6", "armv6m", "armv7m", "armv7em", "armv7emsp",
           "xtensa", "xtensawin", "rv32imc", "rv64imc")
 
 
+def arch_name(n):
+    """The mpy-cross -march name of the arch number a board reports (sys.implementation._mpy
+    >> 10), "?" for one not known here."""
+    return ARCHES[n] if n < len(ARCHES) else "?"
+
+
 class BoardError(Exception):
     pass
 
@@ -84,7 +90,7 @@ def pick_port(boards, comports):
 
 def identify(boards, probe):
     """The description matching what the board reports (probe: platform, arch, machine)."""
-    arch = ARCHES[probe["arch"]] if probe["arch"] < len(ARCHES) else "?"
+    arch = arch_name(probe["arch"])
     hits = [b for b in boards.values()
             if b["platform"] == probe["platform"] and b["mpy_arch"] == arch
             and probe["machine"].endswith(b.get("machine", ""))]

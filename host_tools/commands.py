@@ -412,7 +412,7 @@ def install(s, config_only=False):
     Returns {"copied": [...], "unchanged": [...], "removed": [...]}."""
     desc = s.board()
     probe = s.probe()
-    arch = boards.ARCHES[probe["arch"]] if probe["arch"] < len(boards.ARCHES) else "?"
+    arch = boards.arch_name(probe["arch"])
     lib = desc["lib_dir"]
     result = {"copied": [], "unchanged": [], "removed": []}
     files = {}
@@ -464,7 +464,7 @@ def _native(s, desc, data, name, profile):
     if "." in name:
         raise CommandError("--native needs a module name without '.' (%s): use --as" % name)
     probe = s.probe()
-    arch = boards.ARCHES[probe["arch"]] if probe["arch"] < len(boards.ARCHES) else "?"
+    arch = boards.arch_name(probe["arch"])
     if arch != desc["mpy_arch"]:
         raise CommandError("the board runs %s code but board %s is %s" % (
             arch, desc["name"], desc["mpy_arch"]))
@@ -578,7 +578,7 @@ def boot(s, name=None, args=(), env=(), dirs=None, off=False):
 def info(s):
     """What the board says about itself, plus the installed board file."""
     p = dict(s.probe())
-    p["arch_name"] = boards.ARCHES[p["arch"]] if p["arch"] < len(boards.ARCHES) else "?"
+    p["arch_name"] = boards.arch_name(p["arch"])
     if p["config"]:
         p["modules"], p["boot"] = ls(s)
     return p
