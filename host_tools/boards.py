@@ -10,6 +10,8 @@ code_cache and native_bytes}, notes.
 import json
 import os
 
+from wasi_micro.native_board import ARCHES, arch_name  # noqa: F401 (the board's own names)
+
 
 def data_dir(name, in_package):
     """A folder of files wasi-flash reads (boards/, firmware/): at the root of a source
@@ -21,15 +23,6 @@ def data_dir(name, in_package):
 
 BOARDS_DIR = data_dir("boards", "board_files")
 
-# sys.implementation._mpy >> 10 on a board -> mpy-cross -march name (py/persistentcode.h).
-ARCHES = ("", "x86", "x64", "armv6", "armv6m", "armv7m", "armv7em", "armv7emsp", "armv7emdp",
-          "xtensa", "xtensawin", "rv32imc", "rv64imc")
-
-
-def arch_name(n):
-    """The mpy-cross -march name of the arch number a board reports (sys.implementation._mpy
-    >> 10), "?" for one not known here."""
-    return ARCHES[n] if n < len(ARCHES) else "?"
 
 
 class BoardError(Exception):

@@ -508,7 +508,7 @@ def put(s, path, name=None, native=False, profile=None):
     t0 = time.monotonic()
     _mkdirs(s, [d])
     # The old native code goes first: it would not fit the new module (the board refuses it).
-    native_path = _join(d, name + native_board.SUFFIX + ".mpy")
+    native_path = native_board.native_path(d, name)
     s.eval(_REMOVE % native_path)
     dest = _join(d, name + _WASM)
     upload(s, data, dest, "put " + name)
@@ -533,7 +533,7 @@ def rm(s, name):
     path = _join(d, name + _WASM)
     if not s.eval(_REMOVE % path):
         raise CommandError("no module %s on the board" % name)
-    s.eval(_REMOVE % _join(d, name + native_board.SUFFIX + ".mpy"))  # put --native's, if any
+    s.eval(_REMOVE % native_board.native_path(d, name))  # put --native's, if any
     s.eval(_REMOVE % loader.record_path(path))
     if (_boot_config(s) or {}).get("name") == name:
         s.eval(_REMOVE % BOOT_FILE)

@@ -12,14 +12,21 @@ from .reader import file_crc
 
 SUFFIX = "_native"  # NAME_native.mpy (firmware/wasi_run.py looks for it)
 _MPY = ".mpy"
-# sys.implementation._mpy >> 10 -> mpy-cross -march name (py/persistentcode.h).
-_ARCHES = ("none", "x86", "x64", "armv6", "armv6m", "armv7m", "armv7em", "armv7emsp",
-           "armv7emdp", "xtensa", "xtensawin", "rv32imc", "rv64imc")
+# sys.implementation._mpy >> 10 -> mpy-cross -march name (py/persistentcode.h); 0: no native
+# emitter. wasi-flash names a board's arch with these too (host_tools/boards.py).
+ARCHES = ("none", "x86", "x64", "armv6", "armv6m", "armv7m", "armv7em", "armv7emsp",
+          "armv7emdp", "xtensa", "xtensawin", "rv32imc", "rv64imc")
 _MPY_MAGIC = const(0x4D)  # "M": a .mpy file's first byte
 
 
-def _arch(n):
-    return _ARCHES[n] if n < len(_ARCHES) else "arch %d" % n
+def arch_name(n):
+    """The mpy-cross -march name of arch number n (sys.implementation._mpy >> 10)."""
+    return ARCHES[n] if n < len(ARCHES) else "unknown (%d)" % n
+
+
+def native_path(folder, name):
+    """Where put --native leaves module name's native code."""
+    return "%s/%s%s%s" % (folder, name, SUFFIX, _MPY)
 
 
 def attach(config, path, name, wasm, runtime):
@@ -38,8 +45,8 @@ def attach(config, path, name, wasm, runtime):
     if head[1] != mine & 0xFF or head[2] >> 2 and (head[2] >> 2 != mine >> 10 or
                                                    head[2] & 3 != mine >> 8 & 3):
         raise Refused("the native code of %s is for %s (.mpy v%d.%d), this board runs %s "
-                      "(.mpy v%d.%d)%s" % (name, _arch(head[2] >> 2), head[1], head[2] & 3,
-                                           _arch(mine >> 10), mine & 0xFF, mine >> 8 & 3, redo))
+                      "(.mpy v%d.%d)%s" % (name, arch_name(head[2] >> 2), head[1], head[2] & 3,
+                                           arch_name(mine >> 10), mine & 0xFF, mine >> 8 & 3, redo))
     sys.path.insert(0, folder)
     try:
         native = __import__(mod)
