@@ -22,6 +22,7 @@ tools/readme_table.py (the README's table) and tests/host/test_corpus_budget.py 
 with its Flash, works and measure.
 """
 import argparse
+import atexit
 import ast
 import json
 import os
@@ -191,7 +192,17 @@ def programs(only):
     return [p for p in out if not only or p["name"] in only]
 
 
+_MP_DIR = []
+
+
 def build(mp_dir, *flags):
+    """The binary build_micropython.sh makes with flags, copied into mp_dir, or if None into
+    a folder of this process's own (a shared one would hold whichever checkout built last)."""
+    if mp_dir is None:
+        if not _MP_DIR:
+            _MP_DIR.append(tempfile.mkdtemp(prefix="wasi_micro_mp-"))
+            atexit.register(shutil.rmtree, _MP_DIR[0], True)
+        mp_dir = _MP_DIR[0]
     p = subprocess.run(["bash", os.path.join(REPO, "tools", "build_micropython.sh")] +
                        list(flags) + [mp_dir], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if p.returncode:
@@ -365,7 +376,7 @@ def main():
     ap.add_argument("--only", default="")
     ap.add_argument("--no-bisect", action="store_true")
     ap.add_argument("--json")
-    ap.add_argument("--mp-dir", default=os.path.join(tempfile.gettempdir(), "wasi_micro_mp32"))
+    ap.add_argument("--mp-dir")
     a = ap.parse_args()
     sys.path.insert(0, REPO)
     forms = a.forms.split(",")

@@ -16,7 +16,6 @@ import concurrent.futures
 import json
 import os
 import sys
-import tempfile
 import textwrap
 
 import heap_report
@@ -188,7 +187,7 @@ def main():
                     help="exit 1 if the README's table is not heap.json's")
     ap.add_argument("--json", default=HEAP_JSON, help="the measurements (default: %(default)s)")
     ap.add_argument("--jobs", type=int, default=2, help="runs at once when measuring")
-    ap.add_argument("--mp-dir", default=os.path.join(tempfile.gettempdir(), "wasi_micro_mp32"))
+    ap.add_argument("--mp-dir")
     a = ap.parse_args()
     if a.measure and a.check:
         ap.error("--measure and --check do not go together")
