@@ -204,8 +204,9 @@ case $machine in
 esac
 
 log=$cache/build-$name.log
-# makemanifest.py reuses a .mpy that is newer than its .py, whatever -march made it.
-rm -rf "$port/build-$machine/frozen_mpy"
+# makemanifest.py reuses a .mpy that is newer than its .py, whatever -march made it; main.c's
+# heap array takes its size from -DMICROPY_HEAP_SIZE, a flag make does not see change.
+rm -rf "$port/build-$machine/frozen_mpy" "$port/build-$machine/main.o"
 echo "build_qemu: building $name in $port/build-$machine (log: $log)" >&2
 if ! make -C "$port" -j"$(nproc 2>/dev/null || echo 2)" "${args[@]}" > "$log" 2>&1; then
     tail -n 30 "$log" >&2

@@ -324,7 +324,7 @@ def smallest(exe, flash, p, mode, step):
     return hi * step
 
 
-def _tagged(out, tag):
+def tagged(out, tag):
     """The rest of the line after the harness's last `tag` (the guest's output may not end in
     a newline), or None."""
     text = out.decode("utf-8", "replace")
@@ -334,15 +334,19 @@ def _tagged(out, tag):
 
 def measure(exe, flash, p):
     status, out = run(exe, AMPLE, flash.script(p, "modules"), flash.root)
-    mods = _tagged(out, "MODULES ")
+    mods = tagged(out, "MODULES ")
     if mods is None:
         return {"error": out.decode("utf-8", "replace")[-300:]}
     preload = mods.split()
     status, out = run(exe, AMPLE, flash.script(p, "measure", preload), flash.root)
-    m = _tagged(out, "MEASURE ")
+    m = tagged(out, "MEASURE ")
     if m is None:
         return {"error": out.decode("utf-8", "replace")[-300:]}
-    m = ast.literal_eval(m)
+    return categories(ast.literal_eval(m))
+
+
+def categories(m):
+    """RAM by category from the HARNESS's measurements (its MEASURE line's dict)."""
     pt, s = m["points"], m["sizes"]
     code = s.get("e_code_cap", s.get("i_code_cap", 0))
     linear = s.get("e_frames", 0) + s.get("e_ptab", 0)
