@@ -172,7 +172,8 @@ class Board:
 
     def ram(self, p):
         """RAM by category after a run in the whole heap (tools/heap_report.py's categories,
-        from its HARNESS run on the board), or {"error": the output's end}."""
+        from its HARNESS run on the board, which imports the run's modules first and keeps the
+        module and instance: more than a plain run needs), or {"error": why not}."""
         mods = None
         for mode in ("modules", "measure"):
             src = heap_report.HARNESS.format(
@@ -185,7 +186,10 @@ class Board:
             if tag is None:
                 return {"error": out.decode("utf-8", "replace")[-300:]}
             mods = tag.split()
-        return heap_report.categories(ast.literal_eval(tag))
+        m = ast.literal_eval(tag)
+        if m["status"] != p["exit"]:  # ran out of memory: no figures of a whole run
+            return {"error": "exit status %r (a bigger --heap measures it)" % (m["status"],)}
+        return heap_report.categories(m)
 
     def _run(self, s, p):
         """(works, status, stdout) of one run of p in session s."""
