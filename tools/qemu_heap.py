@@ -20,8 +20,9 @@ a run leaves imported takes, and from .mpy the viper loop's file (whose machine 
 without an executable allocator loads into the heap); with --ram, heap_report's RAM by
 category after each run, measured on the board. A firmware per heap (--heap N*1024 --at N)
 checks the ballast: csvstat on the frozen M0 runs at 148 and fails at 144 KiB both ways, the
-run starting with the same bytes free to two 16-byte blocks. One board at a time, killed (by its pid) when done: an idle QEMU board
-keeps a host core busy. Prints a markdown table (tries on stderr).
+run starting with the same bytes free to two 16-byte blocks (tests/host/test_qemu_heap.py).
+One board at a time, killed (by its pid) when done: an idle QEMU board keeps a host core busy.
+Prints a markdown table (tries on stderr).
 """
 import argparse
 import ast
