@@ -5,10 +5,10 @@ import struct
 from .compat import const
 
 # errno (witx `errno`): public, the other wasi_* modules use them.
-SUCCESS = const(0)
-E2BIG = const(1)
+_SUCCESS = const(0)
+_E2BIG = const(1)
 EACCES = const(2)
-EAGAIN = const(6)
+_EAGAIN = const(6)
 EBADF = const(8)
 EBUSY = const(10)
 EEXIST = const(20)
@@ -20,7 +20,7 @@ EISDIR = const(31)
 ELOOP = const(32)
 ENAMETOOLONG = const(37)
 ENOENT = const(44)
-ENOSYS = const(52)
+_ENOSYS = const(52)
 ENOTDIR = const(54)
 ENOTEMPTY = const(55)
 ENOTSOCK = const(57)
@@ -28,7 +28,7 @@ ENOTSUP = const(58)
 EOVERFLOW = const(61)
 EPERM = const(63)
 ESPIPE = const(70)
-EXDEV = const(75)
+_EXDEV = const(75)
 ENOTCAPABLE = const(76)
 
 # filetype
@@ -74,7 +74,7 @@ R_PATH_SYMLINK = const(1 << 24)
 R_PATH_REMOVE_DIRECTORY = const(1 << 25)
 R_PATH_UNLINK_FILE = const(1 << 26)
 R_POLL_FD_READWRITE = const(1 << 27)
-R_ALL = const((1 << 30) - 1)
+_R_ALL = const((1 << 30) - 1)
 
 
 class WasiError(Exception):
