@@ -29,17 +29,17 @@ _EXTERNREF = const(0x6F)
 MAX_LOCALS = const(50000)  # the default limit on declared locals per function (Config)
 
 # Load-time limits (Config fields): LimitError messages.
-_TOO_BIG = "module size limit exceeded"
-_TOO_MANY_FUNCS = "function count limit exceeded"
-_TOO_MANY_LOCALS = "too many locals"
-_TOO_MANY_ALL_LOCALS = "too many locals in the module"
-_DATA_TOO_BIG = "data segment size limit exceeded"
-_ELEM_TOO_BIG = "element segment size limit exceeded"
+_TOO_BIG = const("module size limit exceeded")
+_TOO_MANY_FUNCS = const("function count limit exceeded")
+_TOO_MANY_LOCALS = const("too many locals")
+_TOO_MANY_ALL_LOCALS = const("too many locals in the module")
+_DATA_TOO_BIG = const("data segment size limit exceeded")
+_ELEM_TOO_BIG = const("element segment size limit exceeded")
 
-_EOF = "unexpected end"
-_TOO_LONG = "integer representation too long"
-_TOO_LARGE = "integer too large"
-_OOB = "length out of bounds"
+_EOF = const("unexpected end")
+_TOO_LONG = const("integer representation too long")
+_TOO_LARGE = const("integer too large")
+_OOB = const("length out of bounds")
 
 _VALTYPES = bytes((_I32, _I64, _F32, _F64, _FUNCREF, _EXTERNREF))
 _ONE = {t: bytes((t,)) for t in _VALTYPES}
@@ -49,7 +49,7 @@ _EMPTY = const(0x40)  # the empty block type
 # Section id -> its place in the required order (custom sections, id 0, go anywhere).
 # Ids: 1 type, 2 import, 3 function, 4 table, 5 memory, 6 global, 7 export, 8 start, 9 element,
 # 10 code, 11 data, 12 data count (which comes between element and code).
-_RANK = b"\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0b\x0c\x0a"
+_RANK = const(b"\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0b\x0c\x0a")
 _SEC_CODE = const(10)
 _SEC_DATA = const(11)
 

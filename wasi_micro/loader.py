@@ -7,7 +7,7 @@ from .decode import decode, decode_file
 from .reader import file_crc
 
 _COMPACT_BYTES = const(8192)  # load_file collects after this much allocation (compat.compact)
-_RECORD = ".valid"  # the record's file: the module's path with this instead of ".wasm"
+_RECORD = const(".valid")  # the record's file: the module's path with this instead of ".wasm"
 
 
 def record(data):
