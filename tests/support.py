@@ -67,4 +67,12 @@ def module_path(name):
     return TESTS + "/wasm/" + name
 
 
+def numeric_fn(name):
+    """wasi_micro's numeric function `name` ("f32_add", "_host_f64_div"), None if none:
+    numeric.py's, or numeric_f32.py's for the ops on f32 values."""
+    from wasi_micro import numeric, numeric_f32
+    f = getattr(numeric, name, None)
+    return getattr(numeric_f32, name, None) if f is None else f
+
+
 IS_MICROPYTHON = sys.implementation.name == "micropython"
