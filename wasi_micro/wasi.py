@@ -1,5 +1,7 @@
 # WASI preview1 (`wasi_snapshot_preview1`): the function table, the functions that are not about
-# files (args, environ, clocks, random, poll, proc, sockets) and `run_command`.
+# files (args, environ, clocks, random, proc_exit) and `run_command`. wasi_fs.py holds the
+# descriptors, wasi_path.py the path calls, wasi_rare.py what few programs call (poll_oneoff,
+# sockets, signals, positioned I/O, directory listing ...).
 #
 # Every handler is fn(wasi, *raw_args) and returns nothing (success) or raises WasiError(errno);
 # the wrapper built by Wasi.imports() turns host errors into errnos so no Python exception
@@ -12,17 +14,12 @@ from . import compat
 from .compat import const
 from .errors import Exit, LimitError, OUT_OF_MEMORY
 from .wasi_abi import (
-    WasiError, errno_of, membuf, check, get_u32, get_u64, put_u32, put_u64,
-    EBADF, EINVAL, EIO, ENOTSOCK, ENOTSUP,
+    WasiError, errno_of, membuf, check, put_u32, put_u64,
+    EINVAL, EIO,
 )
 from . import wasi_fs as fs
 
 _CLOCK_NAMES = ("time", "monotonic", "process_time", "thread_time")
-_ABSTIME = const(1)
-_EV_CLOCK = const(0)
-_EV_FD_READ = const(1)
-_EV_FD_WRITE = const(2)
-_HANGUP = const(1)
 
 
 def _strings(buf, ptrs, data, items):
@@ -106,119 +103,24 @@ def proc_exit(w, code):
     raise Exit(code)
 
 
-def proc_raise(w, sig):
-    raise WasiError(ENOTSUP)  # as wasmtime: no signals
+# Where a function of TABLE is when it is not here: imported on a guest's first call of one, so
+# that a board's RAM is not spent on them for the many programs that never do.
+_PATH = const(1)  # wasi_path: a guest names a path
+_RARE = const(2)  # wasi_rare: the calls few programs make
 
 
-def _poll_fd(w, tag, fd):
-    """(nbytes, flags, stream) for an fd_read/fd_write subscription: a read on stdin gives
-    its stream, ready only when input is there; regular files and output streams are always
-    ready (reads and writes on them do not block for long), stream None. A descriptor that
-    cannot be polled fails the whole call, as wasmtime."""
-    e = w.fds.get(fd)
-    if e is None or e.kind == fs.DIR:
-        raise WasiError(EBADF)
-    if tag == _EV_FD_READ and e.kind == fs.STDOUT or tag == _EV_FD_WRITE and e.kind == fs.STDIN:
-        raise WasiError(EBADF)
-    if e.kind == fs.STDIN:
-        return 1, 0, e.f
-    if e.kind == fs.FILE and tag == _EV_FD_READ:
-        left = compat.fstat(e.f, e.path)[4] - e.f.tell()
-        return max(left, 0), 0 if left > 0 else _HANGUP, None
-    return 1, 0, None
-
-
-def poll_oneoff(w, subs, events, nsubs, nevents):
-    buf = membuf(w)
-    if nsubs == 0:
-        raise WasiError(EINVAL)  # would block forever
-    check(buf, subs, 48 * nsubs)
-    check(buf, events, 32 * nsubs)
-    check(buf, nevents, 4)
-    ready = []   # (userdata, type, nbytes, flags); every event's error is 0
-    clocks = []  # (ns left, userdata)
-    stdin = []   # (userdata, stream) of reads on stdin: ready when input comes
-    for i in range(nsubs):
-        s = subs + 48 * i
-        ud = get_u64(buf, s)
-        tag = buf[s + 8]
-        if tag == _EV_CLOCK:
-            cid = get_u32(buf, s + 16)
-            timeout = get_u64(buf, s + 24)
-            flags = buf[s + 40] | buf[s + 41] << 8
-            if flags & ~_ABSTIME or cid > 1:
-                raise WasiError(EINVAL)  # as wasmtime: only realtime and monotonic timers
-            left = timeout - clock_now(w, cid) if flags & _ABSTIME else timeout
-            clocks.append((max(left, 0), ud))
-        elif tag == _EV_FD_READ or tag == _EV_FD_WRITE:
-            nbytes, flags, stream = _poll_fd(w, tag, get_u32(buf, s + 16))
-            if stream is None:
-                ready.append((ud, tag, nbytes, flags))
-            else:
-                stdin.append((ud, stream))
-        else:
-            raise WasiError(EINVAL)
-    if clocks or stdin:
-        # Wait for the first clock or input (not at all when something is ready already).
-        wait = 0 if ready else min(c[0] for c in clocks) if clocks else None
-        # Never wait past the instance's deadline: the driver traps when the guest resumes,
-        # so a waiting guest cannot outlive Config.deadline.
-        cap = w.inst.time_left_ns() if w.inst is not None else None
-        if cap is not None and (wait is None or wait > cap):
-            wait = cap
-        if stdin:
-            t0 = clock_now(w, 1)
-            if compat.readable(stdin[0][1], wait):  # one stdin, however many subscriptions
-                for ud, stream in stdin:
-                    ready.append((ud, _EV_FD_READ, 1, 0))
-            waited = clock_now(w, 1) - t0
-        else:
-            if wait:
-                compat.sleep_ns(wait)
-            waited = wait
-        for left, ud in clocks:
-            if left <= waited:
-                ready.append((ud, _EV_CLOCK, 0, 0))
-    for i in range(len(ready)):
-        ud, tag, nbytes, flags = ready[i]
-        e = events + 32 * i
-        buf[e:e + 32] = struct.pack("<QHBxxxxxQHxxxxxx", ud, 0, tag, nbytes, flags)
-    put_u32(buf, nevents, len(ready))
-
-
-def _sock(w, fd):
-    if fd not in w.fds:
-        raise WasiError(EBADF)
-    raise WasiError(ENOTSOCK)  # no descriptor here is ever a socket
-
-
-def sock_accept(w, fd, flags, fd_out):
-    _sock(w, fd)
-
-
-def sock_recv(w, fd, ri_data, ri_len, ri_flags, ro_len, ro_flags):
-    _sock(w, fd)
-
-
-def sock_send(w, fd, si_data, si_len, si_flags, so_len):
-    _sock(w, fd)
-
-
-def sock_shutdown(w, fd, how):
-    _sock(w, fd)
-
-
-def _path_op(name):
-    # wasi_path is imported when a guest first names a path: a board's RAM is not spent on it
-    # for the many programs that never do.
+def _later(name, where):
     def op(w, *args):
-        from . import wasi_path
-        return getattr(wasi_path, name)(w, *args)
+        if where == _RARE:
+            from . import wasi_rare as m
+        else:
+            from . import wasi_path as m
+        return getattr(m, name)(w, *args)
     return op
 
 
 # The 46 functions of wasi_snapshot_preview1: name, signature (params ':' results; i = i32,
-# I = i64), handler. This table is the coverage list.
+# I = i64), handler (or where it is). This table is the coverage list.
 TABLE = (
     ("args_get", "ii:i", args_get),
     ("args_sizes_get", "ii:i", args_sizes_get),
@@ -226,46 +128,46 @@ TABLE = (
     ("environ_sizes_get", "ii:i", environ_sizes_get),
     ("clock_res_get", "ii:i", clock_res_get),
     ("clock_time_get", "iIi:i", clock_time_get),
-    ("fd_advise", "iIIi:i", fs.fd_advise),
-    ("fd_allocate", "iII:i", fs.fd_allocate),
+    ("fd_advise", "iIIi:i", _RARE),
+    ("fd_allocate", "iII:i", _RARE),
     ("fd_close", "i:i", fs.fd_close),
-    ("fd_datasync", "i:i", fs.fd_datasync),
+    ("fd_datasync", "i:i", _RARE),
     ("fd_fdstat_get", "ii:i", fs.fd_fdstat_get),
-    ("fd_fdstat_set_flags", "ii:i", fs.fd_fdstat_set_flags),
-    ("fd_fdstat_set_rights", "iII:i", fs.fd_fdstat_set_rights),
+    ("fd_fdstat_set_flags", "ii:i", _RARE),
+    ("fd_fdstat_set_rights", "iII:i", _RARE),
     ("fd_filestat_get", "ii:i", fs.fd_filestat_get),
-    ("fd_filestat_set_size", "iI:i", fs.fd_filestat_set_size),
-    ("fd_filestat_set_times", "iIIi:i", fs.fd_filestat_set_times),
-    ("fd_pread", "iiiIi:i", fs.fd_pread),
+    ("fd_filestat_set_size", "iI:i", _RARE),
+    ("fd_filestat_set_times", "iIIi:i", _RARE),
+    ("fd_pread", "iiiIi:i", _RARE),
     ("fd_prestat_get", "ii:i", fs.fd_prestat_get),
     ("fd_prestat_dir_name", "iii:i", fs.fd_prestat_dir_name),
-    ("fd_pwrite", "iiiIi:i", fs.fd_pwrite),
+    ("fd_pwrite", "iiiIi:i", _RARE),
     ("fd_read", "iiii:i", fs.fd_read),
-    ("fd_readdir", "iiiIi:i", fs.fd_readdir),
-    ("fd_renumber", "ii:i", fs.fd_renumber),
+    ("fd_readdir", "iiiIi:i", _RARE),
+    ("fd_renumber", "ii:i", _RARE),
     ("fd_seek", "iIii:i", fs.fd_seek),
-    ("fd_sync", "i:i", fs.fd_sync),
+    ("fd_sync", "i:i", _RARE),
     ("fd_tell", "ii:i", fs.fd_tell),
     ("fd_write", "iiii:i", fs.fd_write),
-    ("path_create_directory", "iii:i", _path_op("path_create_directory")),
-    ("path_filestat_get", "iiiii:i", _path_op("path_filestat_get")),
-    ("path_filestat_set_times", "iiiiIIi:i", _path_op("path_filestat_set_times")),
-    ("path_link", "iiiiiii:i", _path_op("path_link")),
-    ("path_open", "iiiiiIIii:i", _path_op("path_open")),
-    ("path_readlink", "iiiiii:i", _path_op("path_readlink")),
-    ("path_remove_directory", "iii:i", _path_op("path_remove_directory")),
-    ("path_rename", "iiiiii:i", _path_op("path_rename")),
-    ("path_symlink", "iiiii:i", _path_op("path_symlink")),
-    ("path_unlink_file", "iii:i", _path_op("path_unlink_file")),
-    ("poll_oneoff", "iiii:i", poll_oneoff),
+    ("path_create_directory", "iii:i", _PATH),
+    ("path_filestat_get", "iiiii:i", _PATH),
+    ("path_filestat_set_times", "iiiiIIi:i", _PATH),
+    ("path_link", "iiiiiii:i", _PATH),
+    ("path_open", "iiiiiIIii:i", _PATH),
+    ("path_readlink", "iiiiii:i", _PATH),
+    ("path_remove_directory", "iii:i", _PATH),
+    ("path_rename", "iiiiii:i", _PATH),
+    ("path_symlink", "iiiii:i", _PATH),
+    ("path_unlink_file", "iii:i", _PATH),
+    ("poll_oneoff", "iiii:i", _RARE),
     ("proc_exit", "i:", proc_exit),
-    ("proc_raise", "i:i", proc_raise),
+    ("proc_raise", "i:i", _RARE),
     ("random_get", "ii:i", random_get),
     ("sched_yield", ":i", sched_yield),
-    ("sock_accept", "iii:i", sock_accept),
-    ("sock_recv", "iiiiii:i", sock_recv),
-    ("sock_send", "iiiii:i", sock_send),
-    ("sock_shutdown", "ii:i", sock_shutdown),
+    ("sock_accept", "iii:i", _RARE),
+    ("sock_recv", "iiiiii:i", _RARE),
+    ("sock_send", "iiiii:i", _RARE),
+    ("sock_shutdown", "ii:i", _RARE),
 )
 
 
@@ -353,7 +255,10 @@ class _Functions:
         if f is None:
             for row in TABLE:
                 if row[0] == name:
-                    f = self.made[name] = self.host_func(row[1], _guarded(self.w, name, row[2]))
+                    fn = row[2]
+                    if fn == _PATH or fn == _RARE:
+                        fn = _later(name, fn)
+                    f = self.made[name] = self.host_func(row[1], _guarded(self.w, name, fn))
                     break
             else:
                 return default

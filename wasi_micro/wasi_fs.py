@@ -1,18 +1,13 @@
 # WASI descriptors: the fd table entries (stdio, files, directories and preopens) and the
 # fd_* functions on them. Paths are resolved in wasi_path.py; host calls that differ between
 # CPython and MicroPython come from compat.
-import struct
-
 from . import compat
 from .compat import const
 from .wasi_abi import (
     WasiError, membuf, check, put_u32, put_u64, put_bytes, iovecs, read_into, window,
     EBADF, EINVAL, ENOTCAPABLE, ENOTDIR, ENAMETOOLONG, ESPIPE, EOVERFLOW,
-    FT_UNKNOWN, FT_CHAR, FT_DIR, FT_FILE, FT_LINK,
-    FDF_APPEND, FDF_DSYNC, FDF_NONBLOCK, FDF_RSYNC, FDF_SYNC,
-    R_FD_DATASYNC, R_FD_READ, R_FD_SEEK, R_FD_FDSTAT_SET_FLAGS, R_FD_SYNC, R_FD_TELL,
-    R_FD_WRITE, R_FD_ADVISE, R_FD_ALLOCATE, R_FD_READDIR, R_FD_FILESTAT_GET,
-    R_FD_FILESTAT_SET_SIZE, R_FD_FILESTAT_SET_TIMES, R_POLL_FD_READWRITE,
+    FT_UNKNOWN, FT_CHAR, FT_DIR, FT_FILE, FT_LINK, FDF_APPEND, FDF_DSYNC, FDF_SYNC,
+    R_FD_READ, R_FD_SEEK, R_FD_TELL, R_FD_WRITE, R_FD_FILESTAT_GET, R_POLL_FD_READWRITE,
 )
 
 # Descriptor kinds.
@@ -172,37 +167,6 @@ def _flush(e):
         compat.fsync(e.f, not e.flags & FDF_SYNC)
 
 
-def _positioned(w, fd, iovs, iovs_len, offset, out_ptr, right, write):
-    e, buf, vecs = _io(w, fd, iovs, iovs_len, out_ptr, right, -1)
-    if e.kind != FILE:
-        raise WasiError(ESPIPE)
-    if offset > _MAX_I64:
-        raise WasiError(EINVAL)
-    f = e.f
-    pos = f.tell()
-    try:
-        if write and e.flags & FDF_APPEND:
-            f.seek(0, 2)  # appends whatever the offset, as pwrite(2) on Linux and wasmtime
-        else:
-            f.seek(offset)
-        if write:
-            n = _writev(f, buf, vecs)
-            _flush(e)
-        else:
-            n = _readv(f, buf, vecs, False)
-    finally:
-        f.seek(pos)
-    put_u32(buf, out_ptr, n)
-
-
-def fd_pread(w, fd, iovs, iovs_len, offset, nread):
-    _positioned(w, fd, iovs, iovs_len, offset, nread, R_FD_READ, False)
-
-
-def fd_pwrite(w, fd, iovs, iovs_len, offset, nwritten):
-    _positioned(w, fd, iovs, iovs_len, offset, nwritten, R_FD_WRITE, True)
-
-
 def fd_seek(w, fd, offset, whence, newoffset):
     buf = membuf(w)
     e = get(w, fd)
@@ -248,38 +212,6 @@ def fd_close(w, fd):
     close_entry(e)
 
 
-def _sync(w, fd, right, data_only):
-    e = get(w, fd, 0, (FILE, DIR))
-    if not e.base & right:
-        raise WasiError(ENOTCAPABLE)
-    if e.kind == FILE:
-        compat.fsync(e.f, data_only)
-
-
-def fd_sync(w, fd):
-    _sync(w, fd, R_FD_SYNC, False)
-
-
-def fd_datasync(w, fd):
-    _sync(w, fd, R_FD_DATASYNC, True)
-
-
-def fd_advise(w, fd, offset, length, advice):
-    get(w, fd, R_FD_ADVISE, (FILE,))
-    if advice > 5:
-        raise WasiError(EINVAL)
-    # Advice is only a hint; the host has no use for it.
-
-
-def fd_allocate(w, fd, offset, length):
-    e = get(w, fd, R_FD_ALLOCATE, (FILE, DIR))
-    if e.kind == DIR:
-        raise WasiError(EBADF)
-    # Grow the file to cover the range (the suite's fd_allocate tests; wasmtime: ENOTSUP).
-    if offset + length > compat.fstat(e.f, e.path)[4]:
-        _resize(e, offset + length)
-
-
 def fd_fdstat_get(w, fd, ptr):
     buf = membuf(w)
     e = get(w, fd)
@@ -294,21 +226,6 @@ def fd_fdstat_get(w, fd, ptr):
     put_u64(buf, ptr + 16, e.inh)
 
 
-def fd_fdstat_set_flags(w, fd, flags):
-    e = get(w, fd, R_FD_FDSTAT_SET_FLAGS, (FILE,))
-    if flags & (FDF_DSYNC | FDF_RSYNC | FDF_SYNC) or flags > 31:
-        raise WasiError(EINVAL)
-    e.flags = flags & (FDF_APPEND | FDF_NONBLOCK)
-
-
-def fd_fdstat_set_rights(w, fd, base, inh):
-    e = get(w, fd)
-    if base & ~e.base or inh & ~e.inh:
-        raise WasiError(ENOTCAPABLE)  # rights only ever shrink
-    e.base = base
-    e.inh = inh
-
-
 def fd_filestat_get(w, fd, ptr):
     buf = membuf(w)
     e = get(w, fd, R_FD_FILESTAT_GET)
@@ -320,23 +237,6 @@ def fd_filestat_get(w, fd, ptr):
     put_filestat(buf, ptr, st)
 
 
-def fd_filestat_set_size(w, fd, size):
-    e = get(w, fd, 0, (FILE, DIR))
-    if e.kind == DIR:
-        raise WasiError(EBADF)  # as wasmtime: ftruncate(2) on a directory
-    if not e.base & R_FD_FILESTAT_SET_SIZE:
-        raise WasiError(ENOTCAPABLE)
-    _resize(e, size)
-
-
-def _resize(e, size):
-    # ftruncate(2): EINVAL past the largest size or when not open for writing (Linux, wasmtime)
-    if size > _MAX_I64 or not e.base & R_FD_WRITE:
-        raise WasiError(EINVAL)
-    e.f.flush()
-    compat.truncate(e.f, size)
-
-
 def times(atim, mtim, fst):
     """(atim, mtim) for utime from fstflags: ns, or None to keep; EINVAL for set-and-now."""
     if fst & 3 == 3 or fst & 12 == 12 or fst > 15:
@@ -345,13 +245,6 @@ def times(atim, mtim, fst):
     a = atim if fst & 1 else (now if fst & 2 else None)
     m = mtim if fst & 4 else (now if fst & 8 else None)
     return a, m
-
-
-def fd_filestat_set_times(w, fd, atim, mtim, fst):
-    e = get(w, fd, R_FD_FILESTAT_SET_TIMES, (FILE, DIR))
-    a, m = times(atim, mtim, fst)
-    if a is not None or m is not None:
-        compat.utime(e.path, a, m)
 
 
 def fd_prestat_get(w, fd, ptr):
@@ -372,50 +265,3 @@ def fd_prestat_dir_name(w, fd, ptr, length):
     if len(e.name) > length:
         raise WasiError(ENAMETOOLONG)
     put_bytes(buf, ptr, e.name)
-
-
-def fd_renumber(w, fd, to):
-    e = get(w, fd)
-    if to == fd:
-        return
-    old = w.fds.get(to)
-    if old is None:
-        raise WasiError(EBADF)
-    del w.fds[fd]
-    w.fds[to] = e
-    close_entry(old)
-
-
-def _entries(e):
-    """`.`, `..` then the directory's entries: [(name bytes, ino, filetype)]."""
-    ino = compat.stat(e.path)[1]
-    # `..` gets the directory's own inode (as wasmtime): never stat above a preopen.
-    ents = [(b".", ino, FT_DIR), (b"..", ino, FT_DIR)]
-    for name, mode, ino in sorted(compat.listdir(e.path)):
-        ents.append((name.encode(), ino, filetype(mode)))
-    return ents
-
-
-def fd_readdir(w, fd, ptr, length, cookie, bufused):
-    buf = membuf(w)
-    e = get(w, fd, 0, (DIR,))  # a file too is EBADF, as wasmtime (getdents(2) says ENOTDIR)
-    if not e.base & R_FD_READDIR:
-        raise WasiError(ENOTCAPABLE)
-    check(buf, ptr, length)
-    check(buf, bufused, 4)
-    if cookie == 0 or e.ents is None:
-        e.ents = _entries(e)  # a rewind (cookie 0) sees the directory afresh
-    ents = e.ents
-    out = bytearray()
-    i = cookie
-    while i < len(ents) and len(out) < length:
-        name, ino, ft = ents[i]
-        i += 1
-        hdr = bytearray(24)
-        struct.pack_into("<QQIB", hdr, 0, i, ino, len(name), ft)
-        out += hdr
-        out += name
-    # A last entry that does not fit is cut at the end of the buffer: the guest retries larger.
-    n = min(len(out), length)
-    buf[ptr:ptr + n] = out[:n]
-    put_u32(buf, bufused, n)
