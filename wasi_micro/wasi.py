@@ -12,7 +12,7 @@ import sys
 
 from . import compat
 from .compat import const
-from .errors import Exit, LimitError, OUT_OF_MEMORY
+from .errors import Exit, LimitError, Trap, OUT_OF_MEMORY
 from .wasi_abi import (
     WasiError, errno_of, membuf, check, put_u32, put_u64,
     EINVAL, EIO,
@@ -178,7 +178,7 @@ def _guarded(w, name, fn):
             return 0
         except WasiError as e:
             return e.errno
-        except Exit:
+        except (Exit, Trap):  # a trap here (guest memory the host has no room for) is one
             raise
         except OSError as e:
             return errno_of(e)
