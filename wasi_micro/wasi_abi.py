@@ -85,19 +85,18 @@ class WasiError(Exception):
         self.errno = errno
 
 
-# (host errno name, its Linux number, WASI errno). The name wins where the host's `errno`
-# module has it; MicroPython's lacks many, and its VFS raises the Linux numbers.
-_HOST_ERRNOS = (
-    ("EPERM", 1, 63), ("ENOENT", 2, 44), ("EINTR", 4, 27), ("EIO", 5, 29), ("ENXIO", 6, 60),
-    ("E2BIG", 7, 1), ("EBADF", 9, 8), ("EAGAIN", 11, 6), ("ENOMEM", 12, 48), ("EACCES", 13, 2),
-    ("EFAULT", 14, 21), ("EBUSY", 16, 10), ("EEXIST", 17, 20), ("EXDEV", 18, 75),
-    ("ENODEV", 19, 43), ("ENOTDIR", 20, 54), ("EISDIR", 21, 31), ("EINVAL", 22, 28),
-    ("ENFILE", 23, 41), ("EMFILE", 24, 33), ("ENOTTY", 25, 59), ("ETXTBSY", 26, 74),
-    ("EFBIG", 27, 22), ("ENOSPC", 28, 51), ("ESPIPE", 29, 70), ("EROFS", 30, 69),
-    ("EMLINK", 31, 34), ("EPIPE", 32, 64), ("ERANGE", 34, 68), ("EDEADLK", 35, 16),
-    ("ENAMETOOLONG", 36, 37), ("ENOSYS", 38, 52), ("ENOTEMPTY", 39, 55), ("ELOOP", 40, 32),
-    ("EOVERFLOW", 75, 61), ("EILSEQ", 84, 25), ("ENOTSOCK", 88, 57), ("EOPNOTSUPP", 95, 58),
-    ("ENOTSUP", 95, 58), ("ETIMEDOUT", 110, 73), ("EDQUOT", 122, 19),
+# "NAME LINUX WASI ...": a host errno's name, its Linux number and the WASI errno. The name wins
+# where the host's `errno` module has it; MicroPython's lacks many, and its VFS raises the Linux
+# numbers. One string, read on the first OSError: a .mpy runtime holds no tuple or qstr a row.
+_HOST_ERRNOS = const(
+    "EPERM 1 63  ENOENT 2 44  EINTR 4 27  EIO 5 29  ENXIO 6 60  E2BIG 7 1  EBADF 9 8  "
+    "EAGAIN 11 6  ENOMEM 12 48  EACCES 13 2  EFAULT 14 21  EBUSY 16 10  EEXIST 17 20  "
+    "EXDEV 18 75  ENODEV 19 43  ENOTDIR 20 54  EISDIR 21 31  EINVAL 22 28  ENFILE 23 41  "
+    "EMFILE 24 33  ENOTTY 25 59  ETXTBSY 26 74  EFBIG 27 22  ENOSPC 28 51  ESPIPE 29 70  "
+    "EROFS 30 69  EMLINK 31 34  EPIPE 32 64  ERANGE 34 68  EDEADLK 35 16  "
+    "ENAMETOOLONG 36 37  ENOSYS 38 52  ENOTEMPTY 39 55  ELOOP 40 32  EOVERFLOW 75 61  "
+    "EILSEQ 84 25  ENOTSOCK 88 57  EOPNOTSUPP 95 58  ENOTSUP 95 58  ETIMEDOUT 110 73  "
+    "EDQUOT 122 19"
 )
 _errno_map = {}
 
@@ -106,10 +105,11 @@ def errno_of(exc):
     """The WASI errno for a host OSError (EIO when unknown)."""
     if not _errno_map:
         import errno
-        for name, num, code in _HOST_ERRNOS:
-            _errno_map[num] = code
-        for name, num, code in _HOST_ERRNOS:
-            _errno_map[getattr(errno, name, num)] = code
+        rows = _HOST_ERRNOS.split()
+        for i in range(0, len(rows), 3):
+            _errno_map[int(rows[i + 1])] = int(rows[i + 2])
+        for i in range(0, len(rows), 3):
+            _errno_map[getattr(errno, rows[i], int(rows[i + 1]))] = int(rows[i + 2])
     n = exc.args[0] if exc.args else None
     return _errno_map.get(n, EIO) if isinstance(n, int) else EIO
 
