@@ -4,76 +4,77 @@ import struct
 
 from .compat import const
 
-# errno (witx `errno`): public, the other wasi_* modules use them.
+# errno (witx `errno`). These constants are private: tools/gen_opcodes.py writes the ones
+# each other wasi_* module names into its generated block.
 _SUCCESS = const(0)
 _E2BIG = const(1)
-EACCES = const(2)
+_EACCES = const(2)
 _EAGAIN = const(6)
-EBADF = const(8)
-EBUSY = const(10)
-EEXIST = const(20)
-EFAULT = const(21)
-EILSEQ = const(25)
-EINVAL = const(28)
-EIO = const(29)
-EISDIR = const(31)
-ELOOP = const(32)
-ENAMETOOLONG = const(37)
-ENOENT = const(44)
+_EBADF = const(8)
+_EBUSY = const(10)
+_EEXIST = const(20)
+_EFAULT = const(21)
+_EILSEQ = const(25)
+_EINVAL = const(28)
+_EIO = const(29)
+_EISDIR = const(31)
+_ELOOP = const(32)
+_ENAMETOOLONG = const(37)
+_ENOENT = const(44)
 _ENOSYS = const(52)
-ENOTDIR = const(54)
-ENOTEMPTY = const(55)
-ENOTSOCK = const(57)
-ENOTSUP = const(58)
-EOVERFLOW = const(61)
-EPERM = const(63)
-ESPIPE = const(70)
+_ENOTDIR = const(54)
+_ENOTEMPTY = const(55)
+_ENOTSOCK = const(57)
+_ENOTSUP = const(58)
+_EOVERFLOW = const(61)
+_EPERM = const(63)
+_ESPIPE = const(70)
 _EXDEV = const(75)
-ENOTCAPABLE = const(76)
+_ENOTCAPABLE = const(76)
 
 # filetype
-FT_UNKNOWN = const(0)
-FT_CHAR = const(2)
-FT_DIR = const(3)
-FT_FILE = const(4)
-FT_LINK = const(7)
+_FT_UNKNOWN = const(0)
+_FT_CHAR = const(2)
+_FT_DIR = const(3)
+_FT_FILE = const(4)
+_FT_LINK = const(7)
 
 # fdflags
-FDF_APPEND = const(1)
-FDF_DSYNC = const(2)
-FDF_NONBLOCK = const(4)
-FDF_RSYNC = const(8)
-FDF_SYNC = const(16)
+_FDF_APPEND = const(1)
+_FDF_DSYNC = const(2)
+_FDF_NONBLOCK = const(4)
+_FDF_RSYNC = const(8)
+_FDF_SYNC = const(16)
 
 # rights
-R_FD_DATASYNC = const(1 << 0)
-R_FD_READ = const(1 << 1)
-R_FD_SEEK = const(1 << 2)
-R_FD_FDSTAT_SET_FLAGS = const(1 << 3)
-R_FD_SYNC = const(1 << 4)
-R_FD_TELL = const(1 << 5)
-R_FD_WRITE = const(1 << 6)
-R_FD_ADVISE = const(1 << 7)
-R_FD_ALLOCATE = const(1 << 8)
-R_PATH_CREATE_DIRECTORY = const(1 << 9)
-R_PATH_CREATE_FILE = const(1 << 10)
-R_PATH_LINK_SOURCE = const(1 << 11)
-R_PATH_LINK_TARGET = const(1 << 12)
-R_PATH_OPEN = const(1 << 13)
-R_FD_READDIR = const(1 << 14)
-R_PATH_READLINK = const(1 << 15)
-R_PATH_RENAME_SOURCE = const(1 << 16)
-R_PATH_RENAME_TARGET = const(1 << 17)
-R_PATH_FILESTAT_GET = const(1 << 18)
-R_PATH_FILESTAT_SET_SIZE = const(1 << 19)
-R_PATH_FILESTAT_SET_TIMES = const(1 << 20)
-R_FD_FILESTAT_GET = const(1 << 21)
-R_FD_FILESTAT_SET_SIZE = const(1 << 22)
-R_FD_FILESTAT_SET_TIMES = const(1 << 23)
-R_PATH_SYMLINK = const(1 << 24)
-R_PATH_REMOVE_DIRECTORY = const(1 << 25)
-R_PATH_UNLINK_FILE = const(1 << 26)
-R_POLL_FD_READWRITE = const(1 << 27)
+_R_FD_DATASYNC = const(1 << 0)
+_R_FD_READ = const(1 << 1)
+_R_FD_SEEK = const(1 << 2)
+_R_FD_FDSTAT_SET_FLAGS = const(1 << 3)
+_R_FD_SYNC = const(1 << 4)
+_R_FD_TELL = const(1 << 5)
+_R_FD_WRITE = const(1 << 6)
+_R_FD_ADVISE = const(1 << 7)
+_R_FD_ALLOCATE = const(1 << 8)
+_R_PATH_CREATE_DIRECTORY = const(1 << 9)
+_R_PATH_CREATE_FILE = const(1 << 10)
+_R_PATH_LINK_SOURCE = const(1 << 11)
+_R_PATH_LINK_TARGET = const(1 << 12)
+_R_PATH_OPEN = const(1 << 13)
+_R_FD_READDIR = const(1 << 14)
+_R_PATH_READLINK = const(1 << 15)
+_R_PATH_RENAME_SOURCE = const(1 << 16)
+_R_PATH_RENAME_TARGET = const(1 << 17)
+_R_PATH_FILESTAT_GET = const(1 << 18)
+_R_PATH_FILESTAT_SET_SIZE = const(1 << 19)
+_R_PATH_FILESTAT_SET_TIMES = const(1 << 20)
+_R_FD_FILESTAT_GET = const(1 << 21)
+_R_FD_FILESTAT_SET_SIZE = const(1 << 22)
+_R_FD_FILESTAT_SET_TIMES = const(1 << 23)
+_R_PATH_SYMLINK = const(1 << 24)
+_R_PATH_REMOVE_DIRECTORY = const(1 << 25)
+_R_PATH_UNLINK_FILE = const(1 << 26)
+_R_POLL_FD_READWRITE = const(1 << 27)
 _R_ALL = const((1 << 30) - 1)
 
 
@@ -111,7 +112,7 @@ def errno_of(exc):
         for i in range(0, len(rows), 3):
             _errno_map[getattr(errno, rows[i], int(rows[i + 1]))] = int(rows[i + 2])
     n = exc.args[0] if exc.args else None
-    return _errno_map.get(n, EIO) if isinstance(n, int) else EIO
+    return _errno_map.get(n, _EIO) if isinstance(n, int) else _EIO
 
 
 # --- guest memory: `buf` is the instance memory's `buf`, re-read on every call: a bytearray or a
@@ -128,7 +129,7 @@ def membuf(w):
 
 def check(buf, ptr, n):
     if ptr + n > len(buf):
-        raise WasiError(EFAULT)
+        raise WasiError(_EFAULT)
 
 
 def get_u32(buf, ptr):
@@ -162,9 +163,9 @@ def get_str(buf, ptr, n):
     try:
         s = bytes(buf[ptr:ptr + n]).decode("utf-8")
     except UnicodeError:
-        raise WasiError(EILSEQ)
+        raise WasiError(_EILSEQ)
     if "\0" in s:
-        raise WasiError(EINVAL)
+        raise WasiError(_EINVAL)
     return s
 
 
@@ -179,7 +180,7 @@ def iovecs(buf, iovs, count):
         total += n
         out.append((p, n))
     if total > 0xFFFFFFFF:
-        raise WasiError(EINVAL)
+        raise WasiError(_EINVAL)
     return out
 
 
