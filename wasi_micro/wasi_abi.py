@@ -1,5 +1,6 @@
-# The WASI preview1 ABI: errno and flag numbers, the error type handlers raise, host errno
-# mapping, and bounds-checked access to guest memory (every pointer checked before use).
+# The WASI preview1 ABI: errno and flag numbers, descriptor kinds and rights, the error type
+# handlers raise, host errno mapping, and bounds-checked access to guest memory (every pointer
+# checked before use).
 import struct
 
 from .compat import const
@@ -77,6 +78,16 @@ _R_PATH_UNLINK_FILE = const(1 << 26)
 _R_POLL_FD_READWRITE = const(1 << 27)
 _R_ALL = const((1 << 30) - 1)
 
+
+# Descriptor kinds (wasi_fs.Fd.kind).
+_STDIN = const(0)
+_STDOUT = const(1)  # stdout and stderr
+_FILE = const(2)
+_DIR = const(3)
+
+# What a regular file may ever do; a directory gets the rest (wasmtime's preopen set).
+_FILE_RIGHTS = const(0x8E001FF)  # fd_* rights: bits 0-8, 21-23, 27 (poll)
+_DIR_RIGHTS = const(0x7BFFE00)  # path_* rights, readdir, filestat get/set_times: bits 9-21, 23-26
 
 class WasiError(Exception):
     """Raised inside a handler: the call returns `errno` to the guest."""

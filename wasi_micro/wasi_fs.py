@@ -29,22 +29,18 @@ _R_FD_TELL = const(1 << 5)
 _R_FD_WRITE = const(1 << 6)
 _R_FD_FILESTAT_GET = const(1 << 21)
 _R_POLL_FD_READWRITE = const(1 << 27)
+_STDIN = const(0)
+_STDOUT = const(1)
+_FILE = const(2)
+_DIR = const(3)
+_FILE_RIGHTS = const(0x8E001FF)
+_DIR_RIGHTS = const(0x7BFFE00)
 # End of the generated WASI constants.
-
-# Descriptor kinds.
-STDIN = const(0)
-STDOUT = const(1)  # stdout and stderr
-FILE = const(2)
-DIR = const(3)
 
 _S_IFMT = const(0o170000)
 _MODE_TO_FT = {0o040000: _FT_DIR, 0o100000: _FT_FILE, 0o120000: _FT_LINK, 0o020000: _FT_CHAR,
                0o060000: 1}
 _MAX_I64 = const(0x7FFFFFFFFFFFFFFF)
-
-# What a regular file may ever do; a directory gets the rest (wasmtime's preopen set).
-FILE_RIGHTS = const(0x8E001FF)  # fd_* rights: bits 0-8, 21-23, 27 (poll)
-DIR_RIGHTS = const(0x7BFFE00)   # path_* rights, readdir, filestat get/set_times: bits 9-21, 23-26
 
 
 class Fd:
@@ -72,7 +68,7 @@ def is_dir(st):
 
 def stdio(kind, stream):
     tty = compat.isatty(stream)
-    right = _R_FD_READ if kind == STDIN else _R_FD_WRITE
+    right = _R_FD_READ if kind == _STDIN else _R_FD_WRITE
     return Fd(kind, _FT_CHAR if tty else _FT_UNKNOWN,
               right | _R_FD_FILESTAT_GET | _R_POLL_FD_READWRITE, 0, f=stream)
 
@@ -83,7 +79,7 @@ def preopen(host, guest):
         host = host.rstrip("/") or "/"
     if not is_dir(compat.stat(host)):
         raise OSError(20)
-    d = Fd(DIR, _FT_DIR, DIR_RIGHTS, DIR_RIGHTS | FILE_RIGHTS, path=host)
+    d = Fd(_DIR, _FT_DIR, _DIR_RIGHTS, _DIR_RIGHTS | _FILE_RIGHTS, path=host)
     d.name = guest.encode()
     return d
 
@@ -109,9 +105,9 @@ def add(w, e):
 
 
 def close_entry(e):
-    if e.kind == FILE:
+    if e.kind == _FILE:
         e.f.close()
-    elif e.kind == STDOUT:
+    elif e.kind == _STDOUT:
         e.f.flush()
 
 
@@ -135,7 +131,7 @@ def _io(w, fd, iovs, iovs_len, out_ptr, right, wrong_kind):
     descriptor not opened for reading or writing is EBADF, as read(2)/write(2) and wasmtime."""
     buf = membuf(w)
     e = get(w, fd)
-    if e.kind == DIR or e.kind == wrong_kind or e.base & right != right:
+    if e.kind == _DIR or e.kind == wrong_kind or e.base & right != right:
         raise WasiError(_EBADF)
     check(buf, out_ptr, 4)
     return e, buf, iovecs(buf, iovs, iovs_len)
@@ -166,12 +162,12 @@ def _writev(f, buf, vecs):
 
 
 def fd_read(w, fd, iovs, iovs_len, nread):
-    e, buf, vecs = _io(w, fd, iovs, iovs_len, nread, _R_FD_READ, STDOUT)
-    put_u32(buf, nread, _readv(e.f, buf, vecs, e.kind == STDIN))
+    e, buf, vecs = _io(w, fd, iovs, iovs_len, nread, _R_FD_READ, _STDOUT)
+    put_u32(buf, nread, _readv(e.f, buf, vecs, e.kind == _STDIN))
 
 
 def fd_write(w, fd, iovs, iovs_len, nwritten):
-    e, buf, vecs = _io(w, fd, iovs, iovs_len, nwritten, _R_FD_WRITE, STDIN)
+    e, buf, vecs = _io(w, fd, iovs, iovs_len, nwritten, _R_FD_WRITE, _STDIN)
     f = e.f
     if e.flags & _FDF_APPEND:
         f.seek(0, 2)
@@ -191,8 +187,8 @@ def _flush(e):
 def fd_seek(w, fd, offset, whence, newoffset):
     buf = membuf(w)
     e = get(w, fd)
-    if e.kind != FILE:
-        raise WasiError(_ESPIPE if e.kind != DIR else _EBADF)
+    if e.kind != _FILE:
+        raise WasiError(_ESPIPE if e.kind != _DIR else _EBADF)
     if offset > _MAX_I64:
         offset -= 1 << 64
     # A pure "where am I" needs only FD_TELL (lseek(fd, 0, SEEK_CUR)).
@@ -220,8 +216,8 @@ def fd_seek(w, fd, offset, whence, newoffset):
 def fd_tell(w, fd, offset):
     buf = membuf(w)
     e = get(w, fd)
-    if e.kind != FILE:
-        raise WasiError(_ESPIPE if e.kind != DIR else _EBADF)
+    if e.kind != _FILE:
+        raise WasiError(_ESPIPE if e.kind != _DIR else _EBADF)
     if not e.base & _R_FD_TELL:
         raise WasiError(_ENOTCAPABLE)
     put_u64(buf, offset, e.f.tell())
@@ -251,8 +247,8 @@ def fd_filestat_get(w, fd, ptr):
     buf = membuf(w)
     e = get(w, fd, _R_FD_FILESTAT_GET)
     check(buf, ptr, 64)
-    if e.kind == FILE or e.kind == DIR:
-        st = compat.fstat(e.f, e.path) if e.kind == FILE else compat.stat(e.path)
+    if e.kind == _FILE or e.kind == _DIR:
+        st = compat.fstat(e.f, e.path) if e.kind == _FILE else compat.stat(e.path)
     else:
         st = (0o020000 if e.ftype == _FT_CHAR else 0, 0, 0, 0, 0, 0, 0, 0)
     put_filestat(buf, ptr, st)
