@@ -172,14 +172,16 @@ SHARED = [
 
 
 def fixed_lengths():
-    """ir.py's _FIXED: {op: length} of the register ops without a list (numbers, named in
-    comments: names would each be one more line for the unix port to compile at import)."""
+    """ir.py's _FIXED: byte op = the length of register op `op` if it has no list, else 0 (one
+    bytes literal: a dict would be built in RAM at import, frozen or not)."""
     names = register_names()
-    lines = ["_FIXED = {  # register op -> its length, for those of fixed length"]
+    lengths = {}
     for name, number, layout in REGISTER:
         if number is not None and "*" not in layout:
-            lines.append("    0x%02X: %d,  # %s" % (number, names["_R_%s_LEN" % name], name))
-    return "\n".join(lines) + "\n}\n"
+            lengths[number] = names["_R_%s_LEN" % name]
+    table = bytes(lengths.get(op, 0) for op in range(max(lengths) + 1))
+    return ("# _FIXED[op]: the length of register op `op` when it has no list, else 0.\n"
+            "_FIXED = const(" + lit(table)[1:] + "\n")
 
 
 def numeric_rows():
