@@ -12,13 +12,13 @@ import gc
 import sys
 
 from wasi_micro import wire
-from wasi_micro.compat import compact
+from wasi_micro.compat import compact, const
 from wasi_micro.outcome import outcome
 
 CONFIG = "wasi_micro_board.json"  # written by `wasi-flash install` into the board's lib_dir
 BOOT = "/wasi_boot.json"  # written by `wasi-flash boot NAME`
 SAFE = "/SAFE"  # this file on flash skips autorun
-_COMPACT_BYTES = 16384  # a run collects after this much allocation (compat.compact)
+_COMPACT_BYTES = const(16384)  # a run collects after this much allocation (compat.compact)
 
 
 def board_config():

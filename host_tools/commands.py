@@ -381,14 +381,17 @@ def runtime_sources():
 
 def compile_runtime(arch):
     """{board-relative .mpy name: bytes}, compiled with mpy-cross for `arch` (-O3: no
-    asserts or line numbers, as the frozen build)."""
+    asserts or line numbers, as the frozen build). Each file's source name (-s) is its
+    module's dotted name, a qstr the import makes anyway: a path would be one more a file
+    in the board's RAM."""
     from concurrent.futures import ThreadPoolExecutor
     exe = _mpy_cross()
     with tempfile.TemporaryDirectory() as tmp:
         def one(job):
             i, (rel, src) = job
             dst = os.path.join(tmp, "%d.mpy" % i)
-            p = subprocess.run([exe, "-march=" + arch, "-O3", "-s", rel, "-o", dst, src],
+            p = subprocess.run([exe, "-march=" + arch, "-O3", "-s", rel[:-3].replace("/", "."),
+                                "-o", dst, src],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
             if p.returncode:
                 raise CommandError("mpy-cross failed on %s:\n%s" % (rel, p.stdout.decode()))

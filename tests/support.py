@@ -67,4 +67,16 @@ def module_path(name):
     return TESTS + "/wasm/" + name
 
 
+def numeric_fn(name):
+    """wasi_micro's numeric function `name` ("f32_add", "_host_f64_div"), None if none:
+    numeric.py's, numeric_f32.py's for the ops on f32 values or numeric_int.py's for the
+    integer ops the loop computes itself."""
+    from wasi_micro import numeric, numeric_f32, numeric_int
+    for m in (numeric, numeric_f32, numeric_int):
+        f = getattr(m, name, None)
+        if f is not None:
+            return f
+    return None
+
+
 IS_MICROPYTHON = sys.implementation.name == "micropython"

@@ -64,27 +64,40 @@ def _run(commands, resolve, modules=1):
     return n
 
 
+class _Functions:
+    """numeric.py's functions by name, numeric_f32.py's included."""
+
+    def __getattr__(self, name):
+        f = support.numeric_fn(name)
+        if f is None:
+            raise AttributeError(name)
+        return f
+
+
+_NUMERIC = _Functions()
+
+
 def _active(prefix=""):
-    return lambda field: getattr(numeric, prefix + field.replace(".", "_"), None)
+    return lambda field: support.numeric_fn(prefix + field.replace(".", "_"))
 
 
-def _arith_from(module, impl_prefix, prefix=""):
-    # The five float ops from `module` (named impl_prefix + "f32_add"...), the rest as active.
+def _arith_from(lookup, prefix=""):
+    # The five float ops as lookup("f32_add") ... gives them, the rest as active.
     def resolve(field):
         name = prefix + field.replace(".", "_")
         if name[4:] in _ARITH:
-            return getattr(module, impl_prefix + name, None)
-        return getattr(numeric, name, None)
+            return lookup(name)
+        return support.numeric_fn(name)
     return resolve
 
 
 def _float_file(name, prefix=""):
     cmds = _commands(name)
     _run(cmds, _active(prefix))
-    _run(cmds, _arith_from(softfloat, "", prefix))
+    _run(cmds, _arith_from(lambda name: getattr(softfloat, name, None), prefix))
     if not numeric._host_exact():
         support.skip("host float is not an exact IEEE double: host path not checked")
-    _run(cmds, _arith_from(numeric, "_host_", prefix))
+    _run(cmds, _arith_from(lambda name: support.numeric_fn("_host_" + name), prefix))
 
 
 def test_spec_i32():
@@ -135,7 +148,7 @@ def test_func_table():
     n = 0
     for op in list(range(0x45, 0xC5)) + list(range(0x100, 0x108)):
         name = opnames.name(op).replace(".", "_")
-        assert numeric.func(op) is getattr(numeric, name), name
+        assert numeric.func(op) is support.numeric_fn(name), name
         n += 1
     assert n == 136
     for op in (0, 0x44, 0xC5, 0xD0, 0xFC, 0xFF, 0x108, 0x111, -1):
@@ -147,7 +160,7 @@ def _trap(reason, fn, *args):
 
 
 def test_integer_edges():
-    n = numeric
+    n = _NUMERIC
     assert n.i32_div_s(0xFFFFFFF9, 2) == 0xFFFFFFFD  # -7 / 2 = -3 (toward zero)
     assert n.i32_rem_s(0xFFFFFFF9, 2) == 0xFFFFFFFF  # -7 % 2 = -1 (sign of the dividend)
     assert n.i32_rem_s(7, 0xFFFFFFFE) == 1  # 7 % -2 = 1
@@ -175,7 +188,7 @@ def test_integer_edges():
 
 
 def test_rounding_edges():
-    n = numeric
+    n = _NUMERIC
     # f32 bits: 0.5 = 0x3F000000, 1.5 = 0x3FC00000, 2.5 = 0x40200000, 1.0 = 0x3F800000,
     # 2.0 = 0x40000000, -1.0 = 0xBF800000; sign bit 0x80000000.
     assert n.f32_ceil(0xBF000000) == 0x80000000  # ceil(-0.5) = -0
@@ -203,7 +216,7 @@ def test_rounding_edges():
 
 
 def test_min_max_cmp_edges():
-    n = numeric
+    n = _NUMERIC
     assert n.f32_min(0, 0x80000000) == 0x80000000 and n.f32_min(0x80000000, 0) == 0x80000000
     assert n.f32_max(0, 0x80000000) == 0 and n.f32_max(0x80000000, 0) == 0
     assert n.f64_min(0x7FF0000000000001, 0) & 0x7FFFFFFFFFFFFFFF == 0x7FF8000000000000
@@ -216,7 +229,7 @@ def test_min_max_cmp_edges():
 
 
 def test_conversion_edges():
-    n = numeric
+    n = _NUMERIC
     # i64 -> f32 without double rounding: 2**53 + 2**29 + 1 is nearer 2**53 + 2**30 (f32 ulp
     # there is 2**30); going via f64 gives 2**53 + 2**29, a tie that rounds to 2**53.
     # 2**53 + 2**30 = 1.0000001b * 2**53: exponent 53 + 127 = 0xB4, fraction 1 -> 0x5A000001.
@@ -245,7 +258,7 @@ def test_conversion_edges():
 
 
 def test_truncation_edges():
-    n = numeric
+    n = _NUMERIC
     assert n.i32_trunc_f32_s(0xCF000000) == 0x80000000  # -2147483648.0
     _trap(INT_OVERFLOW, n.i32_trunc_f32_s, 0x4F000000)  # 2147483648.0
     assert n.i32_trunc_f64_u(0xBFECCCCCCCCCCCCD) == 0  # -0.9
@@ -270,7 +283,7 @@ def test_truncation_edges():
 
 
 def test_bitwise_keeps_nan_payloads():
-    n = numeric
+    n = _NUMERIC
     assert n.f32_abs(0xFFA00001) == 0x7FA00001 and n.f32_neg(0x7FA00001) == 0xFFA00001
     assert n.f64_copysign(0x7FF0000000000001, 0x8000000000000000) == 0xFFF0000000000001
     for f in (n.i32_reinterpret_f32, n.f32_reinterpret_i32, n.i64_reinterpret_f64,
@@ -279,7 +292,7 @@ def test_bitwise_keeps_nan_payloads():
 
 
 def test_host_value_helpers():
-    n = numeric
+    n = _NUMERIC
     assert n.f32_bits(n.f32_value(0x3EAAAAAB)) == 0x3EAAAAAB
     assert n.f32_bits(n.f32_value(0x80000001)) == 0x80000001
     assert n.f32_bits(n.f32_value(0x7F800000)) == 0x7F800000

@@ -108,7 +108,7 @@ class _Host:
     """numeric's host-float path under the softfloat names."""
 
     def __getattr__(self, name):
-        return getattr(numeric, "_host_" + name)
+        return support.numeric_fn("_host_" + name)
 
 
 def test_host_edges():
@@ -193,7 +193,7 @@ def _differential(fmt, count, seed):
 def _compare(fmt, count, seed):
     p, w = _F32 if fmt == "f32" else _F64
     soft = [getattr(softfloat, fmt + "_" + op) for op in _OPS]
-    host = [getattr(numeric, "_host_" + fmt + "_" + op) for op in _OPS]
+    host = [support.numeric_fn("_host_" + fmt + "_" + op) for op in _OPS]
     specials = _special_values(p, w)
     n = 0
 

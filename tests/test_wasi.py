@@ -6,7 +6,7 @@ import support
 from support import raises
 from test_wasi_helpers import Guest
 from wasi_micro import compat
-from wasi_micro.errors import Exit
+from wasi_micro.errors import Exit, LimitError, OUT_OF_MEMORY
 from wasi_micro.wasi import TABLE
 
 EBADF, EFAULT, EINVAL, ENOTSOCK, ESPIPE = 8, 21, 28, 57, 70
@@ -147,6 +147,24 @@ def test_proc_exit_and_raise():
     assert e.status == 42
     assert g.call("proc_raise", 6) == 58
     assert g.call("sched_yield") == 0
+
+
+class _NoRoom:
+    """Guest memory whose frames the host has no room for (a paged memory in a full heap)."""
+
+    def __len__(self):
+        return 65536
+
+    def __setitem__(self, i, v):
+        raise LimitError(OUT_OF_MEMORY)
+
+
+def test_a_trap_in_a_call_traps_the_guest():
+    # Not an errno: wasi-libc's startup exits 71 on an EIO from fd_prestat_get.
+    g = Guest(preopens=[(".", "/")])
+    g.mem.buf = _NoRoom()
+    e = raises(LimitError, g.call, "fd_prestat_get", 3, 64)
+    assert str(e).startswith(OUT_OF_MEMORY)
 
 
 def test_sockets():

@@ -29,17 +29,17 @@ _EXTERNREF = const(0x6F)
 MAX_LOCALS = const(50000)  # the default limit on declared locals per function (Config)
 
 # Load-time limits (Config fields): LimitError messages.
-TOO_BIG = "module size limit exceeded"
-TOO_MANY_FUNCS = "function count limit exceeded"
-TOO_MANY_LOCALS = "too many locals"
-TOO_MANY_ALL_LOCALS = "too many locals in the module"
-DATA_TOO_BIG = "data segment size limit exceeded"
-ELEM_TOO_BIG = "element segment size limit exceeded"
+_TOO_BIG = const("module size limit exceeded")
+_TOO_MANY_FUNCS = const("function count limit exceeded")
+_TOO_MANY_LOCALS = const("too many locals")
+_TOO_MANY_ALL_LOCALS = const("too many locals in the module")
+_DATA_TOO_BIG = const("data segment size limit exceeded")
+_ELEM_TOO_BIG = const("element segment size limit exceeded")
 
-_EOF = "unexpected end"
-_TOO_LONG = "integer representation too long"
-_TOO_LARGE = "integer too large"
-_OOB = "length out of bounds"
+_EOF = const("unexpected end")
+_TOO_LONG = const("integer representation too long")
+_TOO_LARGE = const("integer too large")
+_OOB = const("length out of bounds")
 
 _VALTYPES = bytes((_I32, _I64, _F32, _F64, _FUNCREF, _EXTERNREF))
 _ONE = {t: bytes((t,)) for t in _VALTYPES}
@@ -49,7 +49,7 @@ _EMPTY = const(0x40)  # the empty block type
 # Section id -> its place in the required order (custom sections, id 0, go anywhere).
 # Ids: 1 type, 2 import, 3 function, 4 table, 5 memory, 6 global, 7 export, 8 start, 9 element,
 # 10 code, 11 data, 12 data count (which comes between element and code).
-_RANK = b"\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0b\x0c\x0a"
+_RANK = const(b"\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0b\x0c\x0a")
 _SEC_CODE = const(10)
 _SEC_DATA = const(11)
 
@@ -60,7 +60,7 @@ def decode(data, config=None):
     cfg = config or DEFAULT
     n = len(data)
     if cfg.max_module is not None and n > cfg.max_module:
-        raise LimitError(TOO_BIG)
+        raise LimitError(_TOO_BIG)
     if not isinstance(data, bytes):
         data = bytes(data)  # slices must be bytes (hashable types, immutable names)
     _header(data, n)
@@ -97,7 +97,7 @@ def decode_file(path, n, config=None):
     bytes, so a malformed one may be worded differently from decode()'s reading on past it."""
     cfg = config or DEFAULT
     if cfg.max_module is not None and n > cfg.max_module:
-        raise LimitError(TOO_BIG)
+        raise LimitError(_TOO_BIG)
     r = FileReader(path, 0, n)
     try:
         _header(r.bytes(min(n, 8)), n)
@@ -449,13 +449,13 @@ def _imports(m, r, cfg):
             r.fail("malformed import kind", r.pos - 1)
         m.imports.append(M.Import(mod, name, kind, desc))
     if cfg.max_functions is not None and m.func_imports > cfg.max_functions:
-        raise LimitError(TOO_MANY_FUNCS)
+        raise LimitError(_TOO_MANY_FUNCS)
 
 
 def _funcs(m, r, cfg):
     k = _len(r)
     if cfg.max_functions is not None and k + m.func_imports > cfg.max_functions:
-        raise LimitError(TOO_MANY_FUNCS)
+        raise LimitError(_TOO_MANY_FUNCS)
     m.funcs = [r.u32() for _ in range(k)]
 
 
@@ -517,7 +517,7 @@ def _elems(m, r, cfg):
                 r.fail("malformed element kind", r.pos - 1)
         n = _len(r)
         if cfg.max_segment is not None and n > cfg.max_segment:
-            raise LimitError(ELEM_TOO_BIG)
+            raise LimitError(_ELEM_TOO_BIG)
         items = M.Exprs(_REF_FUNC, "I")
         if flags & 4:
             for _ in range(n):
@@ -538,7 +538,7 @@ def _data_head(r, cfg):
     offset = None if flags == 1 else expr(r)
     n = _size(r)
     if cfg.max_segment is not None and n > cfg.max_segment:
-        raise LimitError(DATA_TOO_BIG)
+        raise LimitError(_DATA_TOO_BIG)
     return M.M_PASSIVE if flags == 1 else M.M_ACTIVE, mem, offset, n
 
 
@@ -567,10 +567,10 @@ def _locals(r, cfg, start, left, same):
     if total > 0xFFFFFFFF:
         r.fail_at("too many locals", start)
     if total > cfg.max_locals:
-        raise LimitError(TOO_MANY_LOCALS)
+        raise LimitError(_TOO_MANY_LOCALS)
     left -= total
     if left < 0:
-        raise LimitError(TOO_MANY_ALL_LOCALS)
+        raise LimitError(_TOO_MANY_ALL_LOCALS)
     locs = b""
     for i in range(0, len(groups), 2):
         locs += _ONE[groups[i + 1]] * groups[i]

@@ -147,9 +147,11 @@ _R_TABLE_FILL_TABLE = const(4)
 _R_TABLE_FILL_LEN = const(6)
 # End of the generated opcodes.
 
-# Once numeric.py is loaded: op -> its function (None: not a numeric op), and op -> its
-# shape, an index into _SHAPES: (first operand 64-bit, second operand 64-bit or None (unary),
-# result 64-bit). A byte an op and a few shared tuples, not a tuple an op: 4 KiB less.
+# Once numeric.py is loaded: op -> its function (None: not a numeric op; False: one not asked
+# for yet, numeric.func finds it then, so that a program without f32 ops never imports
+# numeric_f32.py), and op -> its shape, an index into _SHAPES: (first operand 64-bit, second
+# operand 64-bit or None (unary), result 64-bit). A byte an op and a few shared tuples, not a
+# tuple an op: 4 KiB less.
 _NUMS = []
 _NUMW = bytearray()
 _SHAPES = []
@@ -160,28 +162,33 @@ def _wide(t):
     return t == _I64 or t == _F64
 
 
+def _is_numeric(op):
+    return _I32_EQZ <= op <= _I64_EXTEND32_S or _I32_TRUNC_SAT_F32_S <= op <= _I64_TRUNC_SAT_F64_U
+
+
 def _numeric(op):
     """The function of numeric op `op`, or None (its widths: _NUMW[op]). numeric.py is
     imported on first use: integer programs never need it."""
-    if not (_I32_EQZ <= op <= _I64_EXTEND32_S or
-            _I32_TRUNC_SAT_F32_S <= op <= _I64_TRUNC_SAT_F64_U):
+    if not _is_numeric(op):
         return None
     if not _NUMS:
-        from .numeric import func
         table = [None] * len(SIG)
         shapes = bytearray(len(SIG))
         for o in range(len(SIG)):
-            f = func(o) if SIG[o] and not _I32_LOAD <= o <= _I64_STORE32 else None
-            if f is not None:
+            if SIG[o] and _is_numeric(o):
                 p, r = SIGS[SIG[o]]
-                table[o] = f
+                table[o] = False
                 shape = (_wide(p[0]), _wide(p[1]) if len(p) == 2 else None, _wide(r[0]))
                 if shape not in _SHAPES:
                     _SHAPES.append(shape)
                 shapes[o] = _SHAPES.index(shape)
         _NUMW.extend(shapes)
         _NUMS.extend(table)
-    return _NUMS[op]
+    f = _NUMS[op]
+    if f is False:
+        from .numeric import func
+        f = _NUMS[op] = func(op)
+    return f
 
 
 class Driver:
@@ -513,7 +520,9 @@ class Driver:
         self.st[ST_PC] = pc
         code = self.code
         op = code[pc]
-        f = _NUMS[op] if _NUMS else _numeric(op)
+        f = _NUMS[op] if _NUMS else False
+        if f is False:
+            f = _numeric(op)
         if f is not None:
             w1, w2, wr = _SHAPES[_NUMW[op]]
             regs = self.regs

@@ -52,49 +52,18 @@ _R_MEM_OFF = const(3)
 _R_MEM_OFF_W = const(4)
 _R_MEM_LEN = const(4)
 _R_MEM_LEN_W = const(6)
-_FIXED = {  # register op -> its length, for those of fixed length
-    0x00: 1,  # UNREACHABLE
-    0x01: 3,  # BR
-    0x02: 4,  # BR_NZ
-    0x03: 4,  # BR_Z
-    0x04: 5,  # BR_EQ
-    0x05: 5,  # BR_NE
-    0x06: 5,  # BR_LT_S
-    0x07: 5,  # BR_LT_U
-    0x08: 5,  # BR_LE_S
-    0x09: 5,  # BR_LE_U
-    0x0B: 3,  # MOV
-    0x0C: 3,  # MOV2
-    0x0D: 6,  # ENTER
-    0x0F: 6,  # CALL
-    0x10: 7,  # CALL_INDIRECT
-    0x13: 4,  # CALL_IMPORT
-    0x14: 5,  # SELECT
-    0x15: 5,  # SELECT2
-    0x16: 3,  # GLOBAL_GET
-    0x17: 3,  # GLOBAL_GET2
-    0x18: 3,  # GLOBAL_SET
-    0x19: 3,  # GLOBAL_SET2
-    0x1A: 4,  # GLOBAL_GET_X
-    0x1B: 4,  # GLOBAL_SET_X
-    0x1C: 4,  # REF_FUNC
-    0x1D: 3,  # REF_IS_NULL
-    0x1E: 5,  # TABLE_GET
-    0x1F: 5,  # TABLE_SET
-    0x20: 3,  # COUNT
-    0x3F: 2,  # MEMORY_SIZE
-    0x40: 3,  # MEMORY_GROW
-    0x108: 6,  # MEMORY_INIT
-    0x109: 3,  # DATA_DROP
-    0x10A: 4,  # MEMORY_COPY
-    0x10B: 4,  # MEMORY_FILL
-    0x10C: 8,  # TABLE_INIT
-    0x10D: 3,  # ELEM_DROP
-    0x10E: 8,  # TABLE_COPY
-    0x10F: 6,  # TABLE_GROW
-    0x110: 4,  # TABLE_SIZE
-    0x111: 6,  # TABLE_FILL
-}
+# _FIXED[op]: the length of register op `op` when it has no list, else 0.
+_FIXED = const(
+    b'\x01\x03\x04\x04\x05\x05\x05\x05\x05\x05\x00\x03\x03\x06\x00\x06\x07\x00\x00\x04\x05\x05\x03\x03\x03\x03\x04\x04\x04\x03\x05\x05'
+    b'\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02'
+    b'\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00'
+    b'\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00'
+    b'\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00'
+    b'\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00'
+    b'\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00'
+    b'\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00'
+    b'\x00\x00\x00\x00\x00\x00\x00\x00\x06\x03\x04\x04\x08\x03\x08\x06\x04\x06'
+)
 # End of the generated opcodes.
 
 
@@ -114,7 +83,7 @@ def memarg(code, pc):
 def length(code, pc):
     """Halfwords taken by the instruction at pc (for the disassembler and tests)."""
     op = code[pc]
-    n = _FIXED.get(op)
+    n = _FIXED[op] if op < len(_FIXED) else 0
     if n:
         return n
     if op == _R_BR_TABLE:

@@ -7,7 +7,7 @@ from .decode import decode, decode_file
 from .reader import file_crc
 
 _COMPACT_BYTES = const(8192)  # load_file collects after this much allocation (compat.compact)
-RECORD = ".valid"  # the record's file: the module's path with this instead of ".wasm"
+_RECORD = const(".valid")  # the record's file: the module's path with this instead of ".wasm"
 
 
 def record(data):
@@ -16,7 +16,7 @@ def record(data):
 
 
 def record_path(path):
-    return (path[:-5] if path.endswith(".wasm") else path) + RECORD
+    return (path[:-5] if path.endswith(".wasm") else path) + _RECORD
 
 
 def recorded(path):

@@ -11,7 +11,7 @@ from .outcome import Refused
 from .reader import file_crc
 
 SUFFIX = "_native"  # NAME_native.mpy (firmware/wasi_run.py looks for it)
-_MPY = ".mpy"
+_MPY = const(".mpy")
 # sys.implementation._mpy >> 10 -> mpy-cross -march name (py/persistentcode.h); 0: no native
 # emitter. wasi-flash names a board's arch with these too (host_tools/boards.py).
 ARCHES = ("none", "x86", "x64", "armv6", "armv6m", "armv7m", "armv7em", "armv7emsp",

@@ -57,63 +57,7 @@ def i64_popcnt(a):
     return ((a * 0x0101010101010101) & _M64) >> 56
 
 
-i32_popcnt = i64_popcnt  # the same count: the upper 32 bits are zero
-
-
-def i32_eqz(a):
-    return 1 if a == 0 else 0
-
-
-def i32_eq(a, b):
-    return 1 if a == b else 0
-
-
-def i32_ne(a, b):
-    return 1 if a != b else 0
-
-
 # Signed order: flipping the sign bit maps two's complement onto unsigned order.
-def i32_lt_s(a, b):
-    return 1 if (a ^ _S32) < (b ^ _S32) else 0
-
-
-def i32_lt_u(a, b):
-    return 1 if a < b else 0
-
-
-def i32_gt_s(a, b):
-    return 1 if (a ^ _S32) > (b ^ _S32) else 0
-
-
-def i32_gt_u(a, b):
-    return 1 if a > b else 0
-
-
-def i32_le_s(a, b):
-    return 1 if (a ^ _S32) <= (b ^ _S32) else 0
-
-
-def i32_le_u(a, b):
-    return 1 if a <= b else 0
-
-
-def i32_ge_s(a, b):
-    return 1 if (a ^ _S32) >= (b ^ _S32) else 0
-
-
-def i32_ge_u(a, b):
-    return 1 if a >= b else 0
-
-
-i64_eqz = i32_eqz
-i64_eq = i32_eq
-i64_ne = i32_ne
-i64_lt_u = i32_lt_u
-i64_gt_u = i32_gt_u
-i64_le_u = i32_le_u
-i64_ge_u = i32_ge_u
-
-
 def i64_lt_s(a, b):
     return 1 if (a ^ _S64) < (b ^ _S64) else 0
 
@@ -130,44 +74,10 @@ def i64_ge_s(a, b):
     return 1 if (a ^ _S64) >= (b ^ _S64) else 0
 
 
-def i32_clz(a):
-    return 32 - _bitlen(a)
-
-
-def i32_ctz(a):
-    return _ctz(a, 32)
-
-
-def i32_add(a, b):
-    return (a + b) & _M32
-
-
-def i32_sub(a, b):
-    return (a - b) & _M32
-
-
-def i32_mul(a, b):
-    return (a * b) & _M32
-
-
-def i32_div_s(a, b):
-    if b == 0:
-        raise Trap(DIV_ZERO)
-    if a == _S32 and b == _M32:
-        raise Trap(INT_OVERFLOW)
-    return _tdiv(a - ((a & _S32) << 1), b - ((b & _S32) << 1)) & _M32
-
-
 def i32_div_u(a, b):
     if b == 0:
         raise Trap(DIV_ZERO)
     return a // b
-
-
-def i32_rem_s(a, b):
-    if b == 0:
-        raise Trap(DIV_ZERO)
-    return _trem(a - ((a & _S32) << 1), b - ((b & _S32) << 1)) & _M32
 
 
 def i32_rem_u(a, b):
@@ -176,58 +86,12 @@ def i32_rem_u(a, b):
     return a % b
 
 
-def i32_and(a, b):
-    return a & b
-
-
-def i32_or(a, b):
-    return a | b
-
-
-def i32_xor(a, b):
-    return a ^ b
-
-
-def i32_shl(a, b):
-    return (a << (b & 31)) & _M32
-
-
-def i32_shr_s(a, b):
-    return ((a - ((a & _S32) << 1)) >> (b & 31)) & _M32
-
-
-def i32_shr_u(a, b):
-    return a >> (b & 31)
-
-
-def i32_rotl(a, b):
-    b &= 31
-    return ((a << b) | (a >> (32 - b))) & _M32
-
-
-def i32_rotr(a, b):
-    b &= 31
-    return ((a >> b) | (a << (32 - b))) & _M32
-
-
 def i64_clz(a):
     return 64 - _bitlen(a)
 
 
 def i64_ctz(a):
     return _ctz(a, 64)
-
-
-def i64_add(a, b):
-    return (a + b) & _M64
-
-
-def i64_sub(a, b):
-    return (a - b) & _M64
-
-
-def i64_mul(a, b):
-    return (a * b) & _M64
 
 
 def i64_div_s(a, b):
@@ -246,74 +110,9 @@ def i64_rem_s(a, b):
 
 i64_div_u = i32_div_u
 i64_rem_u = i32_rem_u
-i64_and = i32_and
-i64_or = i32_or
-i64_xor = i32_xor
-
-
-def i64_shl(a, b):
-    return (a << (b & 63)) & _M64
-
-
-def i64_shr_s(a, b):
-    return ((a - ((a & _S64) << 1)) >> (b & 63)) & _M64
-
-
-def i64_shr_u(a, b):
-    return a >> (b & 63)
-
-
-def i64_rotl(a, b):
-    b &= 63
-    return ((a << b) | (a >> (64 - b))) & _M64
-
-
-def i64_rotr(a, b):
-    b &= 63
-    return ((a >> b) | (a << (64 - b))) & _M64
-
-
-def i32_wrap_i64(a):
-    return a & _M32
-
-
-def i64_extend_i32_s(a):
-    return a | 0xFFFFFFFF00000000 if a & _S32 else a
-
-
-def i32_extend8_s(a):
-    return (((a & 0xFF) ^ 0x80) - 0x80) & _M32
-
-
-def i32_extend16_s(a):
-    return (((a & 0xFFFF) ^ 0x8000) - 0x8000) & _M32
-
-
-def i64_extend8_s(a):
-    return (((a & 0xFF) ^ 0x80) - 0x80) & _M64
-
-
-def i64_extend16_s(a):
-    return (((a & 0xFFFF) ^ 0x8000) - 0x8000) & _M64
-
-
-def i64_extend32_s(a):
-    return i64_extend_i32_s(a & _M32)
 
 
 # ---- floats on the bits ----------------------------------------------------------------------
-
-def f32_abs(a):
-    return a & 0x7FFFFFFF
-
-
-def f32_neg(a):
-    return a ^ _S32
-
-
-def f32_copysign(a, b):
-    return (a & 0x7FFFFFFF) | (b & _S32)
-
 
 def f64_abs(a):
     return a & 0x7FFFFFFFFFFFFFFF
@@ -343,30 +142,6 @@ def _fcmp(a, b, sign, inf):
     elif b > inf:
         return 2
     return -1 if a < b else (1 if a > b else 0)
-
-
-def f32_eq(a, b):
-    return 1 if _fcmp(a, b, _S32, _INF32) == 0 else 0
-
-
-def f32_ne(a, b):
-    return 1 if _fcmp(a, b, _S32, _INF32) != 0 else 0
-
-
-def f32_lt(a, b):
-    return 1 if _fcmp(a, b, _S32, _INF32) == -1 else 0
-
-
-def f32_gt(a, b):
-    return 1 if _fcmp(a, b, _S32, _INF32) == 1 else 0
-
-
-def f32_le(a, b):
-    return 1 if _fcmp(a, b, _S32, _INF32) <= 0 else 0
-
-
-def f32_ge(a, b):
-    return 1 if 0 <= _fcmp(a, b, _S32, _INF32) <= 1 else 0
 
 
 def f64_eq(a, b):
@@ -409,14 +184,6 @@ def _fmax(a, b, sign, inf, nan):
     if c == 2:
         return nan
     return a if c > 0 else b
-
-
-def f32_min(a, b):
-    return _fmin(a, b, _S32, _INF32, _NAN32)
-
-
-def f32_max(a, b):
-    return _fmax(a, b, _S32, _INF32, _NAN32)
 
 
 def f64_min(a, b):
@@ -463,22 +230,6 @@ def _fround(a, mode, sign, mb, eb):
     return t + unit if up else t
 
 
-def f32_ceil(a):
-    return _fround(a, _CEIL, _S32, 23, 8)
-
-
-def f32_floor(a):
-    return _fround(a, _FLOOR, _S32, 23, 8)
-
-
-def f32_trunc(a):
-    return _fround(a, _TRUNC, _S32, 23, 8)
-
-
-def f32_nearest(a):
-    return _fround(a, _NEAREST, _S32, 23, 8)
-
-
 def f64_ceil(a):
     return _fround(a, _CEIL, _S64, 52, 11)
 
@@ -507,22 +258,6 @@ def _itof(v, mb, eb):
     return _sfpack(0, v, bias_mb, mb, eb)
 
 
-def f32_convert_i32_s(a):
-    return _itof(a - ((a & _S32) << 1), 23, 8)
-
-
-def f32_convert_i32_u(a):
-    return _itof(a, 23, 8)
-
-
-def f32_convert_i64_s(a):
-    return _itof(a - ((a & _S64) << 1), 23, 8)
-
-
-def f32_convert_i64_u(a):
-    return _itof(a, 23, 8)
-
-
 def f64_convert_i32_s(a):
     return _itof(a - ((a & _S32) << 1), 52, 11)
 
@@ -537,34 +272,6 @@ def f64_convert_i64_s(a):
 
 def f64_convert_i64_u(a):
     return _itof(a, 52, 11)
-
-
-def f32_demote_f64(a):
-    s = a >> 63
-    e = (a >> 52) & 0x7FF
-    m = a & 0xFFFFFFFFFFFFF
-    if e == 0x7FF:
-        return _NAN32 if m else (s << 31) | _INF32
-    if e:
-        m |= 1 << 52
-    elif m:
-        e = 1
-    else:
-        return s << 31
-    # m * 2**(e - 1075) == m * 2**(e32 - 150)
-    return _sfpack(s, m, e - 925, 23, 8)
-
-
-def f64_promote_f32(a):
-    s = a >> 31
-    x = a & 0x7FFFFFFF
-    if x >= _INF32:
-        return _NAN64 if x > _INF32 else (s << 63) | _INF64
-    if x >= 0x800000:  # normal: rebias the exponent, widen the fraction
-        return (s << 63) | ((x + ((1023 - 127) << 23)) << 29)
-    if x == 0:
-        return s << 63
-    return _sfpack(s, x, 926, 52, 11)  # subnormal x * 2**-149, normal as an f64
 
 
 def _ftoi(a, mb, eb):
@@ -600,28 +307,12 @@ def _trunc_sat(a, mb, eb, lo, hi):
     return (lo if v < lo else (hi if v > hi else v)) & (hi - lo)
 
 
-def i32_trunc_f32_s(a):
-    return _trunc(a, 23, 8, -0x80000000, 0x7FFFFFFF)
-
-
-def i32_trunc_f32_u(a):
-    return _trunc(a, 23, 8, 0, _M32)
-
-
 def i32_trunc_f64_s(a):
     return _trunc(a, 52, 11, -0x80000000, 0x7FFFFFFF)
 
 
 def i32_trunc_f64_u(a):
     return _trunc(a, 52, 11, 0, _M32)
-
-
-def i64_trunc_f32_s(a):
-    return _trunc(a, 23, 8, _I64_MIN, _I64_MAX)
-
-
-def i64_trunc_f32_u(a):
-    return _trunc(a, 23, 8, 0, _M64)
 
 
 def i64_trunc_f64_s(a):
@@ -632,28 +323,12 @@ def i64_trunc_f64_u(a):
     return _trunc(a, 52, 11, 0, _M64)
 
 
-def i32_trunc_sat_f32_s(a):
-    return _trunc_sat(a, 23, 8, -0x80000000, 0x7FFFFFFF)
-
-
-def i32_trunc_sat_f32_u(a):
-    return _trunc_sat(a, 23, 8, 0, _M32)
-
-
 def i32_trunc_sat_f64_s(a):
     return _trunc_sat(a, 52, 11, -0x80000000, 0x7FFFFFFF)
 
 
 def i32_trunc_sat_f64_u(a):
     return _trunc_sat(a, 52, 11, 0, _M32)
-
-
-def i64_trunc_sat_f32_s(a):
-    return _trunc_sat(a, 23, 8, _I64_MIN, _I64_MAX)
-
-
-def i64_trunc_sat_f32_u(a):
-    return _trunc_sat(a, 23, 8, 0, _M64)
 
 
 def i64_trunc_sat_f64_s(a):
@@ -716,32 +391,6 @@ def _div0(a, b, sign, inf, nan):
     return nan if x == 0 or x > inf else ((a ^ b) & sign) | inf
 
 
-# f32 arithmetic through a double, rounded once more to f32: exact for these five ops since
-# 53 >= 2 * 24 + 2. A NaN input gives a NaN result, which f32_bits/f64_bits make canonical.
-def _host_f32_add(a, b):
-    return f32_bits(f32_value(a) + f32_value(b))
-
-
-def _host_f32_sub(a, b):
-    return f32_bits(f32_value(a) - f32_value(b))
-
-
-def _host_f32_mul(a, b):
-    return f32_bits(f32_value(a) * f32_value(b))
-
-
-def _host_f32_div(a, b):
-    if b & 0x7FFFFFFF == 0:
-        return _div0(a, b, _S32, _INF32, _NAN32)
-    return f32_bits(f32_value(a) / f32_value(b))
-
-
-def _host_f32_sqrt(a):
-    if a > _S32:  # below -0 (or a negative NaN): math.sqrt would raise
-        return _NAN32
-    return f32_bits(_fsqrt(f32_value(a)))
-
-
 # The hottest float ops (matmul, nbody) call the compat conversions directly.
 def _host_f64_add(a, b):
     x = f64_of(a) + f64_of(b)
@@ -798,22 +447,12 @@ def _soft_wanted():
 SOFT = _soft_wanted()
 
 if SOFT:
-    f32_add = softfloat.f32_add
-    f32_sub = softfloat.f32_sub
-    f32_mul = softfloat.f32_mul
-    f32_div = softfloat.f32_div
-    f32_sqrt = softfloat.f32_sqrt
     f64_add = softfloat.f64_add
     f64_sub = softfloat.f64_sub
     f64_mul = softfloat.f64_mul
     f64_div = softfloat.f64_div
     f64_sqrt = softfloat.f64_sqrt
 else:
-    f32_add = _host_f32_add
-    f32_sub = _host_f32_sub
-    f32_mul = _host_f32_mul
-    f32_div = _host_f32_div
-    f32_sqrt = _host_f32_sqrt
     f64_add = _host_f64_add
     f64_sub = _host_f64_sub
     f64_mul = _host_f64_mul
@@ -824,43 +463,55 @@ else:
 # ---- by opcode -------------------------------------------------------------------------------
 
 _ops = None
+_F32 = const(0)  # in _ops: numeric_f32.py's
+_INT = const(1)  # in _ops: numeric_int.py's
 
 
 def func(op):
-    """The function of numeric opcode op (0xFC ops as 0x100 + sub-opcode), or None."""
+    """The function of numeric opcode op (0xFC ops as 0x100 + sub-opcode), or None. The ops
+    on f32 values are numeric_f32.py's (_F32 here), the integer ops the interpreter's loop
+    computes itself numeric_int.py's (_INT), each module imported on the first one asked for."""
     global _ops
     if _ops is None:
         _ops = (
-            i32_eqz, i32_eq, i32_ne, i32_lt_s, i32_lt_u, i32_gt_s, i32_gt_u, i32_le_s, i32_le_u,
-            i32_ge_s, i32_ge_u,
-            i64_eqz, i64_eq, i64_ne, i64_lt_s, i64_lt_u, i64_gt_s, i64_gt_u, i64_le_s, i64_le_u,
-            i64_ge_s, i64_ge_u,
-            f32_eq, f32_ne, f32_lt, f32_gt, f32_le, f32_ge,
+            _INT, _INT, _INT, _INT, _INT, _INT, _INT, _INT, _INT,
+            _INT, _INT,
+            _INT, _INT, _INT, i64_lt_s, _INT, i64_gt_s, _INT, i64_le_s, _INT,
+            i64_ge_s, _INT,
+            _F32, _F32, _F32, _F32, _F32, _F32,
             f64_eq, f64_ne, f64_lt, f64_gt, f64_le, f64_ge,
-            i32_clz, i32_ctz, i32_popcnt, i32_add, i32_sub, i32_mul, i32_div_s, i32_div_u,
-            i32_rem_s, i32_rem_u, i32_and, i32_or, i32_xor, i32_shl, i32_shr_s, i32_shr_u,
-            i32_rotl, i32_rotr,
-            i64_clz, i64_ctz, i64_popcnt, i64_add, i64_sub, i64_mul, i64_div_s, i64_div_u,
-            i64_rem_s, i64_rem_u, i64_and, i64_or, i64_xor, i64_shl, i64_shr_s, i64_shr_u,
-            i64_rotl, i64_rotr,
-            f32_abs, f32_neg, f32_ceil, f32_floor, f32_trunc, f32_nearest, f32_sqrt, f32_add,
-            f32_sub, f32_mul, f32_div, f32_min, f32_max, f32_copysign,
+            _INT, _INT, _INT, _INT, _INT, _INT, _INT, i32_div_u,
+            _INT, i32_rem_u, _INT, _INT, _INT, _INT, _INT, _INT,
+            _INT, _INT,
+            i64_clz, i64_ctz, i64_popcnt, _INT, _INT, _INT, i64_div_s, i64_div_u,
+            i64_rem_s, i64_rem_u, _INT, _INT, _INT, _INT, _INT, _INT,
+            _INT, _INT,
+            _F32, _F32, _F32, _F32, _F32, _F32, _F32, _F32,
+            _F32, _F32, _F32, _F32, _F32, _F32,
             f64_abs, f64_neg, f64_ceil, f64_floor, f64_trunc, f64_nearest, f64_sqrt, f64_add,
             f64_sub, f64_mul, f64_div, f64_min, f64_max, f64_copysign,
-            i32_wrap_i64, i32_trunc_f32_s, i32_trunc_f32_u, i32_trunc_f64_s, i32_trunc_f64_u,
-            i64_extend_i32_s, i64_extend_i32_u, i64_trunc_f32_s, i64_trunc_f32_u,
+            _INT, _F32, _F32, i32_trunc_f64_s, i32_trunc_f64_u,
+            _INT, i64_extend_i32_u, _F32, _F32,
             i64_trunc_f64_s, i64_trunc_f64_u,
-            f32_convert_i32_s, f32_convert_i32_u, f32_convert_i64_s, f32_convert_i64_u,
-            f32_demote_f64,
+            _F32, _F32, _F32, _F32,
+            _F32,
             f64_convert_i32_s, f64_convert_i32_u, f64_convert_i64_s, f64_convert_i64_u,
-            f64_promote_f32,
+            _F32,
             i32_reinterpret_f32, i64_reinterpret_f64, f32_reinterpret_i32, f64_reinterpret_i64,
-            i32_extend8_s, i32_extend16_s, i64_extend8_s, i64_extend16_s, i64_extend32_s,
+            _INT, _INT, _INT, _INT, _INT,
             # 0xFC 0..7
-            i32_trunc_sat_f32_s, i32_trunc_sat_f32_u, i32_trunc_sat_f64_s, i32_trunc_sat_f64_u,
-            i64_trunc_sat_f32_s, i64_trunc_sat_f32_u, i64_trunc_sat_f64_s, i64_trunc_sat_f64_u)
+            _F32, _F32, i32_trunc_sat_f64_s, i32_trunc_sat_f64_u,
+            _F32, _F32, i64_trunc_sat_f64_s, i64_trunc_sat_f64_u)
     if 0x45 <= op <= 0xC4:
-        return _ops[op - 0x45]
-    if 0x100 <= op <= 0x107:
-        return _ops[op - 0x100 + 0x80]
-    return None
+        f = _ops[op - 0x45]
+    elif 0x100 <= op <= 0x107:
+        f = _ops[op - 0x100 + 0x80]
+    else:
+        return None
+    if f == _F32:
+        from .numeric_f32 import func as f32_func
+        f = f32_func(op)
+    elif f == _INT:
+        from .numeric_int import func as int_func
+        f = int_func(op)
+    return f

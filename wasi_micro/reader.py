@@ -1,10 +1,11 @@
 # A bounds-checked cursor over module bytes: LEB128 integers with the binary format's length and
 # overflow rules, float bit patterns, names. Every problem is a MalformedError with its offset.
+from .compat import const
 from .errors import MODULE_CHANGED, MalformedError, Trap
 
-_EOF = "unexpected end"
-_TOO_LONG = "integer representation too long"
-_TOO_LARGE = "integer too large"
+_EOF = const("unexpected end")
+_TOO_LONG = const("integer representation too long")
+_TOO_LARGE = const("integer too large")
 PIECE = 256  # bytes a FileReader reads at a time
 
 

@@ -69,7 +69,7 @@ _EXTERNREF = const(0x6F)
 
 _ANY = const(0)  # the unknown type of a value popped from a polymorphic stack
 
-_MISMATCH = "type mismatch"
+_MISMATCH = const("type mismatch")
 
 # Frame fields: the opening opcode, its parameter and result types, the operand stack height at
 # entry, and whether the rest of the block is unreachable.
@@ -79,7 +79,7 @@ _OUT = const(2)
 _HEIGHT = const(3)
 _DEAD = const(4)
 
-_CONST_TYPES = b"\x7f\x7e\x7d\x7c"  # of i32.const .. f64.const
+_CONST_TYPES = const(b"\x7f\x7e\x7d\x7c")  # of i32.const .. f64.const
 
 # Block types by their one-byte code (s33 value): empty, or a single result.
 _BLOCK_TYPES = {

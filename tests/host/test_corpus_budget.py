@@ -67,7 +67,6 @@ MISSES = {
     ("esp32c3", "mpy", "sensorlog"): _MPY,
     ("esp32c3", "mpy", "kalman"): _MPY,
     ("esp32c3", "mpy", "csvstat"): _MPY,
-    ("esp32c3", "mpy", "lzpack"): _MPY,
 }
 
 

@@ -11,7 +11,7 @@ import pytest
 
 sys.path.insert(0, __file__.rsplit("/", 3)[0])
 
-from wasi_micro import numeric, softfloat  # noqa: E402
+from wasi_micro import numeric, numeric_f32, softfloat  # noqa: E402
 from wasi_micro.errors import Trap  # noqa: E402
 
 np = pytest.importorskip("numpy")
@@ -82,7 +82,7 @@ def test_f32_binary_vs_numpy(op, a, b):
     with np.errstate(all="ignore"):
         want = _np_bits32(_NP_OPS[op](_np32(a), _np32(b)))
     assert getattr(softfloat, "f32_" + op)(a, b) == want
-    assert getattr(numeric, "_host_f32_" + op)(a, b) == want
+    assert getattr(numeric_f32, "_host_f32_" + op)(a, b) == want
 
 
 @EXAMPLES
@@ -91,7 +91,7 @@ def test_f32_sqrt_vs_numpy(a):
     with np.errstate(all="ignore"):
         want = _np_bits32(np.sqrt(_np32(a)))
     assert softfloat.f32_sqrt(a) == want
-    assert numeric._host_f32_sqrt(a) == want
+    assert numeric_f32._host_f32_sqrt(a) == want
 
 
 def _exact(bits):
@@ -157,14 +157,14 @@ def test_f64_sqrt_exact(a):
                                     (1 << 63) + (1 << 39), (1 << 32) - 128, 0x7FFFFFBF])))
 def test_int_to_float_vs_numpy(v):
     s64 = v - (1 << 64) if v >> 63 else v
-    assert numeric.f32_convert_i64_u(v) == _np_bits32(np.float32(np.uint64(v)))
-    assert numeric.f32_convert_i64_s(v) == _np_bits32(np.float32(np.int64(s64)))
+    assert numeric_f32.f32_convert_i64_u(v) == _np_bits32(np.float32(np.uint64(v)))
+    assert numeric_f32.f32_convert_i64_s(v) == _np_bits32(np.float32(np.int64(s64)))
     assert numeric.f64_convert_i64_u(v) == struct.unpack("<Q", struct.pack("<d", float(v)))[0]
     assert numeric.f64_convert_i64_s(v) == _np_bits64(np.float64(s64)) == _np_bits64(float(s64))
     w = v & 0xFFFFFFFF
     s32 = w - (1 << 32) if w >> 31 else w
-    assert numeric.f32_convert_i32_u(w) == _np_bits32(np.float32(np.uint32(w)))
-    assert numeric.f32_convert_i32_s(w) == _np_bits32(np.float32(np.int32(s32)))
+    assert numeric_f32.f32_convert_i32_u(w) == _np_bits32(np.float32(np.uint32(w)))
+    assert numeric_f32.f32_convert_i32_s(w) == _np_bits32(np.float32(np.int32(s32)))
     assert numeric.f64_convert_i32_s(w) == _np_bits64(float(s32))
 
 
@@ -172,8 +172,8 @@ def test_int_to_float_vs_numpy(v):
 @given(a=F64, b=F32)
 def test_demote_promote_vs_numpy(a, b):
     with np.errstate(all="ignore"):
-        assert numeric.f32_demote_f64(a) == _np_bits32(np.float32(_np64(a)))
-    assert numeric.f64_promote_f32(b) == _np_bits64(np.float64(_np32(b)))
+        assert numeric_f32.f32_demote_f64(a) == _np_bits32(np.float32(_np64(a)))
+    assert numeric_f32.f64_promote_f32(b) == _np_bits64(np.float64(_np32(b)))
 
 
 _ROUND = {"ceil": np.ceil, "floor": np.floor, "trunc": np.trunc, "nearest": np.rint}
@@ -184,7 +184,7 @@ _ROUND = {"ceil": np.ceil, "floor": np.floor, "trunc": np.trunc, "nearest": np.r
 @given(a=F32, b=F64)
 def test_rounding_vs_numpy(op, a, b):
     with np.errstate(all="ignore"):
-        assert getattr(numeric, "f32_" + op)(a) == _np_bits32(_ROUND[op](_np32(a)))
+        assert getattr(numeric_f32, "f32_" + op)(a) == _np_bits32(_ROUND[op](_np32(a)))
         assert getattr(numeric, "f64_" + op)(b) == _np_bits64(_ROUND[op](_np64(b)))
 
 
@@ -195,13 +195,15 @@ def test_compare_min_max_vs_numpy(a, b, c, d):
         fx, fy = val(x), val(y)
         for op, ref in (("eq", fx == fy), ("ne", fx != fy), ("lt", fx < fy), ("gt", fx > fy),
                         ("le", fx <= fy), ("ge", fx >= fy)):
-            assert getattr(numeric, fmt + "_" + op)(x, y) == int(bool(ref))
+            assert getattr(_OF[fmt], fmt + "_" + op)(x, y) == int(bool(ref))
         bits = _np_bits32 if fmt == "f32" else _np_bits64
         if fx == 0 and fy == 0:  # numpy leaves the zero's sign unspecified; wasm does not
             continue
-        assert getattr(numeric, fmt + "_min")(x, y) == bits(np.minimum(fx, fy))
-        assert getattr(numeric, fmt + "_max")(x, y) == bits(np.maximum(fx, fy))
+        assert getattr(_OF[fmt], fmt + "_min")(x, y) == bits(np.minimum(fx, fy))
+        assert getattr(_OF[fmt], fmt + "_max")(x, y) == bits(np.maximum(fx, fy))
 
+
+_OF = {"f32": numeric_f32, "f64": numeric}  # the module with the ops on a format
 
 _TRUNC = [("i32_trunc_f32_s", 23, 8, -(1 << 31), (1 << 31) - 1),
           ("i32_trunc_f32_u", 23, 8, 0, (1 << 32) - 1),
@@ -225,8 +227,9 @@ def test_truncation_vs_math(name, p, w, lo, hi, a32, a64, near):
               struct.unpack(ifmt, struct.pack(fmt, float(np.float32(near)) if p == 23
                                               else float(near)))[0]):
         x = struct.unpack(fmt, struct.pack(ifmt, a))[0]
-        fn = getattr(numeric, name)
-        sat = getattr(numeric, name.replace("trunc_", "trunc_sat_"))
+        m = _OF["f32" if p == 23 else "f64"]
+        fn = getattr(m, name)
+        sat = getattr(m, name.replace("trunc_", "trunc_sat_"))
         if math.isnan(x):
             with pytest.raises(Trap):
                 fn(a)
