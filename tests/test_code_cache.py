@@ -1,7 +1,8 @@
-# The lowered-code cache (Config.code_cache): when it is full, the functions that are not
-# running are evicted and lowered again when next called; the running ones (on the call stack,
-# the current one, those under a host call) stay, moved to the front, and keep running. A
-# function bigger than the whole cache ends in one named LimitError.
+# The lowered-code cache (Config.code_cache): when it is full, the functions used least
+# recently are evicted and lowered again when next called, or, for frames up the call stack,
+# when the loop returns into them; the running ones (the current one, those under a host call)
+# stay, moved to the front, and keep running. A function bigger than the whole cache ends in
+# one named LimitError.
 import support
 import wasi_micro
 from host_tools import wasmbuild as B
@@ -43,9 +44,10 @@ def _module():
     return wasi_micro.load(m.bytes()), first_link
 
 
-def _run(cache):
-    """(chain(5) twice and leaves(7), the instance, [(whether every link had code after the
-    host's call, the last link's entry before it, after it)])."""
+def _run(cache, fail=False):
+    """(chain(5) twice and leaves(7), the instance, [(whether the last link had code after the
+    host's call, whether every link had, the last link's entry before it, after it)]). With
+    `fail`, the host first traps once after calling `leaves`, leaving evicted frames behind."""
     mod, first_link = _module()
     inst = []
     seen = []
@@ -54,13 +56,20 @@ def _run(cache):
         i = inst[0]
         last = i.entries[first_link + _N - 1]
         r = i.invoke("leaves", [x])[0]
-        seen.append((all(i.entries[first_link + k] for k in range(_N)), last,
+        seen.append((i.entries[first_link + _N - 1] != 0,
+                     all(i.entries[first_link + k] for k in range(_N)), last,
                      i.entries[first_link + _N - 1]))
+        if fail:
+            del fail[:]
+            raise ValueError("the host fails")
         return r
 
     i = wasi_micro.instantiate(mod, {"env": {"h": wasi_micro.HostFunc("i:i", h)}},
                                Config(code_cache=cache))
     inst.append(i)
+    if fail:
+        support.raises(ValueError, i.invoke, "link0", [5])
+        del seen[:]
     out = [i.invoke("link0", [5]), i.invoke("leaves", [7]), i.invoke("link0", [5])]
     return out, i, seen
 
@@ -72,14 +81,18 @@ def test_evicted_functions_relowered_give_the_same_results():
     assert ample.lowerings == 2 * _N + 1  # each function once
     assert small.lowerings > 2 * _N + 1, small.lowerings  # evicted and lowered again
     assert 2 * len(small.code) <= _CACHE
+    assert _run(_CACHE, [True])[0] == want  # frames left waiting by a trap are no matter
 
 
-def test_running_functions_are_never_evicted():
+def test_frames_up_the_stack_are_evicted_and_resumed():
     # While the host runs (under the last link), `leaves` lowers all eight leaves into a
-    # cache that holds a few: the links on the call stack stay lowered, the last one moves
-    # under the host call, and all return correctly (the results above).
+    # cache that holds a few: the last link, under the host call, stays lowered and moves;
+    # links further up the call stack are evicted, and lowered again as the loop returns
+    # into them (the results above).
     _, _, seen = _run(_CACHE)
-    assert len(seen) == 2 and all(live and before != after for live, before, after in seen), seen
+    assert len(seen) == 2, seen
+    for last_kept, every_link, before, after in seen:
+        assert last_kept and before != after and not every_link, seen
 
 
 def test_too_small_for_one_function():

@@ -9,7 +9,7 @@ from .errors import Exhaustion, LimitError, Trap, CALL_EXHAUSTED, DEADLINE, DIV_
     STACK_EXHAUSTED, UNDEF_ELEMENT, UNINIT_ELEMENT, UNREACHABLE
 from .interp import ST_BULK, ST_COUNT, ST_CSBASE, ST_CSP, ST_FP, ST_FUEL, ST_MLEN, ST_PC, \
     ST_PSHIFT, ST_TRAP
-from .ir import set_word, word
+from .ir import CODE_START, RESUME_PC, set_word, word
 from .lower import Full
 from .module import Limits
 from .opcodes import MEM_ACCESS, MEM_LOG2, MEM_SIGNED, SIG, SIGS
@@ -17,6 +17,11 @@ from .runtime import Memory, read_value, slots, write_value
 from . import ir
 
 _M32 = const(0xFFFFFFFF)
+# Halfwords made free beyond a body's bytes before lowering it in a bounded cache (a small
+# function's header and constants), and beyond what is needed, a 2**-_SLACK_LOG2 share of
+# the cache.
+_ROOM_SLACK = const(32)
+_SLACK_LOG2 = const(3)
 
 # interp's trap codes -> reasons; codes 3 and 4 are exhaustion.
 _TRAPS = (None, UNREACHABLE, OOB_MEMORY, CALL_EXHAUSTED, STACK_EXHAUSTED, DIV_ZERO, INT_OVERFLOW)
@@ -41,7 +46,6 @@ _R_LOAD_D = const(1)
 _R_LOAD_ADDR = const(2)
 _R_STORE_ADDR = const(1)
 _R_STORE_VALUE = const(2)
-_R_RETURN_LEN = const(2)
 _R_CALL = const(0x0F)
 _R_CALL_ENTRY = const(2)
 _R_CALL_FUNC = const(4)
@@ -86,6 +90,7 @@ _R_TABLE_SET_INDEX = const(1)
 _R_TABLE_SET_VALUE = const(2)
 _R_TABLE_SET_TABLE = const(3)
 _R_TABLE_SET_LEN = const(5)
+_R_RESUME = const(0x21)
 _R_MEMORY_SIZE = const(0x3F)
 _R_MEMORY_SIZE_D = const(1)
 _R_MEMORY_SIZE_LEN = const(2)
@@ -243,83 +248,125 @@ class Driver:
             self.entries[fidx] = e
             self.entry_list.append((e, fidx))
             self.lowerings += 1
+        if self.lowerer.cap is not None:  # a bounded cache: fidx is in use now
+            self.clock += 1
+            self.used_at[fidx] = self.clock
         return e
 
     def _lower(self, fidx):
-        """Lower fidx at the end of the code; when the cache is full, evict first: the
-        functions that are not running except the newest in half the cache, then all of them.
-        One that still does not fit is the cache's limit."""
+        """Lower fidx at the end of the code. In a bounded cache, room is made first for what
+        its body is likely to need (a wasm byte lowers to at most about 0.9 halfwords), so
+        that a lowering is seldom started in vain; if it still does not fit, everything that
+        can go is evicted. One that does not fit then is the cache's limit."""
         low = self.lowerer
-        spare = -1
+        need = 0
+        if low.cap is not None:
+            c = self.module.codes[fidx - self.module.func_imports]
+            need = c.end - c.start + _ROOM_SLACK
+            if low.used + need > low.cap:
+                self._evict(need)
         while True:
             try:
                 if self.tier is not None and self.tier.take(fidx):  # native.py: a stub
                     return self.tier.stub(low, fidx)
                 return low.lower(fidx, self.entries)
             except Full:
-                if spare == 0:
+                if need >= low.cap:
                     raise LimitError("%s: lowered code of %s needs more than %d KiB, the code "
                                      "cache is %d KiB (code_cache)" % (
                                          OUT_OF_MEMORY, self.module.func_name(fidx),
                                          (low.cap - low.used) >> 9, low.cap >> 9))
-            spare = low.cap >> 1 if spare < 0 else 0
-            self._evict(spare)
+            need = low.cap
+            self._evict(need)
 
-    def _evict(self, spare):
-        """Drop the lowered code of the functions that are not running, except the most
-        recently lowered in `spare` halfwords (the loop keeps no use counts: recent is the
-        guess). The running ones (the driver's pc, the return pcs on the call stack, host
-        calls under way) and those kept move to the front, those pcs with them; calls to
-        evicted functions are unbound. Everything it allocates comes before the first change:
-        running out of memory leaves the code as it was."""
+    def _evict(self, need):
+        """Make `need` halfwords, and a little more, free at the end of the code: drop the
+        lowered code of the functions used least recently (lowered, or called through the
+        driver: the loop keeps no counts) until they fit, or all that can go. The function
+        running now and those under a host call stay; one with frames further up the call
+        stack may go: their return addresses become RESUME's, and the driver lowers it again
+        when one returns. The kept ones move to the front, the running pcs with them, and
+        their direct calls are unbound: the driver binds each again when it next runs, which
+        marks its callee used. Everything it allocates comes before the first change: running
+        out of memory leaves the code as it was."""
         low = self.lowerer
         code = low.array
         st = self.st
         cs = self.cs
         held = self.held
-        rets = range(0, min(st[ST_CSP], len(cs)), 2)
-        pcs = [st[ST_PC]] + held + [cs[i] for i in rets]
+        csp = min(st[ST_CSP], len(cs))
+        rets = range(0, csp, 2)
+        pinned = [st[ST_PC]] + held
+        used_at = self.used_at
         lst = self.entry_list
-        keep = []  # (old entry, old end, function), newest first
-        for j in range(len(lst) - 1, -1, -1):
+        ranked = []  # (last use, index in lst) of the functions that may go
+        for j in range(len(lst)):
             e, f = lst[j]
             end = ir.end(code, e)
             running = False
-            for pc in pcs:
+            for pc in pinned:
                 if e <= pc < end:
                     running = True
                     break
-            if running or end - e <= spare:
-                if not running:
-                    spare -= end - e
+            if not running:
+                ranked.append((used_at.get(f, 0), j))
+        ranked.sort()
+        # A little more than asked: each eviction walks all the code kept.
+        need += low.cap >> _SLACK_LOG2
+        free = low.cap - low.used
+        gone = set()
+        for _, j in ranked:
+            if free >= need:
+                break
+            e, f = lst[j]
+            free += ir.end(code, e) - e
+            gone.add(f)
+        keep = []  # (old entry, old end, function), in code order
+        resume = {}  # call stack index -> (function, offset) of the frames to resume
+        for e, f in lst:
+            end = ir.end(code, e)
+            if f not in gone:
                 keep.append((e, end, f))
-        at = {}  # function -> its new entry
-        order = []  # the kept functions in lowering order
-        for j in range(len(keep) - 1, -1, -1):
-            order.append(keep[j][2])
+                continue
+            for i in rets:
+                if e <= cs[i] < end:
+                    resume[i] = (f, cs[i] - e)
+        for i in self.resume:  # frames still waiting (the others returned or were unwound)
+            if i < csp and cs[i] == RESUME_PC:
+                resume[i] = self.resume[i]
         keep.sort()
-        pos = _R_RETURN_LEN  # after the driver's RETURN 0
+        at = {}  # function -> its new entry
+        pos = CODE_START
         for e, end, f in keep:
             at[f] = pos
             pos += end - e
-        entry_list = [(at[f], f) for f in order]
-        for e, f in lst:
-            if f not in at:
-                self.entries[f] = 0
+        entry_list = [(at[f], f) for e, end, f in keep]
+        for f in gone:
+            self.entries[f] = 0
+            used_at.pop(f, None)
         for e, end, f in keep:  # each moves down: copying upwards is safe
             d = at[f]
-            for i in range(end - e):
-                code[d + i] = code[e + i]
+            if d != e:
+                for i in range(end - e):
+                    code[d + i] = code[e + i]
             self.entries[f] = d
         for e, end, f in keep:
-            ir.relocate(code, at[f], at[f] - e, self.entries)
+            ir.relocate(code, at[f], at[f] - e)
         st[ST_PC] = _moved(st[ST_PC], keep, at)
         for i in range(len(held)):
             held[i] = _moved(held[i], keep, at)
         for i in rets:
-            cs[i] = _moved(cs[i], keep, at)
+            cs[i] = RESUME_PC if i in resume else _moved(cs[i], keep, at)
+        self.resume = resume
         low.used = pos
         self.entry_list = entry_list
+
+    def _resume(self):
+        """The loop returned into a frame whose function was evicted: lower it again and go
+        on where the frame left off."""
+        st = self.st
+        f, offset = self.resume.pop(st[ST_CSP])
+        st[ST_PC] = self._entry(f) + offset
 
     def _drive(self):
         st = self.st
@@ -453,6 +500,8 @@ class Driver:
                     regs[fp + i] = vals[i]
                 self._call_out(f, fp)
                 st[ST_PC] = 0  # RETURN 0: the results are in place
+        elif op == _R_RESUME:
+            self._resume()
         elif op == _R_MEMORY_GROW:
             d = fp + code[pc + _R_MEMORY_GROW_D]
             r = self.memory_obj.grow(self.regs[fp + code[pc + _R_MEMORY_GROW_A]])
@@ -652,6 +701,8 @@ class Driver:
             except IndexError:
                 raise Trap(OOB_MEMORY)
             return self._moved(pc + _R_MEMORY_FILL_LEN)
+        if op == _R_RESUME:  # the driver's
+            return -1
         raise ValueError("ext: unexpected op 0x%x" % op)
 
     def _moved(self, next_pc):

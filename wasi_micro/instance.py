@@ -5,6 +5,7 @@ from .config import DEFAULT
 from .driver import _NO_MEMORY, Driver, _numeric, call
 from .errors import LimitError, LinkError, Trap, OOB_MEMORY, OUT_OF_MEMORY
 from .interp import ST_CSLEN, ST_FLOAT, ST_RLEN, ST_WORDS
+from .ir import CODE_START
 from .lower import Lowerer
 from .module import K_FUNC, K_GLOBAL, K_MEM, K_TABLE, M_ACTIVE, M_DECLARATIVE
 from .reader import PIECE
@@ -21,7 +22,7 @@ _F64_CONST = const(0x44)
 _REF_NULL = const(0xD0)
 _REF_FUNC = const(0xD2)
 _R_RETURN = const(0x0E)
-_R_RETURN_LEN = const(2)
+_R_RESUME = const(0x21)
 # End of the generated opcodes.
 
 
@@ -148,8 +149,8 @@ class Instance(Driver):
             st[ST_FLOAT] = 0 if SOFT else 1
         self.top = nslots  # first free register slot (base of the next entry frame)
         self.ctop = 0  # first free call-stack word
-        # Code position 0 holds `RETURN 0`: the driver resumes there after it has placed a
-        # call's results itself.
+        # The code starts with the driver's ops (driver.py): `RETURN 0`, where it resumes
+        # after it has placed a call's results itself, and RESUME.
         # The code array is reserved now, while the heap is young: growing it later needs the
         # old and the new array at once. A big program (libc) runs 0.68-0.73 halfwords of
         # lowered code a byte of body (the bench programs), a small one up to 0.9. With a
@@ -157,13 +158,13 @@ class Instance(Driver):
         size = 0
         for c in m.codes:
             size += c.end - c.start
-        cap = min(size, max(size * 3 // 4, 8192)) + _R_RETURN_LEN
-        limit = None if config.code_cache is None else max(config.code_cache >> 1, _R_RETURN_LEN)
+        cap = min(size, max(size * 3 // 4, 8192)) + CODE_START
+        limit = None if config.code_cache is None else max(config.code_cache >> 1, CODE_START)
         if limit is not None and cap > limit:
             cap = limit
         try:
-            self.lowerer = Lowerer(m, gslot, self.typeids, halfwords(cap, [_R_RETURN, 0]),
-                                   _R_RETURN_LEN, config.count, limit)
+            code = halfwords(cap, [_R_RETURN, 0, _R_RESUME])
+            self.lowerer = Lowerer(m, gslot, self.typeids, code, CODE_START, config.count, limit)
         except MemoryError:
             raise LimitError(OUT_OF_MEMORY)
         self.code = self.lowerer.array
@@ -171,10 +172,15 @@ class Instance(Driver):
             from .native_tier import Tier
             self.tier = Tier(self)
         self.entries = [0] * len(funcs)  # 0: not lowered yet
-        self.entry_list = []  # (entry pc, function index) of the lowered functions, in the
-        # order they were lowered
+        self.entry_list = []  # (entry pc, function index) of the lowered functions
         self.held = []  # the pcs of this instance's calls out under way (they are running)
         self.lowerings = 0  # functions lowered, evicted ones again each time
+        # A bounded code cache's recency (driver._evict): function -> the clock when it was
+        # last lowered or called through the driver; and call stack index -> (function,
+        # offset) of each frame whose function was evicted, waiting to be resumed.
+        self.clock = 0
+        self.used_at = {}
+        self.resume = {}
         self.executed = 0  # counting mode: wasm instructions run
         self.left_loop = 0  # counting mode: ops run outside the viper loop (slow path, driver)
         self.started = None  # ticks when the outermost call began (Config.deadline)

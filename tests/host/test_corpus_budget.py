@@ -51,7 +51,7 @@ def _memory(name, board):
 
 
 _MPY = "the runtime as .mpy takes about 100 KiB of the heap (frozen: 26-32 KiB)"
-_ESP32 = ("the 32 KiB runtime, the 24 KiB code cache, module records and linear memory do "
+_ESP32 = ("the 32 KiB runtime, the 20 KiB code cache, module records and linear memory do "
           "not fit together in 110 KiB")
 # (board, form, program) -> why it does not fit its budget today.
 MISSES = {
