@@ -108,6 +108,12 @@ def test_changed_data_segment_traps_at_instantiation():
     _with_file(check)
 
 
+def _deferred(mem):
+    """The pages of a paged memory whose deferred bytes are not read yet."""
+    lz = mem.lazy
+    return sorted(set(lz[i] for i in range(0, len(lz), 5) if not mem.ptab[lz[i]]))
+
+
 def test_paged_memory_reads_data_pages_when_touched():
     # With a limit (a board) the memory is paged: the pages of a segment of a page or more get
     # their frames, and their bytes from the file, only when the guest first touches them.
@@ -116,12 +122,12 @@ def test_paged_memory_reads_data_pages_when_touched():
                                       wasi_micro.Config(max_memory=8192))
         mem = inst.memory_obj
         # page 0: "wasm" (a short segment, written at once), so also the long one's first bytes
-        assert mem.paged and mem.used == 1024 and sorted(mem.lazy) == [1, 2]
+        assert mem.paged and mem.used == 1024 and _deferred(mem) == [1, 2]
         assert inst.invoke("byte", [1]) == [ord("a")]
         assert mem.read(1030, 1) == bytes([30]) and mem.used == 2048
-        assert sorted(mem.lazy) == [2]
+        assert _deferred(mem) == [2]
         assert mem.read(1000, 1280) == bytes(range(256)) * 5  # across the pages
-        assert mem.used == 3072 and not mem.lazy
+        assert mem.used == 3072 and not _deferred(mem)
         # A page not yet touched when the file changes: a clean trap when it is.
         inst = wasi_micro.instantiate(wasi_micro.load(path, detach=True), None,
                                       wasi_micro.Config(max_memory=8192))
