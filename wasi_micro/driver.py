@@ -424,15 +424,15 @@ class Driver:
             st[ST_PC] += _R_CALL_IMPORT_LEN
         elif op == _R_CALL_INDIRECT:
             f = self._indirect(op, pc, fp)
-            if f.inst is self:
-                self._entry(f.index)  # now lowered: the loop runs the call itself
+            if type(f) is int:
+                self._entry(f)  # now lowered: the loop runs the call itself
             else:
                 self._call_out(f, fp + code[pc + _R_CALL_INDIRECT_ARGBASE])
                 st[ST_PC] += _R_CALL_INDIRECT_LEN
         elif op == _R_RETURN_CALL_INDIRECT:
             f = self._indirect(op, pc, fp)
-            if f.inst is self:
-                self._entry(f.index)
+            if type(f) is int:
+                self._entry(f)
             else:
                 n = code[pc + _R_RETURN_CALL_INDIRECT_N]
                 src = pc + _R_RETURN_CALL_INDIRECT_SRC
@@ -483,7 +483,8 @@ class Driver:
             s += slots(results[i])
 
     def _indirect(self, op, pc, fp):
-        """The function the call_indirect or return_call_indirect at pc calls."""
+        """The function the call_indirect or return_call_indirect at pc calls: its index if it
+        is this instance's own (no Func made for it), else its Func."""
         code = self.code
         if op == _R_CALL_INDIRECT:
             i, t, y = _R_CALL_INDIRECT_INDEX, _R_CALL_INDIRECT_TABLE, _R_CALL_INDIRECT_TYPEID
@@ -495,12 +496,19 @@ class Driver:
         elems = self.tables[word(code, pc + t)].elems
         if i >= len(elems):
             raise Trap(UNDEF_ELEMENT)
-        f = self.store.deref(elems[i])
+        h = elems[i]
+        m = self.module
+        g = -1 if self.first is None or h == 0 else h - self.first
+        if m.func_imports <= g < self.nfuncs:  # a defined function of this instance
+            if self.typeids[m.funcs[g - m.func_imports]] != tid:
+                raise Trap(INDIRECT_MISMATCH)
+            return g
+        f = self.store.deref(h)
         if f is None:
             raise Trap(UNINIT_ELEMENT)
         if f.typeid != tid:
             raise Trap(INDIRECT_MISMATCH)
-        return f
+        return f.index if f.inst is self else f
 
     # -- slow ops the loop calls: ext(pc, fp) -> next pc, or -1 to hand over to the driver -----
 
@@ -533,8 +541,8 @@ class Driver:
             return pc + n
         if op == _R_CALL_INDIRECT or op == _R_RETURN_CALL_INDIRECT:
             f = self._indirect(op, pc, fp)
-            if f.inst is self:
-                e = self.entries[f.index]
+            if type(f) is int:
+                e = self.entries[f]
                 if e:
                     return e
             return -1

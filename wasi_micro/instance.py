@@ -103,9 +103,11 @@ class Instance(Driver):
         config = self.config
         self.typeids = [typeid(t) for t in m.types]
         # A function's Func is made when first asked for (func()): most are only ever called
-        # from wasm, and a board has no room for a hundred idle objects.
-        funcs.extend([None] * len(m.funcs))
-        self.funcs = funcs
+        # from wasm, and a board has no room for a hundred idle objects (nor a slot each).
+        self.nfuncs = len(funcs) + len(m.funcs)
+        self.funcs = {}  # function index -> its Func: the imported ones, and those made
+        for i in range(len(funcs)):
+            self.funcs[i] = funcs[i]
         self.first = None  # the handle of function 0, once one is referenced (Store.ref)
         for t in m.tables:
             tables.append(Table(t.reftype, t.limits, 0, config.max_table))
@@ -170,7 +172,7 @@ class Instance(Driver):
         if config.tier != "off" and not config.count:
             from .native_tier import Tier
             self.tier = Tier(self)
-        self.entries = [0] * len(funcs)  # 0: not lowered yet
+        self.entries = [0] * self.nfuncs  # 0: not lowered yet
         self.entry_list = []  # (entry pc, function index) of the lowered functions, in the
         # order they were lowered
         self.held = []  # the pcs of this instance's calls out under way (they are running)
@@ -259,14 +261,14 @@ class Instance(Driver):
 
     def func(self, i):
         """The Func of function i (made once: store handles are by identity)."""
-        f = self.funcs[i]
+        f = self.funcs.get(i)
         if f is None:
             f = self.funcs[i] = Func(self.module.func_type(i), self, i)
         return f
 
     def ref_func(self, i):
         """A reference (store handle) to function i: its Func is not made for it."""
-        f = self.funcs[i]
+        f = self.funcs.get(i)
         return self.store.ref(f) if f is not None else self.store.func_handle(self, i)
 
     def _global(self, g):
