@@ -173,9 +173,32 @@ def offsets():
     return Exprs(_I32_CONST, "i")
 
 
-def codes():
-    """Function bodies, packed: Code(locals, start, end)."""
-    return Packed(Code, (None, "I", "I"))
+def index_code(n):
+    """The array typecode that holds the integers 0..n: a board's list takes 4 bytes an entry
+    and grows in doublings, an array of them 1 or 2."""
+    return "B" if n < 0x100 else "H" if n < 0x10000 else "I"
+
+
+class Codes(Packed):
+    """Function bodies, packed: codes[i] is Code(locals, start, end). A body's locals are kept as
+    an index into `decls`, the distinct declarations (sensorlog's 445 bodies have 66): n, the
+    number of bodies, says how wide the index."""
+
+    def __init__(self, n=0):
+        Packed.__init__(self, Code, (index_code(n), "I", "I"))
+        self.decls = []
+
+    def add(self, locals, start, end, same):
+        """Append a body; `same` maps each declaration seen to its index in decls."""
+        d = same.get(locals)
+        if d is None:
+            d = same[locals] = len(self.decls)
+            self.decls.append(locals)
+        self.append(d, start, end)
+
+    def __getitem__(self, i):
+        cols = self.cols
+        return Code(self.decls[cols[0][i]], cols[1][i], cols[2][i])
 
 
 def datas():
@@ -258,7 +281,7 @@ class Module:
         self.size = size  # the module's length in bytes
         self.types = []  # (params bytes, results bytes)
         self.imports = []
-        self.funcs = []  # type index of each defined function
+        self.funcs = []  # type index of each defined function (an array once decoded)
         self.tables = []
         self.mems = []  # Limits
         self.globals = []
@@ -267,7 +290,7 @@ class Module:
         self.elems = []
         self.datas = datas()
         self.data_count = None
-        self.codes = codes()
+        self.codes = Codes()
         self.crcs = None  # from a file: the CRC-32 of each body's instructions
         self.customs = []  # (name, contents as a memoryview of the module's bytes)
         self.names_at = None  # from a file: (offset, size) of its `name` section there
