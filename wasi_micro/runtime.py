@@ -62,23 +62,35 @@ class Store:
 DEFAULT_STORE = Store()
 
 
-def typeid(functype):
-    """Canonical id of a function type: call_indirect compares ids."""
+def _canonical(functype):
+    """(canonical id, the first equal type seen) of a function type: equal types share one
+    tuple (a board holds a type's bytes once, not in each host function's Func)."""
     t = _TYPEIDS.get(functype)
     if t is None:
-        t = _TYPEIDS[functype] = len(_TYPEIDS)
+        t = _TYPEIDS[functype] = (len(_TYPEIDS), functype)
     return t
+
+
+def typeid(functype):
+    """Canonical id of a function type: call_indirect compares ids."""
+    return _canonical(functype)[0]
 
 
 class Func:
     """A function: a wasm function of an instance (inst, index) or a host function (host)."""
 
+    # Defaults here: a Func holds only the attributes it sets (a board's RAM).
+    inst = None
+    index = -1
+    host = None
+
     def __init__(self, functype, inst=None, index=-1, host=None):
-        self.type = functype
-        self.typeid = typeid(functype)
-        self.inst = inst
-        self.index = index
-        self.host = host
+        self.typeid, self.type = _canonical(functype)
+        if inst is not None:
+            self.inst = inst
+            self.index = index
+        if host is not None:
+            self.host = host
 
     def __call__(self, *args):
         if self.host is not None:
