@@ -2,6 +2,8 @@
 # lowering and the code cache's eviction, and the ops the loop hands out (slow ops, host calls,
 # memory.grow). Driver is the execution half of Instance (instance.py), which links, allocates
 # and initialises the state it works on.
+from array import array
+
 from . import interp
 from .compat import BULK_IN_LOOP, REENTRY, const, micropython, ticks_diff, ticks_us
 from .errors import Exhaustion, LimitError, Trap, CALL_EXHAUSTED, DEADLINE, DIV_ZERO, \
@@ -234,7 +236,8 @@ class Driver:
             finally:
                 self.code = self.lowerer.array
             self.entries[fidx] = e
-            self.entry_list.append((e, fidx))
+            self.entry_list.append(e)
+            self.entry_list.append(fidx)
             self.lowerings += 1
         return e
 
@@ -274,8 +277,9 @@ class Driver:
         pcs = [st[ST_PC]] + held + [cs[i] for i in rets]
         lst = self.entry_list
         keep = []  # (old entry, old end, function), newest first
-        for j in range(len(lst) - 1, -1, -1):
-            e, f = lst[j]
+        for j in range(len(lst) - 2, -1, -2):
+            e = lst[j]
+            f = lst[j + 1]
             end = ir.end(code, e)
             running = False
             for pc in pcs:
@@ -295,10 +299,13 @@ class Driver:
         for e, end, f in keep:
             at[f] = pos
             pos += end - e
-        entry_list = [(at[f], f) for f in order]
-        for e, f in lst:
-            if f not in at:
-                self.entries[f] = 0
+        entry_list = array("I")
+        for f in order:
+            entry_list.append(at[f])
+            entry_list.append(f)
+        for j in range(1, len(lst), 2):
+            if lst[j] not in at:
+                self.entries[lst[j]] = 0
         for e, end, f in keep:  # each moves down: copying upwards is safe
             d = at[f]
             for i in range(end - e):
@@ -379,11 +386,12 @@ class Driver:
 
     def func_at(self, pc):
         """The function whose lowered code holds pc (None if none does)."""
-        best = None
-        for e, f in self.entry_list:
-            if e <= pc and (best is None or e > best[0]):
-                best = (e, f)
-        return None if best is None else best[1]
+        lst = self.entry_list
+        best = -1
+        for j in range(0, len(lst), 2):
+            if lst[j] <= pc and (best < 0 or lst[j] > lst[best]):
+                best = j
+        return None if best < 0 else lst[best + 1]
 
     def func_name_at(self, pc):
         f = self.func_at(pc)

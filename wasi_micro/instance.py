@@ -1,5 +1,7 @@
 # Instantiation: link the imports, allocate the instance's state, initialise it (globals,
 # exports, segments) and run the start function. Running it is Driver's (driver.py).
+from array import array
+
 from .compat import FLOAT_IN_LOOP, const, halfwords, new_words
 from .config import DEFAULT
 from .driver import _NO_MEMORY, Driver, _numeric, call
@@ -172,9 +174,12 @@ class Instance(Driver):
         if config.tier != "off" and not config.count:
             from .native_tier import Tier
             self.tier = Tier(self)
-        self.entries = [0] * self.nfuncs  # 0: not lowered yet
-        self.entry_list = []  # (entry pc, function index) of the lowered functions, in the
-        # order they were lowered
+        # Each function's entry pc, 0 while not lowered: halfwords when the code is that short.
+        self.entries = halfwords(self.nfuncs) if limit is not None and limit <= 0xFFFF else \
+            new_words(self.nfuncs)
+        # Entry pc, function index, ... of the lowered functions, in the order they were
+        # lowered (pairs in one array: a tuple each would cost a board 20 bytes).
+        self.entry_list = array("I")
         self.held = []  # the pcs of this instance's calls out under way (they are running)
         self.lowerings = 0  # functions lowered, evicted ones again each time
         self.executed = 0  # counting mode: wasm instructions run

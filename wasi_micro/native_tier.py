@@ -348,7 +348,8 @@ class Tier:
             inst.code = code = low.array
             code[e] = _R_BR
             set_word(code, e + _R_BR_T, stub)
-            inst.entry_list.append((stub, f))
+            inst.entry_list.append(stub)
+            inst.entry_list.append(f)
         self.ns["f%d" % f] = self.fns[f]
         return True
 
