@@ -114,6 +114,33 @@ def _deferred(mem):
     return sorted(set(lz[i] for i in range(0, len(lz), 5) if not mem.ptab[lz[i]]))
 
 
+def test_deferred_pieces_out_of_address_order():
+    # Segments need not come in address order: a page's pieces are found, and applied in the
+    # order they were deferred (a later segment's bytes win), wherever they were added.
+    from wasi_micro.memory import Memory
+    d = scratch()
+    try:
+        path = d + "/data"
+        data = bytes(range(256)) * 16
+        write_file(path, data)
+        mem = Memory(M.Limits(1), 8192)
+        mem.defer(path, 3000, data[100:160], 100)
+        mem.defer(path, 3060, data[160:170], 160)  # continues the piece before: merged
+        mem.defer(path, 1100, data[0:50], 0)  # an earlier page, deferred later
+        mem.defer(path, 3050, data[500:520], 500)  # overlaps the first piece: applied after
+        mem.defer(path, 5000, data[7:9], 7)
+        assert _deferred(mem) == [1, 2, 4] and len(mem.lazy) == 4 * 5 and mem.used == 0
+        want = bytearray(8192)
+        want[3000:3070] = data[100:170]
+        want[1100:1150] = data[0:50]
+        want[3050:3070] = data[500:520]
+        want[5000:5002] = data[7:9]
+        assert mem.read(0, 8192) == bytes(want) and mem.used == 3072
+        assert not _deferred(mem)
+    finally:
+        rmtree(d)
+
+
 def test_paged_memory_reads_data_pages_when_touched():
     # With a limit (a board) the memory is paged: the pages of a segment of a page or more get
     # their frames, and their bytes from the file, only when the guest first touches them.
