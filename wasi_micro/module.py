@@ -182,21 +182,25 @@ def index_code(n):
 
 class Codes(Packed):
     """Function bodies, packed: codes[i] is Code(locals, start, end). A body's locals are kept as
-    an index into `decls`, the distinct declarations (sensorlog's 445 bodies have 66): n, the
-    number of bodies, says how wide the index. Its start as the distance from the end before
-    (the body's size and locals declaration: a byte, but in `far` when 255 or more)."""
+    an index into the distinct declarations (sensorlog's 445 bodies have 66), those in one
+    buffer: n, the number of bodies, says how wide the index. Its start as the distance from
+    the end before (the body's size and locals declaration: a byte, but in `far` when 255 or
+    more)."""
 
     def __init__(self, n=0):
+        from array import array
         Packed.__init__(self, Code, (index_code(n), "B", "I"))
-        self.decls = []
+        self.decls = bytearray()  # the distinct declarations, one after the other ...
+        self.at = array("I", (0,))  # ... the i-th at decls[at[i]:at[i + 1]]
         self.far = {}  # body -> its start's distance from the end before, when 255 or more
 
     def add(self, locals, start, end, same):
-        """Append a body; `same` maps each declaration seen to its index in decls."""
+        """Append a body; `same` maps each declaration seen to its index."""
         d = same.get(locals)
         if d is None:
-            d = same[locals] = len(self.decls)
-            self.decls.append(locals)
+            d = same[locals] = len(self.at) - 1
+            self.decls.extend(locals)
+            self.at.append(len(self.decls))
         ends = self.cols[2]
         gap = start - (ends[-1] if len(ends) else 0)
         if gap >= _FAR:
@@ -206,10 +210,12 @@ class Codes(Packed):
 
     def __getitem__(self, i):
         cols = self.cols
+        d = cols[0][i]
         gap = cols[1][i]
         if gap == _FAR:
             gap = self.far[i]
-        return Code(self.decls[cols[0][i]], (cols[2][i - 1] if i else 0) + gap, cols[2][i])
+        return Code(bytes(self.decls[self.at[d]:self.at[d + 1]]),
+                    (cols[2][i - 1] if i else 0) + gap, cols[2][i])
 
 
 def datas():
