@@ -26,6 +26,8 @@ _R_RETURN = const(0x0E)
 _R_RETURN_LEN = const(2)
 # End of the generated opcodes.
 
+_HALFWORDS = const(0x10000)  # a code cache shorter than this has its pcs in halfwords
+
 
 def _const_expr(expr, inst):
     """Evaluate a validated constant expression in the (partly built) instance."""
@@ -175,7 +177,7 @@ class Instance(Driver):
             from .native_tier import Tier
             self.tier = Tier(self)
         # Each function's entry pc, 0 while not lowered: halfwords when the code is that short.
-        self.entries = halfwords(self.nfuncs) if limit is not None and limit <= 0xFFFF else \
+        self.entries = halfwords(self.nfuncs) if limit is not None and limit < _HALFWORDS else \
             new_words(self.nfuncs)
         # Entry pc, function index, ... of the lowered functions, in the order they were
         # lowered (pairs in one array: a tuple each would cost a board 20 bytes).
