@@ -123,7 +123,7 @@ def _order(s):
 
 def test_load_returns_module():
     m = load(_one_func(b"\x41\x01\x1a\x0b"))
-    assert len(m.codes) == 1 and m.funcs == [0]
+    assert len(m.codes) == 1 and list(m.funcs) == [0]
 
 
 def test_body_typing():

@@ -106,8 +106,8 @@ def _sizes(i, tag):
     S[tag + "lowered"] = i.lowerings  # evicted functions lowered again count again
     mem = i.memory_obj
     S[tag + "frames"] = mem.used if mem is not None else 0
-    # The page table, and with split frames the list of their bytearrays.
-    S[tag + "ptab"] = 0 if mem is None else 4 * len(mem.ptab) + 4 * len(mem.frames or ())
+    # The page table, and with split frames the dict of their bytearrays (two words an entry).
+    S[tag + "ptab"] = 0 if mem is None else 4 * len(mem.ptab) + 8 * len(mem.frames or ())
     S[tag + "table"] = sum(len(t.elems) for t in i.tables)
     S[tag + "regs"] = 4 * len(i.regs) + 4 * len(i.cs) + 4 * len(i.st)
 

@@ -2,6 +2,8 @@
 # problem is a MalformedError worded as in the spec test suite; typing is validate.py's job.
 # Function bodies stay offsets into the bytes: the validator decodes them as it types them, and
 # check_bodies() walks their encoding alone when the validator needs that.
+from array import array
+
 from .compat import const
 from .config import DEFAULT
 from .errors import MalformedError, LimitError
@@ -170,15 +172,17 @@ def _file_codes(m, r, cfg, end):
     # _codes, with the bodies passed over where they lie in the file.
     left = cfg.max_all_locals
     same = {}
-    for _ in range(_len(r)):
+    count = _len(r)
+    m.codes = M.Codes(count)
+    for _ in range(count):
         size = _size(r)
         start = r.tell()
         if start + size > end:
             r.fail_at(_EOF, end)
-        locs, left = _locals(r, cfg, start, left, same)
+        locs, left = _locals(r, cfg, start, left)
         if r.tell() > start + size:
             r.fail_at(_EOF, start + size)
-        m.codes.append(locs, r.tell(), start + size)
+        m.codes.add(locs, r.tell(), start + size, same)
         r.skip(start + size - r.tell(), False)
 
 
@@ -456,7 +460,12 @@ def _funcs(m, r, cfg):
     k = _len(r)
     if cfg.max_functions is not None and k + m.func_imports > cfg.max_functions:
         raise LimitError(_TOO_MANY_FUNCS)
-    m.funcs = [r.u32() for _ in range(k)]
+    n = len(m.types)
+    # An index past the types is kept as len(types): the validator's "unknown type" all the
+    # same, and the array is as narrow as the types allow.
+    m.funcs = array(M.index_code(n))
+    for _ in range(k):
+        m.funcs.append(min(r.u32(), n))
 
 
 def _table(r):
@@ -553,9 +562,9 @@ def _data_count(m, r, _cfg):
     m.data_count = r.u32()
 
 
-def _locals(r, cfg, start, left, same):
+def _locals(r, cfg, start, left):
     """A body's local declarations: (locals as bytes of value types, what is left of the
-    module's limit on locals). `same` keeps one bytes object per distinct declaration."""
+    module's limit on locals)."""
     groups = []  # count, type, count, type, ...
     total = 0
     for _ in range(_len(r)):
@@ -574,20 +583,22 @@ def _locals(r, cfg, start, left, same):
     locs = b""
     for i in range(0, len(groups), 2):
         locs += _ONE[groups[i + 1]] * groups[i]
-    return same.setdefault(locs, locs), left
+    return locs, left
 
 
 def _codes(m, r, cfg):
     n = r.end
     left = cfg.max_all_locals
-    same = {}  # one bytes object for each distinct locals declaration (a board's RAM)
-    for _ in range(_len(r)):
+    same = {}  # each distinct locals declaration's index (Codes: a board's RAM)
+    count = _len(r)
+    m.codes = M.Codes(count)
+    for _ in range(count):
         size = _size(r)
         start = r.pos
         end = start + size
         r.end = end  # the locals must fit the body
-        locs, left = _locals(r, cfg, start, left, same)
-        m.codes.append(locs, r.pos, end)
+        locs, left = _locals(r, cfg, start, left)
+        m.codes.add(locs, r.pos, end, same)
         r.pos = end
         r.end = n
 

@@ -2,6 +2,8 @@
 # lowering and the code cache's eviction, and the ops the loop hands out (slow ops, host calls,
 # memory.grow). Driver is the execution half of Instance (instance.py), which links, allocates
 # and initialises the state it works on.
+from array import array
+
 from . import interp
 from .compat import BULK_IN_LOOP, REENTRY, const, micropython, ticks_diff, ticks_us
 from .errors import Exhaustion, LimitError, Trap, CALL_EXHAUSTED, DEADLINE, DIV_ZERO, \
@@ -246,7 +248,8 @@ class Driver:
             finally:
                 self.code = self.lowerer.array
             self.entries[fidx] = e
-            self.entry_list.append((e, fidx))
+            self.entry_list.append(e)
+            self.entry_list.append(fidx)
             self.lowerings += 1
         if self.lowerer.cap is not None:  # a bounded cache: fidx is in use now
             self.clock += 1
@@ -300,8 +303,9 @@ class Driver:
         used_at = self.used_at
         lst = self.entry_list
         ranked = []  # (last use, index in lst) of the functions that may go
-        for j in range(len(lst)):
-            e, f = lst[j]
+        for j in range(0, len(lst), 2):
+            e = lst[j]
+            f = lst[j + 1]
             end = ir.end(code, e)
             running = False
             for pc in pinned:
@@ -318,12 +322,14 @@ class Driver:
         for _, j in ranked:
             if free >= need:
                 break
-            e, f = lst[j]
+            e = lst[j]
             free += ir.end(code, e) - e
-            gone.add(f)
+            gone.add(lst[j + 1])
         keep = []  # (old entry, old end, function), in code order
         resume = {}  # call stack index -> (function, offset) of the frames to resume
-        for e, f in lst:
+        for j in range(0, len(lst), 2):
+            e = lst[j]
+            f = lst[j + 1]
             end = ir.end(code, e)
             if f not in gone:
                 keep.append((e, end, f))
@@ -340,7 +346,10 @@ class Driver:
         for e, end, f in keep:
             at[f] = pos
             pos += end - e
-        entry_list = [(at[f], f) for e, end, f in keep]
+        entry_list = array("I")
+        for e, end, f in keep:
+            entry_list.append(at[f])
+            entry_list.append(f)
         for f in gone:
             self.entries[f] = 0
             used_at.pop(f, None)
@@ -433,11 +442,12 @@ class Driver:
 
     def func_at(self, pc):
         """The function whose lowered code holds pc (None if none does)."""
-        best = None
-        for e, f in self.entry_list:
-            if e <= pc and (best is None or e > best[0]):
-                best = (e, f)
-        return None if best is None else best[1]
+        lst = self.entry_list
+        best = -1
+        for j in range(0, len(lst), 2):
+            if lst[j] <= pc and (best < 0 or lst[j] > lst[best]):
+                best = j
+        return None if best < 0 else lst[best + 1]
 
     def func_name_at(self, pc):
         f = self.func_at(pc)
@@ -478,15 +488,15 @@ class Driver:
             st[ST_PC] += _R_CALL_IMPORT_LEN
         elif op == _R_CALL_INDIRECT:
             f = self._indirect(op, pc, fp)
-            if f.inst is self:
-                self._entry(f.index)  # now lowered: the loop runs the call itself
+            if type(f) is int:
+                self._entry(f)  # now lowered: the loop runs the call itself
             else:
                 self._call_out(f, fp + code[pc + _R_CALL_INDIRECT_ARGBASE])
                 st[ST_PC] += _R_CALL_INDIRECT_LEN
         elif op == _R_RETURN_CALL_INDIRECT:
             f = self._indirect(op, pc, fp)
-            if f.inst is self:
-                self._entry(f.index)
+            if type(f) is int:
+                self._entry(f)
             else:
                 n = code[pc + _R_RETURN_CALL_INDIRECT_N]
                 src = pc + _R_RETURN_CALL_INDIRECT_SRC
@@ -539,7 +549,8 @@ class Driver:
             s += slots(results[i])
 
     def _indirect(self, op, pc, fp):
-        """The function the call_indirect or return_call_indirect at pc calls."""
+        """The function the call_indirect or return_call_indirect at pc calls: its index if it
+        is this instance's own (no Func made for it), else its Func."""
         code = self.code
         if op == _R_CALL_INDIRECT:
             i, t, y = _R_CALL_INDIRECT_INDEX, _R_CALL_INDIRECT_TABLE, _R_CALL_INDIRECT_TYPEID
@@ -551,12 +562,19 @@ class Driver:
         elems = self.tables[word(code, pc + t)].elems
         if i >= len(elems):
             raise Trap(UNDEF_ELEMENT)
-        f = self.store.deref(elems[i])
+        h = elems[i]
+        m = self.module
+        g = -1 if self.first is None or h == 0 else h - self.first
+        if m.func_imports <= g < self.nfuncs:  # a defined function of this instance
+            if self.typeids[m.funcs[g - m.func_imports]] != tid:
+                raise Trap(INDIRECT_MISMATCH)
+            return g
+        f = self.store.deref(h)
         if f is None:
             raise Trap(UNINIT_ELEMENT)
         if f.typeid != tid:
             raise Trap(INDIRECT_MISMATCH)
-        return f
+        return f.index if f.inst is self else f
 
     # -- slow ops the loop calls: ext(pc, fp) -> next pc, or -1 to hand over to the driver -----
 
@@ -591,8 +609,8 @@ class Driver:
             return pc + n
         if op == _R_CALL_INDIRECT or op == _R_RETURN_CALL_INDIRECT:
             f = self._indirect(op, pc, fp)
-            if f.inst is self:
-                e = self.entries[f.index]
+            if type(f) is int:
+                e = self.entries[f]
                 if e:
                     return e
             return -1

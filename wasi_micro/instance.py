@@ -1,5 +1,7 @@
 # Instantiation: link the imports, allocate the instance's state, initialise it (globals,
 # exports, segments) and run the start function. Running it is Driver's (driver.py).
+from array import array
+
 from .compat import FLOAT_IN_LOOP, const, halfwords, new_words
 from .config import DEFAULT
 from .driver import _NO_MEMORY, Driver, _numeric, call
@@ -24,6 +26,8 @@ _REF_FUNC = const(0xD2)
 _R_RETURN = const(0x0E)
 _R_RESUME = const(0x21)
 # End of the generated opcodes.
+
+_HALFWORDS = const(0x10000)  # a code cache shorter than this has its pcs in halfwords
 
 
 def _const_expr(expr, inst):
@@ -104,9 +108,11 @@ class Instance(Driver):
         config = self.config
         self.typeids = [typeid(t) for t in m.types]
         # A function's Func is made when first asked for (func()): most are only ever called
-        # from wasm, and a board has no room for a hundred idle objects.
-        funcs.extend([None] * len(m.funcs))
-        self.funcs = funcs
+        # from wasm, and a board has no room for a hundred idle objects (nor a slot each).
+        self.nfuncs = len(funcs) + len(m.funcs)
+        self.funcs = {}  # function index -> its Func: the imported ones, and those made
+        for i in range(len(funcs)):
+            self.funcs[i] = funcs[i]
         self.first = None  # the handle of function 0, once one is referenced (Store.ref)
         for t in m.tables:
             tables.append(Table(t.reftype, t.limits, 0, config.max_table))
@@ -171,8 +177,12 @@ class Instance(Driver):
         if config.tier != "off" and not config.count:
             from .native_tier import Tier
             self.tier = Tier(self)
-        self.entries = [0] * len(funcs)  # 0: not lowered yet
-        self.entry_list = []  # (entry pc, function index) of the lowered functions
+        # Each function's entry pc, 0 while not lowered: halfwords when the code is that short.
+        self.entries = halfwords(self.nfuncs) if limit is not None and limit < _HALFWORDS else \
+            new_words(self.nfuncs)
+        # Entry pc, function index, ... of the lowered functions (pairs in one array: a tuple
+        # each would cost a board 20 bytes).
+        self.entry_list = array("I")
         self.held = []  # the pcs of this instance's calls out under way (they are running)
         self.lowerings = 0  # functions lowered, evicted ones again each time
         # A bounded code cache's recency (driver._evict): function -> the clock when it was
@@ -265,14 +275,14 @@ class Instance(Driver):
 
     def func(self, i):
         """The Func of function i (made once: store handles are by identity)."""
-        f = self.funcs[i]
+        f = self.funcs.get(i)
         if f is None:
             f = self.funcs[i] = Func(self.module.func_type(i), self, i)
         return f
 
     def ref_func(self, i):
         """A reference (store handle) to function i: its Func is not made for it."""
-        f = self.funcs[i]
+        f = self.funcs.get(i)
         return self.store.ref(f) if f is not None else self.store.func_handle(self, i)
 
     def _global(self, g):

@@ -20,6 +20,8 @@
 # pieces of that file (defer): a page gets its frame and its bytes when it is first touched, read
 # or written, so a board holds only the data a run uses (a Rust program's 20-35 KiB of read-only
 # data is mostly formatting and Unicode tables it never reads).
+from array import array
+
 from .compat import RESERVE_MAX, SPLIT_FRAMES, address, collect, const, crc32, new_arena, \
     new_words
 from .errors import LimitError, MODULE_CHANGED, OUT_OF_MEMORY, Trap
@@ -30,6 +32,7 @@ _FRAME_SHIFT = const(10)
 _FIRST_ARENA = const(8192)
 _WHOLE = const(65536)
 _CHUNK = const(4096)  # bulk ops on the host side go in chunks: no temporary bigger than this
+_PIECE = const(5)  # words a deferred piece takes in Memory.lazy
 
 
 def _oom():
@@ -52,9 +55,12 @@ class Memory:
         self.paged = paged = limit is not None and limit >= 1 << _FRAME_SHIFT
         self.shift = _FRAME_SHIFT if paged else _FLAT_SHIFT
         self.used = 0  # bytes of frames mapped (paged)
-        self.frames = None  # split frames: the bytearray of each virtual page, None if unmapped
-        self.lazy = None  # {virtual page: [(offset in it, file offset, length, CRC-32), ...]}
-        self.source = None  # ... the file those pieces come from (defer)
+        self.frames = None  # split frames: {virtual page: its bytearray} of the mapped pages
+        # Deferred pieces (defer), _PIECE words each: virtual page, offset in it, file offset,
+        # length, CRC-32; in page order, a page's in the order deferred. One array: a board
+        # keeps a record in 20 bytes (a tuple and its big-int CRC would take 60-80).
+        self.lazy = None
+        self.source = None  # ... the file those pieces come from
         if not paged and limit is not None and self.size > limit:
             _oom()
         try:
@@ -67,7 +73,7 @@ class Memory:
             else:
                 if SPLIT_FRAMES:
                     self.arena = None
-                    self.frames = []
+                    self.frames = {}
                 else:
                     # A board-sized limit is taken whole now, while the heap is young (growing
                     # the arena later needs the old and the new one at once); a big one grows.
@@ -88,8 +94,6 @@ class Memory:
         if old is not None:
             for i in range(len(old)):
                 t[i] = old[i]
-        if self.frames is not None:
-            self.frames.extend([None] * (len(t) - len(self.frames)))
         return t
 
     def _cap(self):
@@ -181,16 +185,38 @@ class Memory:
             self.write(addr, data)
             return
         self.source = source
-        if self.lazy is None:
-            self.lazy = {}
-        pieces = self.lazy.setdefault(vp, [])
+        lz = self.lazy
+        if lz is None:
+            lz = self.lazy = array("I")
         at = addr & ((1 << self.shift) - 1)
-        if pieces:  # one piece for what continues the last one in the file and the page
-            o, p, k, c = pieces[-1]
+        i = self._pieces(vp)[1]
+        if i and lz[i - _PIECE] == vp:  # one piece for what continues the page's last in the file
+            o, p, k = lz[i - 4], lz[i - 3], lz[i - 2]
             if o + k == at and p + k == pos:
-                pieces[-1] = (o, p, k + len(data), crc32(data, c))
+                lz[i - 2] = k + len(data)
+                lz[i - 1] = crc32(data, lz[i - 1])
                 return
-        pieces.append((at, pos, len(data), crc32(data)))
+        piece = array("I", (vp, at, pos, len(data), crc32(data)))
+        if i == len(lz):
+            lz.extend(piece)
+        else:  # segments out of address order (rare): the pieces stay in page order
+            self.lazy = lz[:i] + piece + lz[i:]
+
+    def _pieces(self, vp):
+        """(start, end): the words of the deferred pieces of virtual page vp in `lazy`."""
+        lz = self.lazy
+        lo = 0
+        hi = len(lz) // _PIECE
+        while lo < hi:  # the first piece past vp's
+            mid = (lo + hi) >> 1
+            if lz[mid * _PIECE] > vp:
+                hi = mid
+            else:
+                lo = mid + 1
+        end = lo * _PIECE
+        while lo and lz[(lo - 1) * _PIECE] == vp:
+            lo -= 1
+        return lo * _PIECE, end
 
     def _fill(self, buf, off, pieces):
         # A deferred page's bytes, from the file (MODULE_CHANGED if it changed since).
@@ -198,11 +224,14 @@ class Memory:
             f = open(self.source, "rb")
         except OSError:
             raise Trap(MODULE_CHANGED)
+        lz = self.lazy
         try:
-            for at, pos, k, crc in pieces:
+            for i in range(pieces[0], pieces[1], _PIECE):
+                at = lz[i + 1]
+                k = lz[i + 3]
                 v = memoryview(buf)[off + at:off + at + k]
-                f.seek(pos)
-                if f.readinto(v) != k or crc32(v) != crc:
+                f.seek(lz[i + 2])
+                if f.readinto(v) != k or crc32(v) != lz[i + 4]:
                     raise Trap(MODULE_CHANGED)
         finally:
             f.close()
@@ -214,7 +243,10 @@ class Memory:
         e = self.ptab[vp]
         if e:
             return (self.arena, e - 1) if self.frames is None else (self.frames[vp], 0)
-        pieces = None if self.lazy is None else self.lazy.pop(vp, None)
+        # A mapped page's pieces are never read again: they stay.
+        pieces = None if self.lazy is None else self._pieces(vp)
+        if pieces is not None and pieces[0] == pieces[1]:
+            pieces = None
         if not map_it and pieces is None:
             return None
         size = 1 << self.shift

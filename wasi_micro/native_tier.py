@@ -78,9 +78,9 @@ class Tier:
             import micropython
             ns["micropython"] = micropython
         self.ns = ns
-        self.fns = [None] * len(inst.funcs)  # None: not yet asked for (resolve)
+        self.fns = [None] * inst.nfuncs  # None: not yet asked for (resolve)
         # Tier "board": only the functions its code names (a first-call stub each costs RAM).
-        for g in range(len(inst.funcs)) if board is None else board[1].CALLS:
+        for g in range(inst.nfuncs) if board is None else board[1].CALLS:
             self._unresolved(g)
         if board is not None:
             self._preload(*board)
@@ -348,7 +348,8 @@ class Tier:
             inst.code = code = low.array
             code[e] = _R_BR
             set_word(code, e + _R_BR_T, stub)
-            inst.entry_list.append((stub, f))
+            inst.entry_list.append(stub)
+            inst.entry_list.append(f)
         self.ns["f%d" % f] = self.fns[f]
         return True
 

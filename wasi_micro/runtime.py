@@ -18,15 +18,17 @@ _TYPEIDS = {}
 
 class Store:
     """The reference space of linked instances: a register or table holds 0 for null and
-    n > 0 for objs[n]. Instances that share tables or functions share a store. A wasm
+    n > 0 for a handle. Instances that share tables or functions share a store. A wasm
     function's handle is its instance's first handle plus its index: the instance's functions
     get a range of handles when one of them is first referenced, and a Func object only when its
     handle is dereferenced (a funcref table of a hundred functions costs a board 4 bytes each,
-    not an object each)."""
+    not an object each; the range costs a record, not a slot a function)."""
 
     def __init__(self):
-        self.objs = [None]
-        self.ids = {}
+        self.next = 1  # the next free handle
+        self.objs = {}  # handle -> object, for the objects that are not instances' functions
+        self.ids = {}  # id(object) -> its handle
+        self.ranges = []  # the instances whose functions have handles (from inst.first)
 
     def ref(self, obj):
         inst = obj.inst if isinstance(obj, Func) else None
@@ -34,52 +36,61 @@ class Store:
             return self.func_handle(inst, obj.index)
         h = self.ids.get(id(obj))
         if h is None:
-            h = len(self.objs)
-            self.objs.append(obj)
+            h = self.next
+            self.next += 1
+            self.objs[h] = obj
             self.ids[id(obj)] = h
         return h
 
     def func_handle(self, inst, i):
         """The handle of function i of instance `inst` of this store (its Func not made)."""
         if inst.first is None:
-            inst.first = len(self.objs)
-            self.objs.extend([_Funcs(inst)] * len(inst.funcs))
+            inst.first = self.next
+            self.next += inst.nfuncs
+            self.ranges.append(inst)
         return inst.first + i
 
     def deref(self, h):
-        o = self.objs[h] if h else None
-        if type(o) is _Funcs:
-            return o.inst.func(h - o.inst.first)
+        o = self.objs.get(h)
+        if o is None and h:
+            for inst in self.ranges:
+                if 0 <= h - inst.first < inst.nfuncs:
+                    return inst.func(h - inst.first)
         return o
-
-
-class _Funcs:
-    """The handles of an instance's functions (Store.ref)."""
-
-    def __init__(self, inst):
-        self.inst = inst
 
 
 DEFAULT_STORE = Store()
 
 
-def typeid(functype):
-    """Canonical id of a function type: call_indirect compares ids."""
+def _canonical(functype):
+    """(canonical id, the first equal type seen) of a function type: equal types share one
+    tuple (a board holds a type's bytes once, not in each host function's Func)."""
     t = _TYPEIDS.get(functype)
     if t is None:
-        t = _TYPEIDS[functype] = len(_TYPEIDS)
+        t = _TYPEIDS[functype] = (len(_TYPEIDS), functype)
     return t
+
+
+def typeid(functype):
+    """Canonical id of a function type: call_indirect compares ids."""
+    return _canonical(functype)[0]
 
 
 class Func:
     """A function: a wasm function of an instance (inst, index) or a host function (host)."""
 
+    # Defaults here: a Func holds only the attributes it sets (a board's RAM).
+    inst = None
+    index = -1
+    host = None
+
     def __init__(self, functype, inst=None, index=-1, host=None):
-        self.type = functype
-        self.typeid = typeid(functype)
-        self.inst = inst
-        self.index = index
-        self.host = host
+        self.typeid, self.type = _canonical(functype)
+        if inst is not None:
+            self.inst = inst
+            self.index = index
+        if host is not None:
+            self.host = host
 
     def __call__(self, *args):
         if self.host is not None:
