@@ -269,6 +269,20 @@ def test_wasi_reads_into_a_grown_memory_in_place():
     assert bytes(w) == b"hello" and not isinstance(w, bytes)
 
 
+def test_paged_grow_without_host_memory_for_its_table_traps():
+    # Within the limit but no heap for the longer page table: "out of memory", not -1 (which a
+    # wasi-libc program answers by exiting 71 with no message); the memory is as it was.
+    m = Memory(Limits(1), 1 << 20)
+    m.write(100, b"abc")
+    table = m.ptab
+
+    def full(size, old):
+        raise MemoryError
+    m._table = full
+    support.raises(LimitError, m.grow, 1)
+    assert (m.pages, m.ptab, m.read(100, 3)) == (1, table, b"abc")
+
+
 def test_grow_with_less_host_memory_than_headroom():
     # A host with room only for what is asked still grows (no headroom); one with no room
     # returns -1 and leaves the memory as it was.

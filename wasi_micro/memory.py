@@ -157,7 +157,10 @@ class Memory:
 
     def grow(self, delta):
         """Add delta pages; the old size in pages, or -1 when it cannot grow (the declared
-        maximum, 4 GiB, the limit, or no host memory)."""
+        maximum, 4 GiB, the limit, or no host memory for a flat one). A paged memory (a
+        board's) whose page table finds no room traps "out of memory" instead: the guest asked
+        within its limit, and a C or Rust program given -1 exits (wasi-libc: status 71) with
+        no word of what ran out."""
         old = self.pages
         new = old + delta
         size = new << self.page_log2
@@ -170,6 +173,8 @@ class Memory:
                 else:
                     self._flat(self.size, size)
             except MemoryError:
+                if self.paged:
+                    _oom()
                 return -1
         self.pages = new
         self.size = size
