@@ -308,11 +308,10 @@ def works(exe, flash, p, kib, mode="run", own_memory=True):
     return status == p["exit"] and out == expected_output(p), status, out
 
 
-def smallest(exe, flash, p, mode, step):
-    """The smallest heap in KiB (a multiple of step) that works, or None above MAX_HEAP."""
-    def ok(kib):
-        return works(exe, flash, p, kib, mode)[0]
-    lo, hi = MIN_HEAP // step, MAX_HEAP // step
+def bisect(ok, lo, hi, step):
+    """The smallest multiple of step in [lo, hi] KiB for which ok(kib) holds (taken to hold
+    from there up), or None if it does not at hi."""
+    lo, hi = (lo + step - 1) // step, hi // step
     if not ok(hi * step):
         return None
     while lo < hi:
@@ -322,6 +321,11 @@ def smallest(exe, flash, p, mode, step):
         else:
             lo = mid + 1
     return hi * step
+
+
+def smallest(exe, flash, p, mode, step):
+    """The smallest heap in KiB (a multiple of step) that works, or None above MAX_HEAP."""
+    return bisect(lambda kib: works(exe, flash, p, kib, mode)[0], MIN_HEAP, MAX_HEAP, step)
 
 
 def tagged(out, tag):

@@ -240,19 +240,7 @@ def tried(board, p, kib):
 
 def smallest(board, p, lo, step):
     """The smallest heap in KiB (a multiple of step, at least lo) that works, or None."""
-    def ok(kib):
-        return tried(board, p, kib)
-    top = board.heap // 1024 // step * step
-    lo, hi = (lo + step - 1) // step, top // step
-    if not ok(hi * step):
-        return None
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if ok(mid * step):
-            hi = mid
-        else:
-            lo = mid + 1
-    return hi * step
+    return heap_report.bisect(lambda kib: tried(board, p, kib), lo, board.heap // 1024, step)
 
 
 def main():
