@@ -349,18 +349,24 @@ def const_name(name):
     return "_" + name.upper().replace(".", "_")
 
 
+def _block(text, begin, end, path):
+    """(text before the generated block, text after it, the private names the rest uses and
+    does not assign itself)."""
+    if text.count(begin) != 1 or text.count(end) != 1:
+        raise SystemExit("%s: needs one %r ... %r block" % (path, begin, end))
+    head, rest = text.split(begin + "\n")
+    tail = rest.split(end + "\n")[1]
+    outside = head + tail
+    own = set(re.findall(r"^(_[A-Z0-9_]+) = ", outside, re.M))
+    return head, tail, set(re.findall(r"\b_[A-Z][A-Z0-9_]*\b", outside)) - own
+
+
 def render_consumer(text, path="module"):
     """text with its generated block rewritten to define the names the rest uses: wasm
     opcodes, value types, then register ops and their layouts (in REGISTER's order), then
     TABLES.
     A name the module assigns itself is its own."""
-    if text.count(BEGIN) != 1 or text.count(END) != 1:
-        raise SystemExit("%s: needs one %r ... %r block" % (path, BEGIN, END))
-    head, rest = text.split(BEGIN + "\n")
-    tail = rest.split(END + "\n")[1]
-    outside = head + tail
-    own = set(re.findall(r"^(_[A-Z0-9_]+) = ", outside, re.M))
-    used = set(re.findall(r"\b_[A-Z][A-Z0-9_]*\b", outside)) - own
+    head, tail, used = _block(text, BEGIN, END, path)
     extra = "".join(TABLES[n]() for n in sorted(used & set(TABLES)))
     used |= set(re.findall(r"\b_[A-Z][A-Z0-9_]*\b", extra))
     ops = {const_name(name): op for op, name, _, _ in tables()[0]}
@@ -395,13 +401,7 @@ def wasi_constants(abi_text):
 def render_wasi_consumer(text, consts, path="module"):
     """text with its WASI block rewritten to define the wasi_abi constants the rest uses, in
     wasi_abi's order."""
-    if text.count(WASI_BEGIN) != 1 or text.count(WASI_END) != 1:
-        raise SystemExit("%s: needs one %r ... %r block" % (path, WASI_BEGIN, WASI_END))
-    head, rest = text.split(WASI_BEGIN + "\n")
-    tail = rest.split(WASI_END + "\n")[1]
-    outside = head + tail
-    own = set(re.findall(r"^(_[A-Z0-9_]+) = ", outside, re.M))
-    used = set(re.findall(r"\b_[A-Z][A-Z0-9_]*\b", outside)) - own
+    head, tail, used = _block(text, WASI_BEGIN, WASI_END, path)
     lines = ["%s = const(%s)\n" % (n, v) for n, v in consts.items() if n in used]
     return head + WASI_BEGIN + "\n" + "".join(lines) + WASI_END + "\n" + tail
 
