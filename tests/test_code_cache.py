@@ -107,6 +107,19 @@ def test_too_small_for_one_function():
     assert inst.invoke("big", [1]) == [1 + 400 * 401 // 2]
 
 
+def test_no_heap_to_lower_a_function():
+    # The board's heap (not the cache) has no room while lowering: one line naming it.
+    m = B.Module()
+    m.func([B.I32], [B.I32], _leaf(0, 4), export="f")
+    inst = wasi_micro.instantiate(wasi_micro.load(m.bytes()), None, Config(code_cache=8192))
+
+    def full(fidx, entries):
+        raise MemoryError
+    inst.lowerer.lower = full
+    e = support.raises(LimitError, inst.invoke, "f", [1])
+    assert e.reason == "out of memory: the heap has no room to lower wasm-function[0]", str(e)
+
+
 def test_cli_code_cache_option():
     limits = cli.parse(["--code-cache", "4096", "p.wasm"])[4]
     assert limits == {"code_cache": 4096}

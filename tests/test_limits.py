@@ -140,9 +140,9 @@ def test_linear_memory_below_one_page():
     inst.invoke("store", [0, 1])
     inst.invoke("store", [1024, 2])  # two 1 KiB frames of the 2 that fit in 3000 bytes
     e = _limit(inst.invoke, "store", [4096, 3])
-    assert e.reason == "out of memory" and e.func is not None
+    assert e.reason.startswith("out of memory") and e.func is not None
     e = _limit(inst.invoke, "fill", [8192, 7, 100])
-    assert e.reason == "out of memory"
+    assert e.reason.startswith("out of memory")
 
 
 def test_memory_declared_past_the_limit():
@@ -156,7 +156,7 @@ def test_memory_declared_past_the_limit():
         try:
             inst = wasi_micro.instantiate(_memory_module(pages), None, Config(max_memory=4096))
         except LimitError as e:
-            if support.IS_MICROPYTHON and e.reason == "out of memory":
+            if support.IS_MICROPYTHON and e.reason.startswith("out of memory"):
                 continue
             raise
         top = pages << 16

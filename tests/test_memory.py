@@ -67,7 +67,26 @@ def test_paged_limit_is_a_clean_error():
     m.write(0, b"a")
     m.write(5000, b"b")
     e = support.raises(LimitError, m.write, 9000, b"c")
-    assert isinstance(e, Trap) and e.reason == "out of memory"
+    assert isinstance(e, Trap) and \
+        e.reason == "out of memory: linear memory needs more than its 2 KiB (max_memory)"
+
+
+def test_no_heap_for_a_page_is_a_clean_error_saying_so():
+    m = Memory(Limits(1), 8192)
+    m.write(0, b"a")
+    if m.frames is None:  # one arena (plain Python), taken whole: as if it had to grow
+        m.arena = memoryview(m.arena)[:1024]
+    import wasi_micro.memory as mm
+
+    def full(n):
+        raise MemoryError
+    mm.bytearray = full
+    try:
+        e = support.raises(LimitError, m.write, 5000, b"b")
+    finally:
+        del mm.bytearray
+    assert e.reason == "out of memory: the heap has no room for another page of linear " \
+        "memory (1 KiB mapped)", e.reason
 
 
 def test_grow_respects_limit_and_max():
@@ -97,7 +116,7 @@ def test_guest_on_flat_and_paged_memory():
 def test_guest_past_limit_traps():
     inst = wasi_micro.instantiate(_guest(), None, wasi_micro.Config(max_memory=4096))
     e = support.raises(LimitError, inst.invoke, "touch", [20])  # 20 pages of 1 KiB
-    assert e.reason == "out of memory" and e.func is not None
+    assert e.reason.startswith("out of memory") and e.func is not None
 
 
 def _page_size_one(limits):
@@ -229,7 +248,7 @@ def test_declared_4gib_memory():
     # heap cannot hold it: a clean out-of-memory error.
     if support.IS_MICROPYTHON:
         e = support.raises(LimitError, Memory, Limits(65536))
-        assert e.reason == "out of memory"
+        assert e.reason.startswith("out of memory")
         return
     m = Memory(Limits(65536))
     top = 1 << 32
@@ -279,7 +298,8 @@ def test_paged_grow_without_host_memory_for_its_table_traps():
     def full(size, old):
         raise MemoryError
     m._table = full
-    support.raises(LimitError, m.grow, 1)
+    e = support.raises(LimitError, m.grow, 1)
+    assert e.reason == "out of memory: the heap has no room for 128 KiB of linear memory"
     assert (m.pages, m.ptab, m.read(100, 3)) == (1, table, b"abc")
 
 

@@ -115,7 +115,7 @@ def test_paged_limit_below_a_page():
     inst.invoke("s36_0", [0, 1])
     inst.invoke("s36_0", [1024, 2])
     e = support.raises(LimitError, inst.invoke, "s36_0", [PAGE - 4, 3])
-    assert e.reason == "out of memory"
+    assert e.reason.startswith("out of memory")
     _expect_oob(inst, "s36_0", [PAGE - 3, 3])
 
 

@@ -244,7 +244,8 @@ class Driver:
             try:
                 e = self._lower(fidx)
             except MemoryError:  # the board's heap, not a bug: a clean, named error
-                raise LimitError(OUT_OF_MEMORY, self.module.func_name(fidx))
+                raise LimitError("%s: the heap has no room to lower %s" % (
+                    OUT_OF_MEMORY, self.module.func_name(fidx)))
             finally:
                 self.code = self.lowerer.array
             self.entries[fidx] = e

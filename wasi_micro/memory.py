@@ -35,8 +35,14 @@ _CHUNK = const(4096)  # bulk ops on the host side go in chunks: no temporary big
 _PIECE = const(5)  # words a deferred piece takes in Memory.lazy
 
 
-def _oom():
-    raise LimitError(OUT_OF_MEMORY)
+def _oom(what, kib):
+    """The out-of-memory trap, saying what ran out: "out of memory: " + what % kib."""
+    raise LimitError("%s: %s" % (OUT_OF_MEMORY, what % kib))
+
+
+_OVER_LIMIT = const("linear memory needs more than its %d KiB (max_memory)")
+_NO_HEAP = const("the heap has no room for %d KiB of linear memory")
+_NO_PAGE = const("the heap has no room for another page of linear memory (%d KiB mapped)")
 
 
 class Memory:
@@ -62,7 +68,7 @@ class Memory:
         self.lazy = None
         self.source = None  # ... the file those pieces come from
         if not paged and limit is not None and self.size > limit:
-            _oom()
+            _oom(_OVER_LIMIT, limit >> 10)
         try:
             if not paged:
                 # At least one entry: an empty memory's unmapped one sends its accesses to
@@ -81,7 +87,7 @@ class Memory:
                     self.arena = bytearray(cap if cap <= _WHOLE else _FIRST_ARENA)
                 self.ptab = self._table(self.size, None)
         except MemoryError:
-            _oom()
+            _oom(_NO_HEAP, self.size >> 10)
         # Entries stay below 2**31 (the table's words are signed) for frames within 1 GiB of
         # the table: one heap, even split in areas, spans less.
         self.view = self.arena if self.frames is None else address(self.ptab) - (1 << 30)
@@ -174,7 +180,7 @@ class Memory:
                     self._flat(self.size, size)
             except MemoryError:
                 if self.paged:
-                    _oom()
+                    _oom(_NO_HEAP, size >> 10)
                 return -1
         self.pages = new
         self.size = size
@@ -258,7 +264,7 @@ class Memory:
         off = self.used
         cap = self.limit >> _FRAME_SHIFT << _FRAME_SHIFT
         if off + size > cap:
-            _oom()
+            _oom(_OVER_LIMIT, cap >> 10)
         try:
             if self.frames is not None:
                 buf = bytearray(size)
@@ -275,7 +281,7 @@ class Memory:
                 buf = self.arena
                 e = off + 1
         except MemoryError:
-            _oom()
+            _oom(_NO_PAGE, off >> 10)
         self.used += size
         self.ptab[vp] = e
         if pieces is not None:

@@ -31,7 +31,7 @@ with open(os.path.join(CORPUS, "manifest.json")) as _f:
 NAMES = [p["name"] for p in PROGRAMS]
 BY_NAME = {p["name"]: p for p in PROGRAMS}
 BOARD = "rp2040"
-OUT_OF_MEMORY = re.compile(r"error: wasm trap: out of memory( in \S+)?\n$")
+OUT_OF_MEMORY = re.compile(r"error: wasm trap: out of memory(: [^\n]+| in \S+)?\n$")
 
 
 def wasm_path(p):
