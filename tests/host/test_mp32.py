@@ -140,7 +140,7 @@ def test_heap_budget(build, form, board, heap, prog, args, fits):
     if fits:
         assert (status, out) == (0, want)
     else:
-        assert status == 134 and re.match(rb"error: wasm trap: out of memory( in \S+)?\n$",
+        assert status == 134 and re.match(rb"error: wasm trap: out of memory(: [^\n]+| in \S+)?\n$",
                                           out), out
 
 
