@@ -299,7 +299,8 @@ def test_paged_grow_without_host_memory_for_its_table_traps():
         raise MemoryError
     m._table = full
     e = support.raises(LimitError, m.grow, 1)
-    assert e.reason == "out of memory: the heap has no room for 128 KiB of linear memory"
+    assert e.reason == "out of memory: the heap has no room for the page table of 128 KiB of " \
+        "linear memory"
     assert (m.pages, m.ptab, m.read(100, 3)) == (1, table, b"abc")
 
 

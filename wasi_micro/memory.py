@@ -42,6 +42,7 @@ def _oom(what, kib):
 
 _OVER_LIMIT = const("linear memory needs more than its %d KiB (max_memory)")
 _NO_HEAP = const("the heap has no room for %d KiB of linear memory")
+_NO_TABLE = const("the heap has no room for the page table of %d KiB of linear memory")
 _NO_PAGE = const("the heap has no room for another page of linear memory (%d KiB mapped)")
 
 
@@ -87,7 +88,7 @@ class Memory:
                     self.arena = bytearray(cap if cap <= _WHOLE else _FIRST_ARENA)
                 self.ptab = self._table(self.size, None)
         except MemoryError:
-            _oom(_NO_HEAP, self.size >> 10)
+            _oom(_NO_TABLE if paged else _NO_HEAP, self.size >> 10)
         # Entries stay below 2**31 (the table's words are signed) for frames within 1 GiB of
         # the table: one heap, even split in areas, spans less.
         self.view = self.arena if self.frames is None else address(self.ptab) - (1 << 30)
@@ -180,7 +181,7 @@ class Memory:
                     self._flat(self.size, size)
             except MemoryError:
                 if self.paged:
-                    _oom(_NO_HEAP, size >> 10)
+                    _oom(_NO_TABLE, size >> 10)
                 return -1
         self.pages = new
         self.size = size
