@@ -103,6 +103,11 @@ def _execute(cfg, name, args, env, dirs, max_memory, fuel, out, err, loaded):
     native = "%s/%s_native.mpy" % (folder, name)
     if held or not _exists(native):
         native = None
+    # put's lowered code (wasi_micro/prelowered.py names the file): used when it is this
+    # module's, as the record says the module is.
+    code = "%s/%s.code" % (folder, name)
+    if held or not _exists(code):
+        code = None
     gc.collect()
     # Detached, the module's bytes stay on flash (function bodies are read back, CRC-checked,
     # when first run). Checked: a module `wasi-flash put` validated is not validated again
@@ -115,6 +120,7 @@ def _execute(cfg, name, args, env, dirs, max_memory, fuel, out, err, loaded):
                     fuel=fuel, call_depth=limits.get("call_depth"),
                     stack_slots=limits.get("stack_slots"), fuel_slice=limits.get("fuel_slice"),
                     code_cache=limits.get("code_cache"))
+    config.prelowered = code
     if native is not None:  # the module checking them is let go after
         import wasi_micro
         from wasi_micro.compat import release

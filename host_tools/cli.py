@@ -173,7 +173,9 @@ def _parser_put():
                          "refused and nothing is copied), then copied to the board's "
                          "modules_dir as NAME.wasm and checked there by sha256; the old one "
                          "stays until the new one is complete. NAME.valid, its record (size "
-                         "and CRC-32), follows: the board does not validate those bytes again")
+                         "and CRC-32), follows: the board does not validate those bytes again; "
+                         "then NAME.code, its functions lowered here: the board reads their "
+                         "register code instead of lowering them (less heap, quicker)")
     ap.add_argument("file", help="the .wasm file")
     ap.add_argument("--as", dest="name", metavar="NAME", help="module name on the board "
                     "(default: the file name without .wasm)")

@@ -20,9 +20,9 @@ import zlib
 import serial.tools.list_ports
 
 import wasi_micro
-from wasi_micro import loader, native_board, wire
+from wasi_micro import loader, native_board, prelowered, wire
 
-from . import boards
+from . import boards, prelower
 from .transport import ExecError, Transport, TransportError
 
 RUNTIME_DIR = os.path.dirname(os.path.abspath(wasi_micro.__file__))
@@ -488,9 +488,11 @@ def put(s, path, name=None, native=False, profile=None):
     """Copy a .wasm onto the board as <modules_dir>/<name>.wasm once it loads (decodes and
     validates) here: a broken module is refused before anything is copied. Its record follows
     (<name>.valid: size and CRC-32, wasi_micro/loader.py): the board runner does not validate
-    it again while its bytes match. native: with its functions translated and compiled for the
-    board as <name>_native.mpy (put without it removes an old one); profile: arguments of a run
-    here that picks them (native_put.py). -> (name, bytes, seconds, the native report or None)."""
+    it again while its bytes match; then its functions lowered here (<name>.code,
+    host_tools/prelower.py): the board reads their register code instead of lowering them.
+    native: with its functions translated and compiled for the board as <name>_native.mpy (put
+    without it removes an old one); profile: arguments of a run here that picks them
+    (native_put.py). -> (name, bytes, seconds, the native report or None)."""
     try:
         with open(path, "rb") as f:
             data = f.read()
@@ -500,7 +502,7 @@ def put(s, path, name=None, native=False, profile=None):
         raise CommandError("%s is not a wasm module (no \\0asm header)" % path)
     name = module_name(os.path.basename(path) if name is None else name)
     try:
-        wasi_micro.load(data)
+        code = prelower.build(data)  # loads (decodes and validates) it first
     except wasi_micro.WasmError as e:
         raise CommandError("%s is not a valid module, not copied: %s" % (path, e))
     desc = s.installed()
@@ -510,12 +512,16 @@ def put(s, path, name=None, native=False, profile=None):
         mpy, report = _native(s, desc, data, name, profile)
     t0 = time.monotonic()
     _mkdirs(s, [d])
-    # The old native code goes first: it would not fit the new module (the board refuses it).
+    # The old native and lowered code go first: they would not fit the new module (the board
+    # refuses the one and ignores the other).
     native_path = native_board.native_path(d, name)
+    code_path = _join(d, name + prelowered.SUFFIX)
     s.eval(_REMOVE % native_path)
+    s.eval(_REMOVE % code_path)
     dest = _join(d, name + _WASM)
     upload(s, data, dest, "put " + name)
     upload(s, loader.record(data), loader.record_path(dest))
+    upload(s, code, code_path, "put %s lowered code" % name)
     if mpy is not None:
         upload(s, mpy, native_path, "put %s native code" % name)
     return name, len(data), time.monotonic() - t0, report
@@ -537,6 +543,7 @@ def rm(s, name):
     if not s.eval(_REMOVE % path):
         raise CommandError("no module %s on the board" % name)
     s.eval(_REMOVE % native_board.native_path(d, name))  # put --native's, if any
+    s.eval(_REMOVE % _join(d, name + prelowered.SUFFIX))
     s.eval(_REMOVE % loader.record_path(path))
     if (_boot_config(s) or {}).get("name") == name:
         s.eval(_REMOVE % BOOT_FILE)

@@ -17,6 +17,7 @@ Usage: python3 tools/gen_opcodes.py [--check]
 import os
 import re
 import sys
+import zlib
 
 # Value types: their binary codes, as module.py names them (I32...), and `_I32 = const(0x7F)` in
 # the modules that name them.
@@ -420,7 +421,32 @@ def outputs(root):
         path = os.path.join(root, "wasi_micro", name)
         with open(path) as fh:
             out.append((path, render_wasi_consumer(fh.read(), consts, path)))
+    out.append(_prelowered(root, dict(out)))
     return out
+
+
+# The modules whose text decides what lowering writes: prelowered.py's FORMAT is their digest,
+# so that a board never runs code lowered by another runtime's lowerer (wasi-flash put).
+LOWERING = ("ir.py", "lower.py", "opcodes.py", "reader.py", "runtime.py", "module.py")
+FORMAT_LINE = re.compile(r"^FORMAT = const\(0x[0-9A-F]+\)$", re.M)
+
+
+def _prelowered(root, texts):
+    """(path, text) of prelowered.py with FORMAT the CRC-32 of the LOWERING modules' texts
+    (as this script leaves them)."""
+    crc = 0
+    for name in LOWERING:
+        path = os.path.join(root, "wasi_micro", name)
+        if path not in texts:
+            with open(path) as fh:
+                texts[path] = fh.read()
+        crc = zlib.crc32(texts[path].encode(), crc)
+    path = os.path.join(root, "wasi_micro", "prelowered.py")
+    with open(path) as fh:
+        text = fh.read()
+    if len(FORMAT_LINE.findall(text)) != 1:
+        raise SystemExit("%s: needs one 'FORMAT = const(0x...)' line" % path)
+    return path, FORMAT_LINE.sub("FORMAT = const(0x%08X)" % crc, text)
 
 
 def main():

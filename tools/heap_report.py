@@ -102,7 +102,7 @@ _inst = wasi_micro.instantiate
 
 def _sizes(i, tag):
     S[tag + "code_cap"] = 2 * len(i.code)
-    S[tag + "code_used"] = 2 * i.lowerer.used
+    S[tag + "code_used"] = 2 * i.space.used
     S[tag + "lowered"] = i.lowerings  # evicted functions lowered again count again
     mem = i.memory_obj
     S[tag + "frames"] = mem.used if mem is not None else 0
@@ -217,7 +217,8 @@ class Flash:
     wasm/NAME.wasm with its record (NAME.valid, as `wasi-flash put` leaves it), and the
     program's preopen, made afresh for every run."""
 
-    def __init__(self, board, mpy):
+    def __init__(self, board, mpy, prelowered=True):
+        self.prelowered = prelowered  # with put's NAME.code
         self.root = tempfile.mkdtemp(prefix="wmh-", dir="/tmp")
         self.lib = os.path.join(self.root, "lib")
         os.makedirs(os.path.join(self.root, "wasm"))
@@ -251,10 +252,20 @@ class Flash:
         the board's max_memory is less (else it runs, and traps, as on the board)."""
         dest = os.path.join(self.root, "wasm", p["name"] + ".wasm")
         shutil.copy(p["wasm"], dest)
-        # With the record `wasi-flash put` leaves: the board runner does not validate it again.
+        # With the record and the lowered code `wasi-flash put` leaves: the board runner does
+        # not validate the module again, nor lower its functions.
         from wasi_micro.loader import record, record_path
-        with open(p["wasm"], "rb") as f, open(record_path(dest), "wb") as r:
-            r.write(record(f.read()))
+        with open(p["wasm"], "rb") as f:
+            data = f.read()
+        with open(record_path(dest), "wb") as r:
+            r.write(record(data))
+        from wasi_micro.prelowered import SUFFIX
+        code = dest[:-len(".wasm")] + SUFFIX
+        if self.prelowered:
+            with open(code, "wb") as f:
+                f.write(_code_file(p["wasm"], data))
+        elif os.path.exists(code):
+            os.remove(code)
         host = os.path.join(self.root, "d")
         shutil.rmtree(host, ignore_errors=True)
         dirs = []
@@ -282,6 +293,17 @@ class Flash:
 
     def close(self):
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+_CODE = {}
+
+
+def _code_file(path, data):
+    """put's NAME.code for the module at path (its bytes data), made once a process."""
+    if path not in _CODE:
+        from host_tools.prelower import build
+        _CODE[path] = build(data)
+    return _CODE[path]
 
 
 def run(exe, heap, src, cwd):

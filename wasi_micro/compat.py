@@ -146,6 +146,9 @@ else:
 if IS_MICROPYTHON:
     try:
         from binascii import crc32
+
+        def _crc_bytes(buf, n):  # binascii takes a buffer's length in bytes itself
+            return crc32(buf)
     except ImportError:
         @micropython.viper
         def _crc32(buf, n: int, c: uint) -> uint:
@@ -162,10 +165,22 @@ if IS_MICROPYTHON:
                 i += 1
             return c
 
+        def _crc_bytes(buf, n):  # n: buf's length in bytes (len() counts a view's items)
+            return (_crc32(buf, n, 0xFFFFFFFF) ^ 0xFFFFFFFF) & 0xFFFFFFFF
+
         def crc32(buf, value=0):
             return (_crc32(buf, len(buf), value ^ 0xFFFFFFFF) ^ 0xFFFFFFFF) & 0xFFFFFFFF
+
+    def read_halfwords(f, code, at, n):
+        """Read n halfwords (little-endian, as every board is) from file f into the code array
+        at position at: the CRC-32 of their bytes, or -1 if the file ends first."""
+        view = memoryview(code)[at:at + n]
+        if f.readinto(view) != 2 * n:
+            return -1
+        return _crc_bytes(view, 2 * n)
 else:
     from zlib import crc32  # noqa: F401
+    from .compat_cpython import read_halfwords  # noqa: F401
 
 
 # Viper's casts, as the loop sees them when it runs as plain Python (CPython, or MicroPython with

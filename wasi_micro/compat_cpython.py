@@ -5,6 +5,8 @@ import os
 import stat as _stat
 import sys
 import time
+import zlib
+from array import array
 
 _S_IFMT = 0o170000  # the file-type bits of st_mode
 _LAZY = 1 << 20  # flat memory arenas from this size up are mmaps
@@ -90,6 +92,19 @@ def halfwords(n, seq=None):
     if seq is not None:
         a[:len(seq)] = seq
     return a
+
+
+def read_halfwords(f, code, at, n):
+    """compat.read_halfwords: n little-endian halfwords from file f into code[at:]; the CRC-32
+    of their bytes, or -1 if the file ends first."""
+    b = f.read(2 * n)
+    if len(b) != 2 * n:
+        return -1
+    a = array("H", b)
+    if sys.byteorder == "big":
+        a.byteswap()
+    code[at:at + n] = a
+    return zlib.crc32(b)
 
 
 def ticks_us():

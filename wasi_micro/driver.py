@@ -11,8 +11,7 @@ from .errors import Exhaustion, LimitError, Trap, CALL_EXHAUSTED, DEADLINE, DIV_
     STACK_EXHAUSTED, UNDEF_ELEMENT, UNINIT_ELEMENT, UNREACHABLE
 from .interp import ST_BULK, ST_COUNT, ST_CSBASE, ST_CSP, ST_FP, ST_FUEL, ST_MLEN, ST_PC, \
     ST_PSHIFT, ST_TRAP
-from .ir import CODE_START, RESUME_PC, set_word, word
-from .lower import Full
+from .ir import CODE_START, RESUME_PC, Full, set_word, word
 from .module import Limits
 from .opcodes import MEM_ACCESS, MEM_LOG2, MEM_SIGNED, SIG, SIGS
 from .runtime import Memory, read_value, slots, write_value
@@ -247,41 +246,55 @@ class Driver:
                 raise LimitError("%s: the heap has no room to lower %s" % (
                     OUT_OF_MEMORY, self.module.func_name(fidx)))
             finally:
-                self.code = self.lowerer.array
+                self.code = self.space.array
             self.entries[fidx] = e
             self.entry_list.append(e)
             self.entry_list.append(fidx)
             self.lowerings += 1
-        if self.lowerer.cap is not None:  # a bounded cache: fidx is in use now
+        if self.space.cap is not None:  # a bounded cache: fidx is in use now
             self.clock += 1
             self.used_at[fidx] = self.clock
         return e
 
     def _lower(self, fidx):
-        """Lower fidx at the end of the code. In a bounded cache, room is made first for what
-        its body is likely to need (a wasm byte lowers to at most about 0.9 halfwords), so
-        that a lowering is seldom started in vain; if it still does not fit, everything that
-        can go is evicted. One that does not fit then is the cache's limit."""
-        low = self.lowerer
+        """Lower fidx at the end of the code, or read its code from the module's prelowered
+        file. In a bounded cache, room is made first for what it needs (the file's length, or
+        what its body is likely to need: a wasm byte lowers to at most about 0.9 halfwords),
+        so that a lowering is seldom started in vain; if it still does not fit, everything
+        that can go is evicted. One that does not fit then is the cache's limit."""
+        space = self.space
+        i = fidx - self.module.func_imports
+        pre = self.prelowered
+        n = 0 if pre is None else pre.length(i)
         need = 0
-        if low.cap is not None:
-            c = self.module.codes[fidx - self.module.func_imports]
-            need = c.end - c.start + _ROOM_SLACK
-            if low.used + need > low.cap:
+        if space.cap is not None:
+            c = self.module.codes[i]
+            need = n or c.end - c.start + _ROOM_SLACK
+            if space.used + need > space.cap:
                 self._evict(need)
         while True:
             try:
                 if self.tier is not None and self.tier.take(fidx):  # native.py: a stub
-                    return self.tier.stub(low, fidx)
-                return low.lower(fidx, self.entries)
+                    return self.tier.stub(space, fidx)
+                if n:
+                    return pre.load(i, n, space, self.typeids)
+                return self.lowering().lower(fidx, self.entries)
             except Full:
-                if need >= low.cap:
+                if need >= space.cap:
                     raise LimitError("%s: lowered code of %s needs more than %d KiB, the code "
                                      "cache is %d KiB (code_cache)" % (
                                          OUT_OF_MEMORY, self.module.func_name(fidx),
-                                         (low.cap - low.used) >> 9, low.cap >> 9))
-            need = low.cap
+                                         (space.cap - space.used) >> 9, space.cap >> 9))
+            need = space.cap
             self._evict(need)
+
+    def lowering(self):
+        """The instance's Lowerer, made on first use when the module has a prelowered file."""
+        if self.lowerer is None:
+            from .lower import Lowerer
+            self.lowerer = Lowerer(self.module, self.gslot, self.typeids, self.space,
+                                   self.config.count)
+        return self.lowerer
 
     def _evict(self, need):
         """Make `need` halfwords, and a little more, free at the end of the code: drop the
@@ -293,8 +306,8 @@ class Driver:
         their direct calls are unbound: the driver binds each again when it next runs, which
         marks its callee used. Everything it allocates comes before the first change: running
         out of memory leaves the code as it was."""
-        low = self.lowerer
-        code = low.array
+        space = self.space
+        code = space.array
         st = self.st
         cs = self.cs
         held = self.held
@@ -317,8 +330,8 @@ class Driver:
                 ranked.append((used_at.get(f, 0), j))
         ranked.sort()
         # A little more than asked: each eviction walks all the code kept.
-        need += low.cap >> _SLACK_LOG2
-        free = low.cap - low.used
+        need += space.cap >> _SLACK_LOG2
+        free = space.cap - space.used
         gone = set()
         for _, j in ranked:
             if free >= need:
@@ -368,7 +381,7 @@ class Driver:
         for i in rets:
             cs[i] = RESUME_PC if i in resume else _moved(cs[i], keep, at)
         self.resume = resume
-        low.used = pos
+        space.used = pos
         self.entry_list = entry_list
 
     def _resume(self):

@@ -7,9 +7,8 @@ from .config import DEFAULT
 from .driver import _NO_MEMORY, Driver, _numeric, call
 from .errors import LimitError, LinkError, Trap, OOB_MEMORY, OUT_OF_MEMORY
 from .interp import ST_CSLEN, ST_FLOAT, ST_RLEN, ST_WORDS
-from .ir import CODE_START
-from .lower import Lowerer
-from .module import K_FUNC, K_GLOBAL, K_MEM, K_TABLE, M_ACTIVE, M_DECLARATIVE
+from .ir import CODE_START, Space, global_slots
+from .module import K_FUNC, K_MEM, K_TABLE, M_ACTIVE, M_DECLARATIVE
 from .reader import PIECE
 from .runtime import DEFAULT_STORE, Func, GlobalCell, Memory, Table, read_value, slots, \
     typeid, write_value
@@ -122,24 +121,9 @@ class Instance(Driver):
         self.mems = mems
         self.memory_obj = mems[0] if mems else None
 
-        # Globals: imported or exported-mutable ones live in shared cells, the rest in
-        # registers below the first frame.
-        exported_mut = set()
-        for e in m.exports:
-            if e.kind == K_GLOBAL:
-                exported_mut.add(e.index)
-        gtypes = m.global_types()
-        gslot = []
-        nslots = 0
-        for g in range(len(gtypes)):
-            t, mut = gtypes[g]
-            if g < len(gimports) or (mut and g in exported_mut):
-                gslot.append(-1)
-            else:
-                gslot.append(nslots)
-                nslots += slots(t)
+        gslot, nslots = global_slots(m)
         self.gslot = gslot
-        self.gtypes = gtypes
+        self.gtypes = m.global_types()
         self.cells = gimports  # then one per own global (initialise): a cell or None
         try:
             self.regs = new_words(nslots + config.stack_slots, True)
@@ -161,19 +145,31 @@ class Instance(Driver):
         # old and the new array at once. A big program (libc) runs 0.68-0.73 halfwords of
         # lowered code a byte of body (the bench programs), a small one up to 0.9. With a
         # code cache it is at most that big and never grows past it: functions are evicted.
-        size = 0
-        for c in m.codes:
-            size += c.end - c.start
-        cap = min(size, max(size * 3 // 4, 8192)) + CODE_START
+        # Functions `wasi-flash put` lowered on the host (prelowered.py) are read from flash
+        # instead: the lowerer is then made only for a function the file lacks.
+        self.prelowered = self.lowerer = None
+        if config.prelowered is not None and not config.count:
+            from .prelowered import CodeFile
+            self.prelowered = CodeFile.open(config.prelowered, m)
+        if self.prelowered is not None:
+            size = self.prelowered.size
+        else:
+            size = 0
+            for c in m.codes:
+                size += c.end - c.start
+            size = min(size, max(size * 3 // 4, 8192))
+        cap = size + CODE_START
         limit = None if config.code_cache is None else max(config.code_cache >> 1, CODE_START)
         if limit is not None and cap > limit:
             cap = limit
         try:
-            code = halfwords(cap, [_R_RETURN, 0, _R_RESUME])
-            self.lowerer = Lowerer(m, gslot, self.typeids, code, CODE_START, config.count, limit)
+            self.space = Space(halfwords(cap, [_R_RETURN, 0, _R_RESUME]), CODE_START, limit)
+            if self.prelowered is None:
+                from .lower import Lowerer
+                self.lowerer = Lowerer(m, gslot, self.typeids, self.space, config.count)
         except MemoryError:
             raise LimitError(OUT_OF_MEMORY)
-        self.code = self.lowerer.array
+        self.code = self.space.array
         if config.tier != "off" and not config.count:
             from .native_tier import Tier
             self.tier = Tier(self)
@@ -327,3 +323,4 @@ def _limits_match(size, max_, want):
     if want.max is None:
         return True
     return max_ is not None and max_ <= want.max
+

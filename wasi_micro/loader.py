@@ -59,6 +59,7 @@ def load_file(path, config=None, valid=None):
             _validate(m)
         else:
             _body_crcs(m)
+            m.record = valid
     finally:
         compact(was)
     return m

@@ -10,7 +10,7 @@
 # local.set/tee overwrites it (`_preserve`), and since such a copy only runs on the path that
 # reaches the set, lazy locals are materialised when a block, loop or if begins.
 from . import ir
-from .compat import const, halfwords
+from .compat import const
 from .errors import LimitError
 from .module import K_FUNC
 from .opcodes import IMM, IMM_BLOCK, IMM_BR_TABLE, IMM_CALL_IND, IMM_F32, IMM_F64, IMM_I32, \
@@ -179,10 +179,6 @@ def next_op(r, dead, skip):
     return op
 
 
-class Full(Exception):
-    """The function does not fit where it is being lowered: the instance makes room."""
-
-
 class _Frame:
     def __init__(self, kind, params, results, n, h, pc):
         self.kind = kind
@@ -211,14 +207,15 @@ class _Function:
 
     def __init__(self, low, base):
         self.low = low
+        self.space = low.space
         self.base = base
         self.n = 0
 
     def append(self, v):
         low = self.low
         p = self.base + self.n
-        if p >= len(low.array):
-            low.grow(p + 1)
+        if p >= len(self.space.array):
+            self.space.grow(p + 1)
         if self.n >> 2 >= len(low.kinds):
             low.kinds.extend(bytes(len(low.kinds) + 16))
         self._put(p, v)
@@ -227,7 +224,7 @@ class _Function:
     def _put(self, p, v):
         # kinds holds two bits a halfword: 0 plain, 1 temp, 2 constant.
         tag = v & _TAGS
-        self.low.array[p] = v - tag
+        self.space.array[p] = v - tag
         i = p - self.base
         sh = (i & 3) << 1
         kinds = self.low.kinds
@@ -241,7 +238,7 @@ class _Function:
 
     def __getitem__(self, i):
         k = self._kind(i)
-        return self.low.array[self.base + i] + (_TEMP if k == 1 else (_CONST if k == 2 else 0))
+        return self.space.array[self.base + i] + (_TEMP if k == 1 else (_CONST if k == 2 else 0))
 
     def __setitem__(self, i, v):
         self._put(self.base + i, v)
@@ -250,7 +247,7 @@ class _Function:
         self.n = s.start
 
     def resolve(self, temps, consts):
-        code = self.low.array
+        code = self.space.array
         b = self.base
         for i in range(self.n):
             k = self._kind(i)
@@ -259,50 +256,33 @@ class _Function:
 
 
 class Lowerer:
-    """Lowers functions of one module. `gslot[g]` is the absolute register slot of global g,
-    or -1 when it lives in a shared cell; `typeid[t]` is the canonical id of type index t.
-    With `count`, COUNT ops add the number of wasm instructions run (for benchmarks)."""
+    """Lowers functions of one module into `space` (ir.Space: the code array). `gslot[g]` is
+    the absolute register slot of global g, or -1 when it lives in a shared cell; `typeid[t]`
+    is the canonical id of type index t. With `count`, COUNT ops add the number of wasm
+    instructions run (for benchmarks)."""
 
-    def __init__(self, module, gslot, typeid, array, used, count=False, cap=None):
+    def __init__(self, module, gslot, typeid, space, count=False):
         self.m = module
         self.gslot = gslot
         self.typeid = typeid
         self.count = count
         self.gtypes = [t for t, _ in module.global_types()]
-        # The code array (halfwords, `used` of them in use) and the slot tags of the function
-        # being lowered, both allocated now, while the heap is young and unfragmented.
-        self.array = array
-        self.used = used
-        # The array grows up to `cap` halfwords (None: no bound; the heap's limit once a
-        # growth fails), then lowering raises Full.
-        self.cap = cap
+        self.space = space
+        # The slot tags of the function being lowered, allocated now, while the heap is young
+        # and unfragmented (as the instance's code array is).
         biggest = 0
         for c in module.codes:
             if c.end - c.start > biggest:
                 biggest = c.end - c.start
         self.kinds = bytearray((biggest >> 2) + 16)
 
-    def grow(self, need):
-        """Room up to position need: the array grows by half (within cap), or Full."""
-        n = len(self.array)
-        cap = self.cap
-        if cap is None or need <= cap:
-            size = max(need, n * 3 // 2)
-            if cap is not None and size > cap:
-                size = cap
-            try:
-                self.array = halfwords(size, self.array)
-                return
-            except MemoryError:  # no block that big: evict from now on
-                self.cap = n
-        raise Full
-
     def lower(self, fidx, entries):
         """Lower defined function `fidx` at the end of the code array; returns its entry.
         Direct calls to functions already lowered (entries[f] != 0) are bound now, the others
         when first executed."""
         m = self.m
-        self.base = base = self.used
+        space = self.space
+        self.base = base = space.used
         self.entries = entries
         params, results = m.func_type(fidx)
         body = m.codes[fidx - m.func_imports]
@@ -341,7 +321,7 @@ class Lowerer:
         finally:
             r.done()  # a detached module's file changed: that trap wins over what its bytes did
         self._finish()
-        self.used = base + len(code)
+        space.used = base + len(code)
         self.code = None  # drop the per-function state: a board needs the room
         self.consts = self.const_index = self.ctrl = None
         return base

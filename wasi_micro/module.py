@@ -292,6 +292,10 @@ class Bodies:
 
 
 class Module:
+    # (size, CRC-32) of the bytes it was loaded from, where they matched the record `wasi-flash
+    # put` left (loader.load_file): those its NAME.code was lowered from (prelowered.py).
+    record = None
+
     def __init__(self, data, size):
         self.bytes = data  # None when decoded from its file (decode_file) ...
         self.path = None  # ... this one, which function bodies are read back from

@@ -257,7 +257,7 @@ class Tier:
             self.ns[interned(name)] = packer(fmt) if write else unpacker(fmt)
 
     def skip(self, r, op):
-        self.inst.lowerer._skip(r, op)
+        self.inst.lowering()._skip(r, op)
 
     # -- tiering ----------------------------------------------------------------------------
 
@@ -343,9 +343,9 @@ class Tier:
             return False
         e = inst.entries[f]
         if e:
-            low = inst.lowerer
-            stub = self.stub(low, f)
-            inst.code = code = low.array
+            space = inst.space
+            stub = self.stub(space, f)
+            inst.code = code = space.array
             code[e] = _R_BR
             set_word(code, e + _R_BR_T, stub)
             inst.entry_list.append(stub)
@@ -353,22 +353,22 @@ class Tier:
         self.ns["f%d" % f] = self.fns[f]
         return True
 
-    def stub(self, low, fidx):
+    def stub(self, space, fidx):
         """Register code entering translated function fidx (native.py's header): returns its
         entry."""
         params, results = self.inst.module.func_type(fidx)
         np = sum(slots(t) for t in params)
         size = max(np, sum(slots(t) for t in results))
-        base = low.used
+        base = space.used
         t = base + _R_ENTER_LEN + _R_CALL_IMPORT_LEN + _R_RETURN_LEN  # its constant table: empty
         words = (_R_ENTER, 0, 0, size, t & 0xFFFF, t >> 16,
                  _R_CALL_IMPORT, 0, fidx & 0xFFFF, fidx >> 16, _R_RETURN, 0, 0)
-        if base + len(words) > len(low.array):
-            low.grow(base + len(words))
-        a = low.array
+        if base + len(words) > len(space.array):
+            space.grow(base + len(words))
+        a = space.array
         for i in range(len(words)):
             a[base + i] = words[i]
-        low.used = base + len(words)
+        space.used = base + len(words)
         return base
 
 

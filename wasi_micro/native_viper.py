@@ -425,7 +425,7 @@ def callees(inst):
     """{function: [functions it calls]}, with -1 for a call_indirect; and the functions whose
     reference the module takes (element segments, ref.func)."""
     m = inst.module
-    low = inst.lowerer
+    low = inst.lowering()
     taken = set()
     for seg in m.elems:
         for expr in seg.items:
