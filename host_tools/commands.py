@@ -512,16 +512,14 @@ def put(s, path, name=None, native=False, profile=None):
         mpy, report = _native(s, desc, data, name, profile)
     t0 = time.monotonic()
     _mkdirs(s, [d])
-    # The old native and lowered code go first: they would not fit the new module (the board
-    # refuses the one and ignores the other).
+    # The old native code goes first: it would not fit the new module (the board refuses it).
+    # Old lowered code is replaced last: until then the board ignores it (another module's).
     native_path = native_board.native_path(d, name)
-    code_path = _join(d, name + prelowered.SUFFIX)
     s.eval(_REMOVE % native_path)
-    s.eval(_REMOVE % code_path)
     dest = _join(d, name + _WASM)
     upload(s, data, dest, "put " + name)
     upload(s, loader.record(data), loader.record_path(dest))
-    upload(s, code, code_path, "put %s lowered code" % name)
+    upload(s, code, _join(d, name + prelowered.SUFFIX), "put %s lowered code" % name)
     if mpy is not None:
         upload(s, mpy, native_path, "put %s native code" % name)
     return name, len(data), time.monotonic() - t0, report

@@ -18,6 +18,7 @@ import serial
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import support  # noqa: E402
+from host_tools import prelower  # noqa: E402
 from host_tools.wasmbuild import Module, i32  # noqa: E402
 from wasi_micro.loader import record  # noqa: E402
 
@@ -430,6 +431,10 @@ def test_put_leaves_a_record_trusted_only_for_those_bytes(ready, tmp_path):
     bad.write_bytes(_adder(0x7C))
     assert wf(ready, "put", str(good)).returncode == 0
     assert mp(ready, "fs", "cat", ":/wasm/rec.valid").encode().endswith(record(good.read_bytes()))
+    # And its functions lowered here, which the board reads instead of lowering them
+    # (test_prelowered.py); rm removes all three.
+    assert board_sha256(ready, "/wasm/rec.code") == hashlib.sha256(
+        prelower.build(good.read_bytes())).hexdigest()
     p = wf(ready, "run", "rec")
     assert (p.returncode, p.stdout, p.stderr) == (0, b"", b"")
     mp(ready, "fs", "cp", str(bad), ":/wasm/rec.wasm")
