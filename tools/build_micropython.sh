@@ -114,8 +114,11 @@ if command -v flock >/dev/null; then
     exec 9>"$cache/build.lock"
     flock 9
 fi
+place() {  # place SRC DEST: a copy renamed over DEST (cp onto a binary being run fails: ETXTBSY)
+    cp "$1" "$2.new.$$" && mv -f "$2.new.$$" "$2"
+}
 if [ -x "$cache/bin/$name" ] && [ "$(cat "$cache/bin/$name.key" 2>/dev/null)" = "$key" ]; then
-    cp "$cache/bin/$name" "$out/$name"
+    place "$cache/bin/$name" "$out/$name"
     echo "$out/$name"
     exit 0
 fi
@@ -1066,7 +1069,7 @@ if ! MICROPY_GIT_TAG=v$MP_VERSION MICROPY_MPYCROSS=$mpy_cross \
     echo "build_micropython: the build failed (log: $log)" >&2
     exit 1
 fi
-cp "$src/ports/unix/build-$name/micropython" "$cache/bin/$name"
+place "$src/ports/unix/build-$name/micropython" "$cache/bin/$name"
 echo "$key" > "$cache/bin/$name.key"
-cp "$cache/bin/$name" "$out/$name"
+place "$cache/bin/$name" "$out/$name"
 echo "$out/$name"
