@@ -36,8 +36,7 @@ def build(data):
     """The NAME.code file for the module bytes data (valid: wasi_micro.load takes them)."""
     codes = functions(wasi_micro.load(data))
     n = len(codes)
-    words = prelowered.header(len(data), zlib.crc32(data), n,
-                              sum(len(c) for c in codes if c is not None))
+    words = prelowered.header(len(data), zlib.crc32(data), n)
     body = []
     at = prelowered.index_at(n)
     for c in codes:

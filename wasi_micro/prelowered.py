@@ -4,7 +4,7 @@
 # lowerer and its working set never take the board's heap.
 #
 # The file, little-endian: a header of _HEADER words (magic, format, the module's size and
-# CRC-32, its defined functions, their code's halfwords in all), then per defined function (offset in bytes, length in
+# CRC-32, its defined functions), then per defined function (offset in bytes, length in
 # halfwords, CRC-32 of those bytes) - length 0 for one the host could not lower - then the code.
 # Each function's code is as the lowerer leaves it at position 0 with no call bound, and the
 # type indices of its indirect calls in place of canonical type ids: loading relocates it
@@ -16,7 +16,7 @@ from .ir import relocate
 
 MAGIC = const(0x4C434D57)  # "WMCL"
 SUFFIX = ".code"  # NAME.code (firmware/wasi_run.py looks for it)
-_HEADER = const(6)  # words: magic, format, module size and CRC-32, functions, halfwords
+_HEADER = const(5)  # words: magic, format, module size and CRC-32, functions
 _ENTRY = const(3)  # words a function: offset, length, CRC-32
 # What lowering writes: a digest of the modules that decide it (tools/gen_opcodes.py writes
 # it, and --check says when it is stale). A file from another runtime's lowering is ignored.
@@ -24,10 +24,10 @@ FORMAT = const(0x55FE0337)
 CHANGED = "prelowered code changed since it was written"
 
 
-def header(size, crc, n, total):
+def header(size, crc, n):
     """The header's words for a module of size bytes with that CRC-32 and n defined
-    functions, whose code takes total halfwords."""
-    return [MAGIC, FORMAT, size, crc, n, total]
+    functions."""
+    return [MAGIC, FORMAT, size, crc, n]
 
 
 def index_at(i):
@@ -42,9 +42,8 @@ def _words(b):
 class CodeFile:
     """The prelowered code of a loaded module, read a function at a time."""
 
-    def __init__(self, path, size):
+    def __init__(self, path):
         self.path = path
-        self.size = size  # halfwords of all functions' code
         self.at = self.crc = 0  # the entry length() read last: offset, CRC-32
 
     @staticmethod
@@ -59,10 +58,9 @@ class CodeFile:
                 head = _words(f.read(index_at(0)))
         except OSError:
             return None
-        if len(head) != _HEADER or head[:-1] != header(m.record[0], m.record[1], len(m.codes),
-                                                       0)[:-1]:
+        if head != header(m.record[0], m.record[1], len(m.codes)):
             return None
-        return CodeFile(path, head[-1])
+        return CodeFile(path)
 
     def length(self, i):
         """Halfwords of defined function i's code (0: not in the file, lower it)."""

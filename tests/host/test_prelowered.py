@@ -97,7 +97,7 @@ def damage_code(board):
     path = code_path(board)
     with open(path, "rb") as f:
         b = bytearray(f.read())
-    n = struct.unpack_from("<6I", b)[4]
+    n = struct.unpack_from("<5I", b)[4]
     for k in range(prelowered.index_at(n), len(b)):
         b[k] ^= 0xFF
     with open(path, "wb") as f:
