@@ -581,10 +581,11 @@ static mp_obj_t wm_os_getcwd(void) {
 static MP_DEFINE_CONST_FUN_OBJ_0(wm_os_getcwd_obj, wm_os_getcwd);
 
 // Entries of a directory without "." and "..": names only, or (name, type, inode) tuples.
+// No MP_QSTR__dot_ here: with no Q(.) declared, the qstr scan would define it as the string
+// "_dot_", and frozen bytecode's every "." literal (mpy-tool names it MP_QSTR__dot_) with it.
 static mp_obj_t list_dir(size_t n_args, const mp_obj_t *args, bool full) {
-    mp_obj_t path_in = n_args ? args[0] : MP_OBJ_NEW_QSTR(MP_QSTR__dot_);
-    bool as_bytes = mp_obj_get_type(path_in) == &mp_type_bytes;
-    DIR *d = opendir(path_of(path_in));
+    bool as_bytes = n_args && mp_obj_get_type(args[0]) == &mp_type_bytes;
+    DIR *d = opendir(n_args ? path_of(args[0]) : ".");
     if (d == NULL) {
         mp_raise_OSError(errno);
     }

@@ -116,25 +116,32 @@ BUDGET = [
          ("hash", ["400"]))]
 
 
-@pytest.mark.parametrize("form,board,heap,prog,args,fits", BUDGET,
-                         ids=["%s-%s-%s-%s" % (b[0], b[1], b[2], b[3]) for b in BUDGET])
-def test_heap_budget(build, form, board, heap, prog, args, fits):
+def _bench(prog, args):
+    """A bench program as heap_report runs one."""
     wasm = os.path.join(BENCH, "wasm", prog + ".wasm")
     if not os.path.exists(wasm):
         pytest.skip("bench programs not found at %s (set WASI_MICRO_SHARED)" % BENCH)
     with open(os.path.join(BENCH, "expected", prog + ".txt"), "rb") as f:
         want = f.read()
-    p = {"name": prog, "wasm": wasm, "args": args, "env": {}, "dir": None, "inputs": [],
-         "exit": 0, "want": want}
+    return {"name": prog, "wasm": wasm, "args": args, "env": {}, "dir": None, "inputs": [],
+            "exit": 0, "want": want}
+
+
+def _board(build, form, board):
+    """(binary, flash) for the runtime frozen or as .mpy. Runs happen outside the repo, from
+    the "flash": wasi_micro and wasi_run must be the frozen or the .mpy ones."""
     if form == "mpy":
         from host_tools.commands import compile_runtime
-        flash = heap_report.Flash(board, compile_runtime("x86"))
-        exe = build("--32bit")
-    else:
-        flash = heap_report.Flash(board, None)
-        exe = build("--32bit", "--frozen")
-    # Run outside the repo, from the "flash": wasi_micro and wasi_run must be the frozen or
-    # the .mpy ones.
+        return build("--32bit"), heap_report.Flash(board, compile_runtime("x86"))
+    return build("--32bit", "--frozen"), heap_report.Flash(board, None)
+
+
+@pytest.mark.parametrize("form,board,heap,prog,args,fits", BUDGET,
+                         ids=["%s-%s-%s-%s" % (b[0], b[1], b[2], b[3]) for b in BUDGET])
+def test_heap_budget(build, form, board, heap, prog, args, fits):
+    p = _bench(prog, args)
+    want = p["want"]
+    exe, flash = _board(build, form, board)
     try:
         _, status, out = heap_report.works(exe, flash, p, int(heap[:-1]), own_memory=False)
     finally:
@@ -144,6 +151,22 @@ def test_heap_budget(build, form, board, heap, prog, args, fits):
     else:
         assert status == 134 and re.match(rb"error: wasm trap: out of memory(: [^\n]+| in \S+)?\n$",
                                           out), out
+
+
+# A run leaves the loader, decoder and validator unimported (compat.release after the load):
+# their bytecode is garbage for the rest of the run. The frozen build once kept them, its
+# every "." literal being "_dot_" (tools/build_micropython.sh's os module made that qstr).
+@pytest.mark.parametrize("form", ["frozen", "mpy"])
+def test_board_run_lets_the_loader_go(build, form):
+    p = _bench("hello", [])
+    exe, flash = _board(build, form, "esp32")
+    try:
+        _, out = heap_report.run(exe, heap_report.AMPLE, flash.script(p, "modules"), flash.root)
+    finally:
+        flash.close()
+    mods = heap_report.tagged(out, "MODULES ")
+    assert mods is not None and "interp" in mods.split(), out
+    assert {"loader", "decode", "validate"}.isdisjoint(mods.split()), mods
 
 
 # wasi-flash against the virtual board running the 32-bit port with MicroPython's VFS (its boot
