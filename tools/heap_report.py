@@ -14,7 +14,10 @@ with a board's limits (boards/BOARD.json), the runtime frozen and as .mpy, and r
     objects run_command makes before instantiating).
 
     tools/heap_report.py [--board rp2040] [--forms frozen,mpy] [--step 4] [--only NAME,...]
-                         [--no-bisect] [--json FILE] [--mp-dir DIR]
+                         [--no-bisect] [--json FILE] [--mp-dir DIR] [--no-code]
+
+The module is on the "flash" as `wasi-flash put` leaves it, with its record and lowered code
+(NAME.code); --no-code leaves the latter out (the board lowers the functions itself).
 
 Prints a markdown table. Needs gcc-multilib (tools/build_micropython.sh --32bit) and, for the
 bench programs and the wasi-testsuite entries, the shared data (WASI_MICRO_SHARED).
@@ -407,6 +410,8 @@ def main():
     ap.add_argument("--no-bisect", action="store_true")
     ap.add_argument("--json")
     ap.add_argument("--mp-dir")
+    ap.add_argument("--no-code", action="store_true",
+                    help="without put's NAME.code: the board lowers the functions itself")
     a = ap.parse_args()
     sys.path.insert(0, REPO)
     forms = a.forms.split(",")
@@ -423,7 +428,7 @@ def main():
         row = {"name": p["name"], "language": p["language"], "size": os.path.getsize(p["wasm"]),
                "sections": sections(p["wasm"]), "board_memory_kib": p.get("board_memory_kib")}
         for form in forms:
-            flash = Flash(a.board, mpy.get(form))
+            flash = Flash(a.board, mpy.get(form), not a.no_code)
             try:
                 row[form] = measure(exes[form], flash, p)
                 row[form]["board_memory"] = flash.board_memory

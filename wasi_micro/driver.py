@@ -243,8 +243,9 @@ class Driver:
             try:
                 e = self._lower(fidx)
             except MemoryError:  # the board's heap, not a bug: a clean, named error
-                raise LimitError("%s: the heap has no room to lower %s" % (
-                    OUT_OF_MEMORY, self.module.func_name(fidx)))
+                raise LimitError("%s: the heap has no room to %s %s" % (
+                    OUT_OF_MEMORY, "lower" if self.prelowered is None else "load the code of",
+                    self.module.func_name(fidx)))
             finally:
                 self.code = self.space.array
             self.entries[fidx] = e

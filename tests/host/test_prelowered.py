@@ -11,8 +11,12 @@ import sys
 import pytest
 
 import mp
+import wasi_micro
 from host_tools import prelower
+from host_tools import wasmbuild as B
 from wasi_micro import prelowered
+from wasi_micro.config import Config
+from wasi_micro.errors import LimitError
 from wasi_micro.loader import record, record_path
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -151,3 +155,23 @@ def test_a_function_the_file_lacks_is_lowered_on_the_board(board):
         patch(board, prelowered.index_at(i) + 4, struct.pack("<I", 0))
     assert run(board) == OK
 
+
+def test_no_heap_to_load_a_function(tmp_path):
+    # The board's heap (not the cache) has no room for a function's code: one line naming it.
+    m = B.Module()
+    m.func([B.I32], [B.I32], B.get(0), export="f")
+    path = put(tmp_path, None, "f", m.bytes())
+    config = Config(code_cache=8192)
+    config.prelowered = path[:-5] + prelowered.SUFFIX
+    inst = wasi_micro.instantiate(wasi_micro.load(path, detach=True, checked=True), None, config)
+    assert inst.prelowered is not None and inst.lowerer is None
+    assert inst.invoke("f", [7]) == [7]  # from the file
+
+    def full(i, n, space, typeids):
+        raise MemoryError
+    inst = wasi_micro.instantiate(wasi_micro.load(path, detach=True, checked=True), None, config)
+    inst.prelowered.load = full
+    with pytest.raises(LimitError) as e:
+        inst.invoke("f", [1])
+    assert e.value.reason == "out of memory: the heap has no room to load the code of " \
+        "wasm-function[0]", str(e.value)
