@@ -267,10 +267,11 @@ class Driver:
         i = fidx - self.module.func_imports
         pre = self.prelowered
         n = 0 if pre is None else pre.length(i)
-        need = 0
+        need = n
         if space.cap is not None:
-            c = self.module.codes[i]
-            need = n or c.end - c.start + _ROOM_SLACK
+            if not n:
+                c = self.module.codes[i]
+                need = c.end - c.start + _ROOM_SLACK
             if space.used + need > space.cap:
                 self._evict(need)
         while True:

@@ -145,10 +145,10 @@ class Instance(Driver):
         # old and the new array at once. A big program (libc) runs 0.68-0.73 halfwords of
         # lowered code a byte of body (the bench programs), a small one up to 0.9. With a
         # code cache it is at most that big and never grows past it: functions are evicted.
-        # (Reserving all of a prelowered file's code instead costs a program that runs few of
-        # its functions: wordwrap needs a 12 KiB bigger heap.) Functions `wasi-flash put`
-        # lowered on the host (prelowered.py) are read from flash instead of lowered: the
-        # lowerer is then made only for a function the file lacks.
+        # So too for a module whose functions `wasi-flash put` lowered on the host (read from
+        # flash instead: prelowered.py; the lowerer is then made only for a function the file
+        # lacks): reserving all of that code would cost a program that runs few of its
+        # functions (wordwrap: a 12 KiB bigger heap).
         self.prelowered = self.lowerer = None
         if config.prelowered is not None and not config.count:
             from .prelowered import CodeFile
@@ -156,8 +156,7 @@ class Instance(Driver):
         size = 0
         for c in m.codes:
             size += c.end - c.start
-        size = min(size, max(size * 3 // 4, 8192))
-        cap = size + CODE_START
+        cap = min(size, max(size * 3 // 4, 8192)) + CODE_START
         limit = None if config.code_cache is None else max(config.code_cache >> 1, CODE_START)
         if limit is not None and cap > limit:
             cap = limit
