@@ -66,7 +66,10 @@ class CodeFile:
         """Halfwords of defined function i's code (0: not in the file, lower it)."""
         with open(self.path, "rb") as f:
             f.seek(index_at(i))
-            self.at, n, self.crc = _words(f.read(4 * _ENTRY))
+            entry = _words(f.read(4 * _ENTRY))
+        if len(entry) != _ENTRY:  # cut short since it was opened
+            raise Trap(CHANGED)
+        self.at, n, self.crc = entry
         return n
 
     def load(self, i, n, space, typeids):

@@ -122,6 +122,9 @@ def test_runner_reads_the_code_and_traps_when_it_changed(board):
     with open(code_path(board), "wb") as f:
         f.write(whole[:len(whole) - 7])  # cut short: the same
     assert run(board) == CHANGED
+    with open(code_path(board), "wb") as f:
+        f.write(whole[:prelowered.index_at(0) + 5])  # within the index
+    assert run(board) == CHANGED
 
 
 def test_code_for_other_bytes_or_lowering_is_not_used(board):
