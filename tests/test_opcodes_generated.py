@@ -60,3 +60,18 @@ def test_every_consumer_has_one_block():
     bad = "x = 1\n"
     e = support.raises(SystemExit, gen_opcodes.render_consumer, bad)
     assert "block" in str(e)
+
+
+def test_the_lowering_format_follows_the_lowerer():
+    # prelowered.py's FORMAT is a digest of the lowering modules as generated: any edit to one
+    # gives another (a board then ignores NAME.code files from before it).
+    path = os.path.join(ROOT, "wasi_micro", "lower.py")
+    with open(path) as fh:
+        text = fh.read()
+    _, now = gen_opcodes._prelowered(ROOT, {})
+    _, edited = gen_opcodes._prelowered(ROOT, {path: text.replace("def lower(", "def lower (")})
+    assert now != edited and now.replace(_format(now), _format(edited)) == edited
+
+
+def _format(text):
+    return gen_opcodes.FORMAT_LINE.search(text).group(0)
