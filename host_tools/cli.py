@@ -47,9 +47,10 @@ def do_install(s, a):
 
 
 def do_put(s, a):
-    name, size, secs, native = commands.put(s, a.file, a.name, a.native or a.profile is not None,
-                                            a.profile)
-    _say("put %s: %d bytes in %.2f s (%s)", name, size, secs, s.encoding)
+    name, size, code, secs, native = commands.put(s, a.file, a.name,
+                                                  a.native or a.profile is not None, a.profile)
+    _say("put %s: %d bytes, %d of lowered code, in %.2f s (%s)", name, size, code, secs,
+         s.encoding)
     if native:
         _say("native: %d of %d functions (%d translatable%s), %d bytes of wasm as %d bytes of "
              ".mpy (budget %d)", len(native["taken"]), native["functions"],

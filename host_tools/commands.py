@@ -492,7 +492,8 @@ def put(s, path, name=None, native=False, profile=None):
     host_tools/prelower.py): the board reads their register code instead of lowering them.
     native: with its functions translated and compiled for the board as <name>_native.mpy (put
     without it removes an old one); profile: arguments of a run here that picks them
-    (native_put.py). -> (name, bytes, seconds, the native report or None)."""
+    (native_put.py). -> (name, bytes, bytes of lowered code, seconds, the native report or
+    None)."""
     try:
         with open(path, "rb") as f:
             data = f.read()
@@ -522,7 +523,7 @@ def put(s, path, name=None, native=False, profile=None):
     upload(s, code, _join(d, name + prelowered.SUFFIX), "put %s lowered code" % name)
     if mpy is not None:
         upload(s, mpy, native_path, "put %s native code" % name)
-    return name, len(data), time.monotonic() - t0, report
+    return name, len(data), len(code), time.monotonic() - t0, report
 
 
 def ls(s):

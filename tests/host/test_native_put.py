@@ -233,13 +233,13 @@ def test_put_native_on_the_virtual_board(build, tmp_path):
                                 "/wasm"], stdout=subprocess.PIPE, timeout=60)
             return sorted(re.findall(r"(\S+)\s*$", p.stdout.decode(), re.M)[1:])
 
-        assert files() == ["crc32.valid", "crc32.wasm", "crc32_native.mpy"]
+        assert files() == ["crc32.code", "crc32.valid", "crc32.wasm", "crc32_native.mpy"]
         status, out, err = wf("put", wasm)
         assert status == 0 and "native" not in out, out + err
-        assert files() == ["crc32.valid", "crc32.wasm"]
+        assert files() == ["crc32.code", "crc32.valid", "crc32.wasm"]
         assert wf("run", "crc32", "8192", "16") == (0, want, "")
         assert wf("put", wasm, "--native")[0] == 0
-        assert files() == ["crc32.valid", "crc32.wasm", "crc32_native.mpy"]
+        assert files() == ["crc32.code", "crc32.valid", "crc32.wasm", "crc32_native.mpy"]
         assert wf("rm", "crc32")[0] == 0
         assert files() == []
     finally:

@@ -259,8 +259,10 @@ def test_put_is_checked_and_listed(ready, tmp_path):
     p = wf(ready, "put", GUEST, "--as", "g2")
     secs = time.monotonic() - t0
     assert p.returncode == 0, p.stderr.decode()
-    assert re.match(r"put g2: %d bytes in [\d.]+ s \(deflate\)\n" % os.path.getsize(GUEST),
-                    p.stdout.decode())
+    with open(GUEST, "rb") as f:
+        code = len(prelower.build(f.read()))
+    assert re.match(r"put g2: %d bytes, %d of lowered code, in [\d.]+ s \(deflate\)\n" % (
+        os.path.getsize(GUEST), code), p.stdout.decode())
     assert board_sha256(ready, "/wasm/g2.wasm") == sha256_of(GUEST)
     p = wf(ready, "ls")
     assert "%8d  g2\n" % os.path.getsize(GUEST) in p.stdout.decode()
