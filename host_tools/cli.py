@@ -48,7 +48,8 @@ def do_install(s, a):
 
 def do_put(s, a):
     name, size, code, secs, native = commands.put(s, a.file, a.name,
-                                                  a.native or a.profile is not None, a.profile)
+                                                  a.native or a.profile is not None, a.profile,
+                                                  not a.no_code)
     _say("put %s: %d bytes, %d of lowered code, in %.2f s (%s)", name, size, code, secs,
          s.encoding)
     if native:
@@ -180,6 +181,9 @@ def _parser_put():
     ap.add_argument("file", help="the .wasm file")
     ap.add_argument("--as", dest="name", metavar="NAME", help="module name on the board "
                     "(default: the file name without .wasm)")
+    ap.add_argument("--no-code", action="store_true", help="without NAME.code (and removing "
+                    "an old one): less flash (about 1.4 bytes per byte of the module's code), "
+                    "but the board lowers each function itself: more heap and time")
     ap.add_argument("--native", action="store_true", help="also translate its functions to "
                     "viper machine code for the board's arch (NAME_native.mpy, within the "
                     "board's limits.native_bytes), run instead of being interpreted")

@@ -484,12 +484,13 @@ def _native(s, desc, data, name, profile):
     return mpy, report
 
 
-def put(s, path, name=None, native=False, profile=None):
+def put(s, path, name=None, native=False, profile=None, lowered=True):
     """Copy a .wasm onto the board as <modules_dir>/<name>.wasm once it loads (decodes and
     validates) here: a broken module is refused before anything is copied. Its record follows
     (<name>.valid: size and CRC-32, wasi_micro/loader.py): the board runner does not validate
     it again while its bytes match; then its functions lowered here (<name>.code,
     host_tools/prelower.py): the board reads their register code instead of lowering them.
+    lowered=False leaves that out (and removes an old one): less flash, more heap and time.
     native: with its functions translated and compiled for the board as <name>_native.mpy (put
     without it removes an old one); profile: arguments of a run here that picks them
     (native_put.py). -> (name, bytes, bytes of lowered code, seconds, the native report or
@@ -503,7 +504,11 @@ def put(s, path, name=None, native=False, profile=None):
         raise CommandError("%s is not a wasm module (no \\0asm header)" % path)
     name = module_name(os.path.basename(path) if name is None else name)
     try:
-        code = prelower.build(data)  # loads (decodes and validates) it first
+        if lowered:
+            code = prelower.build(data)  # loads (decodes and validates) it first
+        else:
+            code = b""
+            wasi_micro.load(data)
     except wasi_micro.WasmError as e:
         raise CommandError("%s is not a valid module, not copied: %s" % (path, e))
     desc = s.installed()
@@ -520,7 +525,11 @@ def put(s, path, name=None, native=False, profile=None):
     dest = _join(d, name + _WASM)
     upload(s, data, dest, "put " + name)
     upload(s, loader.record(data), loader.record_path(dest))
-    upload(s, code, _join(d, name + prelowered.SUFFIX), "put %s lowered code" % name)
+    code_path = _join(d, name + prelowered.SUFFIX)
+    if lowered:
+        upload(s, code, code_path, "put %s lowered code" % name)
+    else:
+        s.eval(_REMOVE % code_path)
     if mpy is not None:
         upload(s, mpy, native_path, "put %s native code" % name)
     return name, len(data), len(code), time.monotonic() - t0, report

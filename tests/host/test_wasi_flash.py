@@ -437,6 +437,11 @@ def test_put_leaves_a_record_trusted_only_for_those_bytes(ready, tmp_path):
     # (test_prelowered.py); rm removes all three.
     assert board_sha256(ready, "/wasm/rec.code") == hashlib.sha256(
         prelower.build(good.read_bytes())).hexdigest()
+    p = wf(ready, "put", str(good), "--no-code")  # less flash: the board lowers it
+    assert p.returncode == 0 and ", 0 of lowered code," in p.stdout.decode()
+    assert "rec.code" not in mp(ready, "fs", "ls", ":/wasm")
+    assert wf(ready, "run", "rec").returncode == 0
+    assert wf(ready, "put", str(good)).returncode == 0
     p = wf(ready, "run", "rec")
     assert (p.returncode, p.stdout, p.stderr) == (0, b"", b"")
     mp(ready, "fs", "cp", str(bad), ":/wasm/rec.wasm")
