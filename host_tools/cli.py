@@ -182,7 +182,7 @@ def _parser_put():
     ap.add_argument("--as", dest="name", metavar="NAME", help="module name on the board "
                     "(default: the file name without .wasm)")
     ap.add_argument("--no-code", action="store_true", help="without NAME.code (and removing "
-                    "an old one): less flash (about 1.4 bytes per byte of the module's code), "
+                    "an old one): less flash (it takes 1.4-1.6 times the module's size), "
                     "but the board lowers each function itself: more heap and time")
     ap.add_argument("--native", action="store_true", help="also translate its functions to "
                     "viper machine code for the board's arch (NAME_native.mpy, within the "
