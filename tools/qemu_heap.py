@@ -8,19 +8,22 @@ counterpart of tools/heap_report.py (which measures on the 32-bit unix port).
 Builds the firmware (tools/build_qemu.sh; --heap: the GC heap it is built with, default a
 Pico's 233,472 bytes), boots one QEMU board (tests/host/qemu_board.py), installs the runtime
 (.mpy, or the board file alone when frozen) with the board file's limits replaced by those of
-boards/LIMITS.json, puts each program and copies its inputs to /data, and then for a heap of N
-KiB: soft-resets the board, takes a ballast (one bytearray, allocated first) that leaves the
-share of the GC pool a firmware built with N KiB of heap would have, and runs the program with
-`wasi-flash run`'s own code. It works when stdout and the exit status are exact. N is bisected
-in STEP-KiB steps between --lo and the firmware's heap (--at: only those N). N counts what boot
-and the raw REPL take, as the unix port's -X heapsize counts its own start.
+boards/LIMITS.json, and then for each program in turn (put in place of the one before, its
+inputs copied to /data) and a heap of N KiB: soft-resets the board, takes a ballast (one
+bytearray, allocated first) that leaves the share of the GC pool a firmware built with N KiB of
+heap would have, and runs the program with `wasi-flash run`'s own code. It works when stdout
+and the exit status are exact. N is bisected in STEP-KiB steps between --lo and the firmware's
+heap (--at: only those N). N counts what boot and the raw REPL take, as the unix port's -X
+heapsize counts its own start.
 
 Also printed, once per board: the pool and what is free after boot, what importing the modules
 a run leaves imported takes, and from .mpy the viper loop's file (whose machine code a board
 without an executable allocator loads into the heap); with --ram, heap_report's RAM by
 category after each run, measured on the board. A firmware per heap (--heap N*1024 --at N)
-checks the ballast: csvstat on the frozen M0 runs at 148 and fails at 144 KiB both ways, the
-run starting with the same bytes free to two 16-byte blocks (tests/host/test_qemu_heap.py).
+checks the ballast: csvstat on the frozen M0 ran at 148 and failed at 144 KiB both ways (while
+the board lowered the code itself), the run starting with the same bytes free to two 16-byte
+blocks (tests/host/test_qemu_heap.py); with put's NAME.code a built firmware starts with 32-64
+bytes less and at the edge needs a step more (csvstat 124, sensorlog 136; ballast: 120, 132).
 One board at a time, killed (by its pid) when done: an idle QEMU board keeps a host core busy.
 Prints a markdown table (tries on stderr).
 """
@@ -103,12 +106,13 @@ def board_dirs(p):
 
 
 class Board:
-    """One booted board with the runtime, the limits and the programs in place."""
+    """One booted board with the runtime, the limits and one program (use) in place."""
 
-    def __init__(self, machine, form, elf, heap, limits, progs, logdir):
-        self.machine, self.form, self.heap, self.progs = machine, form, heap, progs
+    def __init__(self, machine, form, elf, heap, limits, logdir):
+        self.machine, self.form, self.heap = machine, form, heap
         self.q = QemuBoard(machine, elf, logdir)
         self.limits = limits
+        self.prog = None
         self.start()
 
     def start(self):
@@ -118,17 +122,31 @@ class Board:
                    *(["--config-only"] if self.form == "frozen" else []))
         with open(os.path.join(REPO, "boards", self.limits + ".json")) as f:
             self.exec(_SET_LIMITS % (json.load(f)["limits"],))
-        for p in self.progs:
-            wasi_flash(port, "put", p["wasm"], "--as", p["name"])
-            copies = []
-            if "root" in p:  # a wasi-testsuite program's tree, preopened as p["dir"]
-                copies += ["fs", "cp", "-r", p["root"], ":%s/" % _PREOPEN, "+"]
-            for name in p["inputs"]:
-                copies += ["fs", "cp", os.path.join(heap_report.CORPUS, "data", name),
-                           ":%s/%s" % (_PREOPEN, name), "+"]
-            if copies:
-                subprocess.run([sys.executable, "-m", "mpremote", "connect", port] +
-                               copies[:-1], check=True, capture_output=True, timeout=300)
+        if self.prog is not None:  # a restart: the RAM disk starts empty
+            self._put(self.prog)
+
+    def use(self, p):
+        """Put p on the board in place of the program before: with their lowered code
+        (NAME.code, ~1.5 times the .wasm) the corpus programs do not fit the 1 MiB RAM disk
+        together."""
+        if self.prog is not None:
+            wasi_flash(self.q.port, "rm", self.prog["name"])
+        self.prog = p
+        self._put(p)
+
+    def _put(self, p):
+        """Put p and copy its inputs to the preopen."""
+        port = self.q.port
+        wasi_flash(port, "put", p["wasm"], "--as", p["name"])
+        copies = []
+        if "root" in p:  # a wasi-testsuite program's tree, preopened as p["dir"]
+            copies += ["fs", "cp", "-r", p["root"], ":%s/" % _PREOPEN, "+"]
+        for name in p["inputs"]:
+            copies += ["fs", "cp", os.path.join(heap_report.CORPUS, "data", name),
+                       ":%s/%s" % (_PREOPEN, name), "+"]
+        if copies:
+            subprocess.run([sys.executable, "-m", "mpremote", "connect", port] +
+                           copies[:-1], check=True, capture_output=True, timeout=300)
 
     def stop(self):
         self.q.stop()
@@ -261,13 +279,16 @@ def main():
         sys.exit("qemu_heap: no such program: %s" % a.only)
     elf = build(a.machine, a.form, a.heap)
     signal.signal(signal.SIGALRM, _alarm)
-    board = Board(a.machine, a.form, elf, a.heap, a.limits, progs, tempfile.mkdtemp(
+    board = Board(a.machine, a.form, elf, a.heap, a.limits, tempfile.mkdtemp(
         prefix="qemu_heap-"))
     rows = []
     try:
+        board.use(progs[0])
         info = board.probe(progs[0])
         print("%s %s, heap %d: %s" % (a.machine, a.form, a.heap, info), file=sys.stderr)
         for p in progs:
+            if p is not board.prog:
+                board.use(p)
             row = {"name": p["name"]}
             if a.ram:
                 row["ram"] = board.ram(p)

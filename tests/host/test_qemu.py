@@ -36,7 +36,8 @@ GUEST = support.module_path("flash_guest.wasm")
 # suite's time down (each `put` and `run` costs 2-3 s under QEMU) every board runs the CORE
 # ones, the M0 (a Pico's arch) in both forms MORE, and the frozen M0 (a Pico's firmware) the
 # SLOW ones (3-14 s each); all of them pass on all six boards. matmul and nbody, left out, run
-# frozen (37 and 62 s on the M0) and run out of memory from .mpy (tried on the M3).
+# frozen (37 and 62 s on the M0) and from .mpy (60 and 109 s on the M0, 59 and 93 on the M3;
+# out of memory there while the board lowered their code itself, before put wrote NAME.code).
 CORE = ["hello", "fib", "sieve"]
 MORE = ["crc32", "hash"]
 SLOW = ["i64mix", "memops", "qsort"]
@@ -293,11 +294,11 @@ def test_portable_tests(board, tmp_path):
 # Rust ones ran out of memory while the QEMU board files lacked the rp2040's code_cache: the
 # code array then grew with every function lowered (kalman: "out of memory on the board (195632
 # bytes free after the run)"). The wasi-testsuite C ones preopen a tree of their own
-# (tools/qemu_heap.py runs them: ts-fopen in 112 KiB).
+# (tools/qemu_heap.py runs them: ts-fopen in 100 KiB).
 CORPUS = ["csvstat", "lzpack", "traffic", "wordwrap", "kalman", "sensorlog"]
 # Fails on this port whatever its heap, one clean line: sensorlog's HashMap seeds itself from
 # WASI random_get, which the qemu port cannot serve (it has no os.urandom; a Pico has): Rust
-# panics on the EIO and traps (tools/qemu_heap.py gives it zero bytes: it runs in 172 KiB).
+# panics on the EIO and traps (tools/qemu_heap.py gives it zero bytes: it runs in 132 KiB).
 CORPUS_FAILS = {"sensorlog": re.compile(rb"thread 'main' panicked at 'random_get failure: .*"
                                         rb"error: wasm trap: unreachable in wasm-function\[\d+\]\n",
                                         re.S)}
@@ -306,12 +307,23 @@ CORPUS_FAILS = {"sensorlog": re.compile(rb"thread 'main' panicked at 'random_get
 @pytest.mark.parametrize("name", CORPUS)
 def test_corpus_program(board, name, tmp_path):
     """Exact stdout, exit status and output files, its inputs copied to the board's
-    preopen_dir (/data, where each of these programs expects them) with mpremote."""
+    preopen_dir (/data, where each of these programs expects them) with mpremote. The
+    program is removed again after its run: with their lowered code (NAME.code, ~1.5 times
+    the .wasm) the corpus and the bench programs (1.5 MB) do not fit the 1 MiB RAM disk
+    together (kalman's put failed with ENOSPC)."""
     if (board.machine, board.form) != ("m0", "frozen"):
         pytest.skip("the corpus runs on the frozen m0 only (emulation time)")
     p = BY_NAME[name]
     assert p["dir"] == "/data" and not p["env"], p
     assert wf(board, "put", wasm_path(p), "--as", name).returncode == 0
+    try:
+        _run_corpus_program(board, p, tmp_path)
+    finally:
+        assert wf(board, "rm", name).returncode == 0
+
+
+def _run_corpus_program(board, p, tmp_path):
+    name = p["name"]
 
     def mpremote(copies):
         cmd = [sys.executable, "-m", "mpremote", "connect", board.port]
