@@ -99,8 +99,8 @@ def test_wasi_flash_install_put_run(installed, board, tmp_path):
                         r"0 unchanged, 0 removed\n" % n, p.stdout.decode()), p.stdout
     p = wf("put", GUEST)
     assert (p.returncode, p.stderr) == (0, b"")
-    assert re.fullmatch(r"put flash_guest: %d bytes in \d+\.\d\d s \(deflate\)\n"
-                        % os.path.getsize(GUEST), p.stdout.decode()), p.stdout
+    assert re.fullmatch(r"put flash_guest: %d bytes, \d+ of lowered code, in \d+\.\d\d s "
+                        r"\(deflate\)\n" % os.path.getsize(GUEST), p.stdout.decode()), p.stdout
     p = wf("run", "flash_guest.wasm", "--", "echo", "hi")
     assert (p.returncode, p.stdout, p.stderr) == (0, b"hi\n", b"")
     p = wf("run", "flash_guest", "--", "exit", "3")
