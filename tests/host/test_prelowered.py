@@ -6,6 +6,7 @@ code changed on flash traps in one line."""
 import json
 import os
 import struct
+import subprocess
 import sys
 
 import pytest
@@ -49,7 +50,6 @@ def test_the_code_read_is_what_the_board_lowers(runtime, tmp_path):
     paths = [put(tmp_path, p) for p in PROGRAMS]
     script = os.path.join(HERE, "prelowered_same.py")
     if runtime == "cpython":
-        import subprocess
         p = subprocess.run([sys.executable, script] + paths, cwd=REPO, capture_output=True,
                            env=dict(os.environ, PYTHONPATH=REPO))
         status, out = p.returncode, (p.stdout + p.stderr).decode()
