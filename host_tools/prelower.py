@@ -41,7 +41,7 @@ def build(data):
     at = prelowered.index_at(n)
     for c in codes:
         b = b"" if c is None else struct.pack("<%dH" % len(c), *c)
-        words += [at, len(c) if c is not None else 0, zlib.crc32(b)]
+        words += [at, len(b) // 2, zlib.crc32(b)]
         body.append(b)
         at += len(b)
     return struct.pack("<%dI" % len(words), *words) + b"".join(body)
