@@ -117,10 +117,10 @@ def _execute(cfg, name, args, env, dirs, max_memory, fuel, out, err, loaded):
     loaded.append(True)
     if code is not None:
         from wasi_micro.prelowered import CodeFile
-        if CodeFile.open(code, module) is None:  # a runtime or module since: lowered here
+        path, code = code, CodeFile.open(code, module)
+        if code is None:  # a runtime or module since: lowered here
             err.write(("wasi_run: %s does not match this module and runtime, not used (put "
-                       "%s again)\n" % (code, name)).encode())
-            code = None
+                       "%s again)\n" % (path, name)).encode())
     gc.collect()
     config = Config(max_memory=limits.get("max_memory") if max_memory is None else max_memory,
                     fuel=fuel, call_depth=limits.get("call_depth"),

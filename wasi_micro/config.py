@@ -18,8 +18,9 @@ class Config:
     # more than before.
     tier = "off"
     native = None
-    # The module's NAME.code (prelowered.py): its functions' register code, lowered by
-    # `wasi-flash put`, read from there instead of lowering them (firmware/wasi_run.py).
+    # The module's NAME.code as prelowered.CodeFile.open(path, module) found it its own: its
+    # functions' register code, lowered by `wasi-flash put`, read from there instead of
+    # lowering them (firmware/wasi_run.py).
     prelowered = None
 
     def __init__(self, max_memory=None, fuel=None, deadline=None, call_depth=None,

@@ -291,7 +291,8 @@ class Driver:
             self._evict(need)
 
     def lowering(self):
-        """The instance's Lowerer, made on first use when the module has a prelowered file."""
+        """The instance's Lowerer: made at instantiation, or on first use when the module has
+        a prelowered file."""
         if self.lowerer is None:
             from .lower import Lowerer
             self.lowerer = Lowerer(self.module, self.gslot, self.typeids, self.space,

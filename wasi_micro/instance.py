@@ -149,10 +149,8 @@ class Instance(Driver):
         # flash instead: prelowered.py; the lowerer is then made only for a function the file
         # lacks): reserving all of that code would cost a program that runs few of its
         # functions (wordwrap: a 12 KiB bigger heap).
-        self.prelowered = self.lowerer = None
-        if config.prelowered is not None and not config.count:
-            from .prelowered import CodeFile
-            self.prelowered = CodeFile.open(config.prelowered, m)
+        self.lowerer = None
+        self.prelowered = None if config.count else config.prelowered
         size = 0
         for c in m.codes:
             size += c.end - c.start
@@ -163,8 +161,7 @@ class Instance(Driver):
         try:
             self.space = Space(halfwords(cap, [_R_RETURN, 0, _R_RESUME]), CODE_START, limit)
             if self.prelowered is None:
-                from .lower import Lowerer
-                self.lowerer = Lowerer(m, gslot, self.typeids, self.space, config.count)
+                self.lowering()
         except MemoryError:
             raise LimitError(OUT_OF_MEMORY)
         self.code = self.space.array

@@ -169,8 +169,9 @@ def test_no_heap_to_load_a_function(tmp_path):
     m.func([B.I32], [B.I32], B.get(0), export="f")
     path = put(tmp_path, None, "f", m.bytes())
     config = Config(code_cache=8192)
-    config.prelowered = path[:-5] + prelowered.SUFFIX
-    inst = wasi_micro.instantiate(wasi_micro.load(path, detach=True, checked=True), None, config)
+    module = wasi_micro.load(path, detach=True, checked=True)
+    config.prelowered = prelowered.CodeFile.open(path[:-5] + prelowered.SUFFIX, module)
+    inst = wasi_micro.instantiate(module, None, config)
     assert inst.prelowered is not None and inst.lowerer is None
     assert inst.invoke("f", [7]) == [7]  # from the file
 
