@@ -117,10 +117,11 @@ def _execute(cfg, name, args, env, dirs, max_memory, fuel, out, err, loaded):
     loaded.append(True)
     if code is not None:
         from wasi_micro.prelowered import CodeFile
-        path, code = code, CodeFile.open(code, module)
-        if code is None:  # a runtime or module since: lowered here
+        found = CodeFile.open(code, module)
+        if found is None:  # a runtime or module since: lowered here
             err.write(("wasi_run: %s does not match this module and runtime, not used (put "
-                       "%s again)\n" % (path, name)).encode())
+                       "%s again)\n" % (code, name)).encode())
+        code = found
     gc.collect()
     config = Config(max_memory=limits.get("max_memory") if max_memory is None else max_memory,
                     fuel=fuel, call_depth=limits.get("call_depth"),
